@@ -1,0 +1,1 @@
+"""Explaining answers: scores, gaps, anonymity, charts and exports (reads what survey/ collects)."""

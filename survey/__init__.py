@@ -1,0 +1,1 @@
+"""Collecting answers: the instrument, campaigns, respondents, invites and storage."""

@@ -1,0 +1,29 @@
+"""What every command line shares: the --db option and turning known failures into one clear line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from survey.store import DatabaseBusy, DatabaseDamaged, resolve_db_path
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=None, help="DuckDB file (default: $COHERENCE_DB, else data/coherence.duckdb)")
+
+
+def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace, expected: tuple[type[Exception], ...]) -> int:
+    """Run a command; known failures print a message naming what is wrong and exit 1, never a traceback."""
+    try:
+        return handler(args)
+    except (DatabaseBusy, DatabaseDamaged) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except expected as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def db_path_of(args: argparse.Namespace) -> str:
+    return str(resolve_db_path(args.db))

@@ -1,0 +1,200 @@
+"""Realistic synthetic campaigns with known boardroom-vs-shop-floor gaps, for demos, tests and benchmarks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from survey.campaigns import Campaign, create_campaign, get_campaign, start_wave
+from survey.instrument import Instrument, default_instrument
+from survey.responses import insert_frames
+from survey.schemas import ResponseFrames
+from survey.store import transaction
+
+LEVEL_SHARES = {
+    "board": 0.03,
+    "senior_management": 0.06,
+    "middle_management": 0.11,
+    "supervisor": 0.12,
+    "shop_floor": 0.52,
+    "specialist": 0.16,
+}
+# How each level sees each dimension, on a 0..1 position within the scale. The board-vs-shop-floor
+# gap is built in on purpose and differs by dimension: wide on strategy and governance, narrow on IT/OT.
+LEVEL_VIEW = {
+    "board": {"strategy": 0.80, "operations": 0.66, "governance": 0.78, "leadership": 0.76, "it_ot": 0.58},
+    "senior_management": {"strategy": 0.72, "operations": 0.62, "governance": 0.68, "leadership": 0.70, "it_ot": 0.55},
+    "middle_management": {"strategy": 0.60, "operations": 0.58, "governance": 0.55, "leadership": 0.60, "it_ot": 0.52},
+    "supervisor": {"strategy": 0.50, "operations": 0.55, "governance": 0.45, "leadership": 0.52, "it_ot": 0.50},
+    "shop_floor": {"strategy": 0.38, "operations": 0.50, "governance": 0.34, "leadership": 0.42, "it_ot": 0.48},
+    "specialist": {"strategy": 0.52, "operations": 0.54, "governance": 0.48, "leadership": 0.55, "it_ot": 0.40},
+}
+FUNCTION_BY_LEVEL = {
+    "board": {"production": 0.3, "supply_chain": 0.15, "it": 0.15, "engineering": 0.15, "support": 0.25},
+    "shop_floor": {"production": 0.7, "maintenance": 0.15, "quality": 0.08, "supply_chain": 0.07},
+    "specialist": {"engineering": 0.3, "it": 0.2, "ot_automation": 0.2, "quality": 0.15, "maintenance": 0.15},
+}
+SITE_SHARES = {"eindhoven": 0.5, "venlo": 0.35, "gent": 0.15}
+SITE_SHIFT = {"eindhoven": 0.03, "venlo": -0.05, "gent": 0.0}
+COMMENTS = {
+    "strategy": {
+        "en": ["Nobody told us which losses the new systems are meant to fix.", "The roadmap is clear in the boardroom, not on the line."],
+        "nl": ["Niemand heeft uitgelegd welk verlies de nieuwe systemen moeten oplossen.", "De plannen zijn mooi, maar wij zien er weinig van."],
+    },
+    "operations": {
+        "en": ["The dashboards are there but the morning meeting is still the same.", "Planning changes three times a shift."],
+        "nl": ["De dashboards hangen er, maar het ochtendoverleg is hetzelfde gebleven.", "De planning verandert drie keer per dienst."],
+    },
+    "governance": {
+        "en": ["Pilots start everywhere; nobody decides which one becomes the standard.", "Who owns the data from the machines?"],
+        "nl": ["Overal starten pilots, niemand beslist welke de standaard wordt.", "Wie is eigenaar van de machinedata?"],
+    },
+    "leadership": {
+        "en": ["Managers ask for data but do not come to the floor to see.", "Our plant manager really makes time for this."],
+        "nl": ["Leidinggevenden vragen om cijfers maar komen niet kijken op de vloer.", "Onze plantmanager maakt hier echt tijd voor."],
+    },
+    "it_ot": {
+        "en": ["IT and the automation team still work in separate worlds.", "Tickets for the MES take weeks."],
+        "nl": ["IT en de automatiseerders werken nog steeds langs elkaar heen.", "Een melding over het MES duurt weken."],
+    },
+}
+
+
+def _pick(rng: np.random.Generator, shares: dict[str, float], n: int, allowed: list[str]) -> np.ndarray:
+    keys = [k for k in shares if k in allowed] or list(allowed)
+    p = np.array([shares.get(k, 0.0) for k in keys], dtype=float)
+    p = p / p.sum() if p.sum() > 0 else np.full(len(keys), 1 / len(keys))
+    return rng.choice(keys, size=n, p=p)
+
+
+def synthetic_frames(
+    instrument: Instrument, campaign_id: str, wave: int, n: int, seed: int = 7, gap_scale: float = 1.0
+) -> ResponseFrames:
+    """N respondents drawn from the model above, in storage's long form (vectorised, no per-respondent loop)."""
+    rng = np.random.default_rng(seed)
+    attrs = instrument.attributes
+    level_opts = list(attrs["level"].options) if "level" in attrs else []
+    levels = _pick(rng, LEVEL_SHARES, n, level_opts) if level_opts else np.array([""] * n)
+    columns: dict[str, np.ndarray] = {"level": levels} if level_opts else {}
+    for attr_id, attr in attrs.items():
+        if attr_id == "level":
+            continue
+        options = list(attr.options)
+        if attr_id == "function":
+            values = np.empty(n, dtype=object)
+            for lvl in np.unique(levels):
+                mask = levels == lvl
+                values[mask] = _pick(rng, FUNCTION_BY_LEVEL.get(str(lvl), {o: 1.0 for o in options}), int(mask.sum()), options)
+            columns[attr_id] = values
+        elif attr_id == "site":
+            columns[attr_id] = _pick(rng, SITE_SHARES, n, options)
+        else:
+            columns[attr_id] = rng.choice(options, size=n)
+    rids = np.array([rng.bytes(16).hex() for _ in range(n)])
+    lang = rng.choice(list(instrument.languages), size=n, p=None)
+    lo, hi = instrument.scale.min, instrument.scale.max
+    span = hi - lo
+    person = rng.normal(0, 0.08, size=n)
+    site_shift = np.array([SITE_SHIFT.get(str(s), 0.0) for s in columns.get("site", np.array([""] * n))])
+    answer_cols = []
+    for d_idx, dim in enumerate(instrument.dimensions):
+        view = np.array([LEVEL_VIEW.get(str(lv), {}).get(dim.id, 0.55) for lv in levels])
+        view = 0.55 + (view - 0.55) * gap_scale
+        latent = view + person + site_shift + rng.normal(0, 0.07, size=n)
+        dk_rate = np.where(np.isin(levels, ["shop_floor", "supervisor"]) & (dim.id in ("strategy", "governance")), 0.08, 0.03)
+        for item in dim.items:
+            raw = lo + span * (latent + rng.normal(0, 0.12, size=n))
+            value = np.clip(np.rint(raw), lo, hi).astype("int64")
+            if item.reverse:
+                value = lo + hi - value
+            dk = rng.random(n) < dk_rate
+            col = pd.array(value, dtype="Int16")
+            col[dk] = pd.NA
+            answer_cols.append(pd.DataFrame({"response_id": rids, "item_id": item.id, "value": col}))
+    today = pd.Timestamp(dt.date.today())
+    days_back = rng.integers(0, 21, size=n)
+    responses = pd.DataFrame(
+        {
+            "response_id": rids,
+            "campaign_id": campaign_id,
+            "wave": np.int64(wave),
+            "submitted_on": (today - pd.to_timedelta(days_back + (wave == 1) * 0, unit="D")).astype("datetime64[ns]"),
+            "language": lang,
+            "source": "demo",
+            "submission_key": pd.Series([None] * n, dtype=object),
+            "import_id": pd.Series([None] * n, dtype=object),
+        }
+    )
+    attributes = pd.concat(
+        [pd.DataFrame({"response_id": rids, "attribute": a, "value": v.astype(str)}) for a, v in columns.items()], ignore_index=True
+    )
+    comment_rows = []
+    for dim in instrument.dimensions:
+        pool = COMMENTS.get(dim.id)
+        chosen = rng.random(n) < 0.12
+        for i in np.flatnonzero(chosen):
+            language = str(lang[i])
+            texts = (pool or {}).get(language) or [f"{dim.label.get(language, dim.id)}: more attention needed."]
+            comment_rows.append((rids[i], dim.id, language, texts[int(rng.integers(len(texts)))]))
+    losses = list(instrument.value_at_stake.losses) if instrument.value_at_stake else []
+    loss_rows = []
+    if losses:
+        board_like = np.isin(levels, ["board", "senior_management"])
+        top_weights = np.linspace(2.0, 0.5, len(losses))
+        floor_weights = top_weights[::-1].copy()
+        for i in range(n):
+            w = top_weights if board_like[i] else floor_weights
+            k = int(rng.integers(1, min(3, len(losses)) + 1))
+            for loss in rng.choice(losses, size=k, replace=False, p=w / w.sum()):
+                loss_rows.append((rids[i], str(loss)))
+    return ResponseFrames(
+        responses=responses,
+        attributes=attributes,
+        answers=pd.concat(answer_cols, ignore_index=True),
+        comments=pd.DataFrame(comment_rows, columns=["response_id", "dimension", "language", "text"]),
+        value_choices=pd.DataFrame(loss_rows, columns=["response_id", "loss"]),
+    )
+
+
+DEMO_ESTIMATES = {
+    "unplanned_downtime": 1_400_000,
+    "quality_scrap_rework": 900_000,
+    "planning_instability": 650_000,
+    "inventory_working_capital": 500_000,
+}
+DEMO_HEADCOUNT = {"board": 8, "senior_management": 25, "middle_management": 60, "supervisor": 70, "shop_floor": 420, "specialist": 110}
+
+
+def load_demo(
+    con: duckdb.DuckDBPyConnection,
+    respondents: int,
+    seed: int = 7,
+    waves: int = 1,
+    campaign_id: str = "demo",
+    instrument: Instrument | None = None,
+) -> Campaign:
+    """Create (or add to) the demo campaign: wave 1 has the widest gaps, each later wave closes them a little."""
+    instrument = instrument or default_instrument()
+    exists = con.execute("SELECT 1 FROM campaigns WHERE campaign_id = ?", [campaign_id]).fetchone()
+    if not exists:
+        create_campaign(con, "Demo: Industry 4.0 coherence scan", instrument, campaign_id=campaign_id)
+        with transaction(con):
+            for loss, eur in DEMO_ESTIMATES.items():
+                if instrument.value_at_stake and loss in instrument.value_at_stake.losses:
+                    con.execute("INSERT INTO value_estimates VALUES (?, ?, ?)", [campaign_id, loss, float(eur)])
+            if "level" in instrument.attributes:
+                for option, count in DEMO_HEADCOUNT.items():
+                    if option in instrument.attributes["level"].options:
+                        con.execute("INSERT INTO headcounts VALUES (?, 'level', ?, ?)", [campaign_id, option, count])
+    for w in range(waves):
+        if w > 0 or exists:
+            wave_no = start_wave(con, campaign_id, f"Follow-up {w + 1}" if not exists else "Follow-up").wave
+        else:
+            wave_no = 1
+        frames = synthetic_frames(instrument, campaign_id, wave_no, respondents, seed=seed + w, gap_scale=1.0 - 0.25 * (wave_no - 1))
+        with transaction(con):
+            insert_frames(con, frames, instrument)
+    return get_campaign(con, campaign_id)

@@ -1,0 +1,388 @@
+"""The questionnaire as data: load a YAML instrument, report every problem with its path, freeze it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_INSTRUMENT_PATH = Path(__file__).parent / "instruments" / "industry40_alignment.yaml"
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
+_RESERVED_COLUMNS = {"response_id", "campaign", "wave", "submitted_on", "language", "dimension", "item_id", "value"}
+
+Text = dict[str, str]
+
+
+class InstrumentError(ValueError):
+    """A questionnaire that cannot be used; `problems` lists every one with its path."""
+
+    def __init__(self, problems: list[str], source: str = "instrument") -> None:
+        self.problems = problems
+        self.source = source
+        super().__init__(f"{source}: {len(problems)} problem(s)\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Scale:
+    min: int
+    max: int
+    dont_know: bool
+    labels: dict[str, tuple[str, ...]]
+    dont_know_label: Text
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        return tuple(range(self.min, self.max + 1))
+
+    def label(self, value: int, lang: str) -> str:
+        labels = self.labels.get(lang, ())
+        if len(labels) == len(self.values):
+            return labels[value - self.min]
+        if labels and value in (self.min, self.max):
+            return labels[0] if value == self.min else labels[-1]
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    id: str
+    label: Text
+    options: dict[str, Text]
+    required: bool = True
+
+    def option_for(self, raw: str) -> str | None:
+        """Map an option id or its label in any language (case-insensitive) to the option id."""
+        needle = str(raw).strip().casefold()
+        for option_id, labels in self.options.items():
+            if needle == option_id.casefold() or any(needle == t.strip().casefold() for t in labels.values()):
+                return option_id
+        return None
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    dimension: str
+    text: Text
+    reverse: bool = False
+
+
+@dataclass(frozen=True)
+class Dimension:
+    id: str
+    label: Text
+    items: tuple[Item, ...]
+    description: Text | None = None
+    comment_prompt: Text | None = None
+
+
+@dataclass(frozen=True)
+class ValueAtStake:
+    prompt: Text
+    losses: dict[str, Text]
+    max_choices: int = 3
+
+
+@dataclass(frozen=True)
+class Instrument:
+    id: str
+    version: int
+    languages: tuple[str, ...]
+    title: Text
+    scale: Scale
+    attributes: dict[str, Attribute]
+    dimensions: tuple[Dimension, ...]
+    intro: Text | None = None
+    value_at_stake: ValueAtStake | None = None
+    source_text: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for dim in self.dimensions for item in dim.items)
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(item.id for item in self.items)
+
+    @property
+    def dimension_ids(self) -> tuple[str, ...]:
+        return tuple(dim.id for dim in self.dimensions)
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    def dimension(self, dimension_id: str) -> Dimension:
+        for dim in self.dimensions:
+            if dim.id == dimension_id:
+                return dim
+        raise KeyError(dimension_id)
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.source_text.encode("utf-8")).hexdigest()[:16]
+
+
+class _Checker:
+    """Collects problems while walking the raw YAML, so a bad file reports all of them at once."""
+
+    def __init__(self, languages: tuple[str, ...]) -> None:
+        self.languages = languages
+        self.problems: list[str] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}")
+
+    def mapping(self, node: Any, path: str) -> dict | None:
+        if node is None:
+            self.problem(path, "missing")
+            return None
+        if not isinstance(node, dict):
+            self.problem(path, f"must be a mapping, got {type(node).__name__}")
+            return None
+        return node
+
+    def text(self, node: Any, path: str, required: bool = True) -> Text | None:
+        if node is None and not required:
+            return None
+        if isinstance(node, str) and len(self.languages) == 1:
+            return {self.languages[0]: node}
+        node = self.mapping(node, path)
+        if node is None:
+            return None
+        out: Text = {}
+        for lang in self.languages:
+            value = node.get(lang)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                self.problem(f"{path}.{lang}", "missing")
+            elif not isinstance(value, str | int | float):
+                self.problem(f"{path}.{lang}", "must be text")
+            else:
+                out[lang] = str(value)
+        for lang in node:
+            if lang not in self.languages:
+                self.problem(f"{path}.{lang}", f"language not declared in languages {list(self.languages)}")
+        return out
+
+    def ident(self, value: Any, path: str) -> str | None:
+        if not isinstance(value, str) or not _ID.match(value):
+            self.problem(path, f"must be an id (a letter, then letters, digits, _ or -), got {value!r}")
+            return None
+        return value
+
+    def integer(self, value: Any, path: str) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(path, f"must be a whole number, got {value!r}" if value is not None else "missing")
+            return None
+        return value
+
+
+def _scale(c: _Checker, node: Any) -> Scale | None:
+    node = c.mapping(node, "scale")
+    if node is None:
+        return None
+    lo, hi = c.integer(node.get("min"), "scale.min"), c.integer(node.get("max"), "scale.max")
+    if lo is not None and hi is not None and hi <= lo:
+        c.problem("scale", f"max ({hi}) must be greater than min ({lo})")
+    if lo is not None and hi is not None and hi - lo > 100:
+        c.problem("scale", "at most 101 points")
+    dont_know = node.get("dont_know", True)
+    if not isinstance(dont_know, bool):
+        c.problem("scale.dont_know", "must be true or false")
+    labels: dict[str, tuple[str, ...]] = {}
+    raw_labels = node.get("labels")
+    if raw_labels is not None:
+        raw_labels = c.mapping(raw_labels, "scale.labels") or {}
+        for lang in c.languages:
+            seq = raw_labels.get(lang)
+            if not isinstance(seq, list) or not all(isinstance(x, str) and x.strip() for x in seq):
+                c.problem(f"scale.labels.{lang}", "missing" if seq is None else "must be a list of texts")
+                continue
+            if lo is not None and hi is not None and len(seq) not in (2, hi - lo + 1):
+                c.problem(f"scale.labels.{lang}", f"needs {hi - lo + 1} labels (one per point) or 2 (the ends), got {len(seq)}")
+            labels[lang] = tuple(seq)
+    dk_label = c.text(node.get("dont_know_label"), "scale.dont_know_label", required=False)
+    if dk_label is None:
+        dk_label = {lang: "Don't know" if lang == "en" else "?" for lang in c.languages}
+        if "nl" in dk_label:
+            dk_label["nl"] = "Weet ik niet"
+    if lo is None or hi is None:
+        return None
+    return Scale(lo, hi, bool(dont_know), labels, dk_label)
+
+
+def _attributes(c: _Checker, node: Any) -> dict[str, Attribute]:
+    node = c.mapping(node, "attributes")
+    out: dict[str, Attribute] = {}
+    if node is None:
+        return out
+    if not node:
+        c.problem("attributes", "at least one attribute (e.g. level) is needed")
+    for attr_id, spec in node.items():
+        path = f"attributes.{attr_id}"
+        if c.ident(attr_id, path) is None:
+            continue
+        if attr_id in _RESERVED_COLUMNS:
+            c.problem(path, f"'{attr_id}' is a reserved column name")
+        spec = c.mapping(spec, path)
+        if spec is None:
+            continue
+        label = c.text(spec.get("label"), f"{path}.label")
+        options_node = c.mapping(spec.get("options"), f"{path}.options")
+        options: dict[str, Text] = {}
+        if options_node is not None:
+            if len(options_node) < 2:
+                c.problem(f"{path}.options", "needs at least two options")
+            for opt_id, opt_label in options_node.items():
+                opt_path = f"{path}.options.{opt_id}"
+                if c.ident(str(opt_id), opt_path) is None:
+                    continue
+                text = c.text(opt_label, opt_path)
+                if text is not None:
+                    options[str(opt_id)] = text
+        required = spec.get("required", True)
+        if not isinstance(required, bool):
+            c.problem(f"{path}.required", "must be true or false")
+        if label is not None:
+            out[attr_id] = Attribute(attr_id, label, options, bool(required))
+    return out
+
+
+def _dimensions(c: _Checker, node: Any) -> tuple[Dimension, ...]:
+    if not isinstance(node, list) or not node:
+        c.problem("dimensions", "missing" if node is None else "must be a non-empty list")
+        return ()
+    dims: list[Dimension] = []
+    seen_dims: dict[str, str] = {}
+    seen_items: dict[str, str] = {}
+    for i, raw in enumerate(node):
+        path = f"dimensions[{i}]"
+        raw = c.mapping(raw, path)
+        if raw is None:
+            continue
+        dim_id = c.ident(raw.get("id"), f"{path}.id")
+        if dim_id in seen_dims:
+            c.problem(f"{path}.id", f"duplicate dimension id '{dim_id}' (also {seen_dims[dim_id]})")
+        elif dim_id:
+            seen_dims[dim_id] = path
+        label = c.text(raw.get("label"), f"{path}.label")
+        description = c.text(raw.get("description"), f"{path}.description", required=False)
+        comment_prompt = c.text(raw.get("comment_prompt"), f"{path}.comment_prompt", required=False)
+        raw_items = raw.get("items")
+        items: list[Item] = []
+        if not isinstance(raw_items, list) or not raw_items:
+            c.problem(f"{path}.items", "missing" if raw_items is None else "must be a non-empty list")
+            raw_items = []
+        for j, raw_item in enumerate(raw_items):
+            ipath = f"{path}.items[{j}]"
+            raw_item = c.mapping(raw_item, ipath)
+            if raw_item is None:
+                continue
+            item_id = c.ident(raw_item.get("id"), f"{ipath}.id")
+            if item_id is not None and item_id.startswith("comment_"):
+                c.problem(f"{ipath}.id", "item ids may not start with 'comment_' (reserved for comment columns)")
+            if item_id in seen_items:
+                c.problem(f"{ipath}.id", f"duplicate item id '{item_id}' (also {seen_items[item_id]})")
+            elif item_id:
+                seen_items[item_id] = ipath
+            text = c.text(raw_item.get("text"), f"{ipath}.text")
+            reverse = raw_item.get("reverse", False)
+            if not isinstance(reverse, bool):
+                c.problem(f"{ipath}.reverse", f"must be true or false, got {reverse!r}")
+            if item_id and text is not None and dim_id:
+                items.append(Item(item_id, dim_id, text, bool(reverse)))
+        if dim_id and label is not None:
+            dims.append(Dimension(dim_id, label, tuple(items), description, comment_prompt))
+    return tuple(dims)
+
+
+def _value_at_stake(c: _Checker, node: Any) -> ValueAtStake | None:
+    if node is None:
+        return None
+    node = c.mapping(node, "value_at_stake")
+    if node is None:
+        return None
+    prompt = c.text(node.get("prompt"), "value_at_stake.prompt")
+    losses_node = c.mapping(node.get("losses"), "value_at_stake.losses") or {}
+    losses: dict[str, Text] = {}
+    for loss_id, label in losses_node.items():
+        lpath = f"value_at_stake.losses.{loss_id}"
+        if c.ident(str(loss_id), lpath) is None:
+            continue
+        text = c.text(label, lpath)
+        if text is not None:
+            losses[str(loss_id)] = text
+    max_choices = c.integer(node.get("max_choices", 3), "value_at_stake.max_choices")
+    if max_choices is not None and max_choices < 1:
+        c.problem("value_at_stake.max_choices", "must be at least 1")
+    if prompt is None or max_choices is None:
+        return None
+    return ValueAtStake(prompt, losses, max_choices)
+
+
+def parse_instrument(text: str, source: str = "instrument") -> Instrument:
+    """Parse and validate YAML text; raise InstrumentError listing every problem found."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+        raise InstrumentError([f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})"], source) from exc
+    if not isinstance(raw, dict):
+        raise InstrumentError(["(top): must be a mapping with id, version, languages, title, scale, attributes, dimensions"], source)
+
+    languages_raw = raw.get("languages")
+    if not isinstance(languages_raw, list) or not languages_raw or not all(isinstance(x, str) for x in languages_raw):
+        early = ["languages: missing" if languages_raw is None else "languages: must be a non-empty list like [en, nl]"]
+        languages: tuple[str, ...] = ("en",)
+    else:
+        early = []
+        languages = tuple(languages_raw)
+    c = _Checker(languages)
+    c.problems.extend(early)
+    if len(set(languages)) != len(languages):
+        c.problem("languages", "duplicate language")
+    for key in raw:
+        if key not in {"id", "version", "languages", "title", "intro", "scale", "attributes", "dimensions", "value_at_stake", "description"}:
+            c.problem(str(key), "unknown key (allowed: id, version, languages, title, intro, scale, attributes, dimensions, value_at_stake)")
+    inst_id = c.ident(raw.get("id"), "id")
+    version = c.integer(raw.get("version"), "version")
+    title = c.text(raw.get("title"), "title")
+    intro = c.text(raw.get("intro"), "intro", required=False)
+    scale = _scale(c, raw.get("scale"))
+    attributes = _attributes(c, raw.get("attributes"))
+    dimensions = _dimensions(c, raw.get("dimensions"))
+    value_at_stake = _value_at_stake(c, raw.get("value_at_stake"))
+    clash = set(attributes) & {item.id for dim in dimensions for item in dim.items}
+    for name in sorted(clash):
+        c.problem(f"attributes.{name}", "same id as an item; ids must be unique across attributes and items")
+    if c.problems or inst_id is None or version is None or title is None or scale is None:
+        raise InstrumentError(c.problems or ["(top): incomplete instrument"], source)
+    return Instrument(inst_id, version, languages, title, scale, attributes, dimensions, intro, value_at_stake, text)
+
+
+def load_instrument(path: str | Path) -> Instrument:
+    """Read and validate an instrument file; unreadable files are reported like any other problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InstrumentError([f"{path}: file not found"], str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise InstrumentError([f"{path}: not UTF-8 text (byte {exc.start})"], str(path)) from exc
+    return parse_instrument(text, str(path))
+
+
+def default_instrument() -> Instrument:
+    """The Industry 4.0 alignment questionnaire shipped with the package."""
+    return load_instrument(DEFAULT_INSTRUMENT_PATH)

@@ -1,0 +1,162 @@
+"""Submissions: check one respondent's answers against the instrument and store them in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from survey.instrument import Instrument
+from survey.schemas import MAX_COMMENT_CHARS, ResponseFrames, validate_frames
+from survey.store import transaction
+
+_TABLES = (
+    ("responses", "responses"),
+    ("attributes", "response_attributes"),
+    ("answers", "answers"),
+    ("comments", "comments"),
+    ("value_choices", "value_choices"),
+)
+
+
+class SubmissionError(ValueError):
+    """Answers that cannot be stored; `problems` names each field and why. Nothing was written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One respondent's complete answers; `None` in answers means don't know (or left open)."""
+
+    campaign_id: str
+    wave: int
+    language: str
+    attributes: Mapping[str, str]
+    answers: Mapping[str, int | None]
+    comments: Mapping[str, str] = field(default_factory=dict)
+    losses: Sequence[str] = ()
+    source: str = "web"
+    submission_key: str | None = None
+    submitted_on: dt.date | None = None
+
+
+def check_submission(instrument: Instrument, sub: Submission) -> list[str]:
+    """Every reason the submission cannot be stored, each naming the field; empty when it is fine."""
+    problems: list[str] = []
+    if sub.language not in instrument.languages:
+        problems.append(f"language: '{sub.language}' is not one of {list(instrument.languages)}")
+    for attr_id, attr in instrument.attributes.items():
+        value = sub.attributes.get(attr_id)
+        if value in (None, ""):
+            if attr.required:
+                problems.append(f"{attr_id}: required, missing")
+        elif value not in attr.options:
+            problems.append(f"{attr_id}: '{value}' is not one of {list(attr.options)}")
+    for attr_id in sub.attributes:
+        if attr_id not in instrument.attributes:
+            problems.append(f"{attr_id}: unknown attribute")
+    items = set(instrument.item_ids)
+    scale = instrument.scale
+    for item_id, value in sub.answers.items():
+        if item_id not in items:
+            problems.append(f"{item_id}: unknown item")
+        elif value is not None and (isinstance(value, bool) or not isinstance(value, int) or not scale.min <= value <= scale.max):
+            problems.append(f"{item_id}: {value!r} is outside the scale {scale.min}–{scale.max}")
+    dims = set(instrument.dimension_ids)
+    for dim_id, text in sub.comments.items():
+        if dim_id not in dims:
+            problems.append(f"comment_{dim_id}: unknown dimension")
+        elif len(text) > MAX_COMMENT_CHARS:
+            problems.append(f"comment_{dim_id}: {len(text)} characters, at most {MAX_COMMENT_CHARS}")
+    vas = instrument.value_at_stake
+    if sub.losses:
+        if vas is None:
+            problems.append("losses: this instrument has no value-at-stake block")
+        else:
+            for loss in sub.losses:
+                if loss not in vas.losses:
+                    problems.append(f"losses: unknown loss category '{loss}'")
+            if len(set(sub.losses)) > vas.max_choices:
+                problems.append(f"losses: at most {vas.max_choices} choices, got {len(set(sub.losses))}")
+    return problems
+
+
+def submission_frames(instrument: Instrument, subs: Sequence[Submission], import_id: str | None = None) -> ResponseFrames:
+    """The long-form rows for a batch of checked submissions (every item gets a row; None = don't know)."""
+    today = dt.date.today()
+    resp, attrs, answers, comments, losses = [], [], [], [], []
+    for sub in subs:
+        rid = uuid.uuid4().hex
+        resp.append((rid, sub.campaign_id, sub.wave, pd.Timestamp(sub.submitted_on or today), sub.language, sub.source, sub.submission_key, import_id))
+        attrs.extend((rid, a, v) for a, v in sub.attributes.items() if v not in (None, ""))
+        answers.extend((rid, item_id, sub.answers.get(item_id)) for item_id in instrument.item_ids)
+        comments.extend((rid, d, sub.language, t.strip()) for d, t in sub.comments.items() if t and t.strip())
+        losses.extend((rid, loss) for loss in dict.fromkeys(sub.losses))
+    return ResponseFrames(
+        responses=pd.DataFrame(
+            resp, columns=["response_id", "campaign_id", "wave", "submitted_on", "language", "source", "submission_key", "import_id"]
+        ).astype({"wave": "int64", "submitted_on": "datetime64[ns]", "submission_key": object, "import_id": object}),
+        attributes=pd.DataFrame(attrs, columns=["response_id", "attribute", "value"]),
+        answers=pd.DataFrame(answers, columns=["response_id", "item_id", "value"]).astype({"value": "Int16"}),
+        comments=pd.DataFrame(comments, columns=["response_id", "dimension", "language", "text"]),
+        value_choices=pd.DataFrame(losses, columns=["response_id", "loss"]),
+    )
+
+
+def insert_frames(con: duckdb.DuckDBPyConnection, frames: ResponseFrames, instrument: Instrument) -> int:
+    """Validate with pandera, then insert every table; the caller owns the transaction."""
+    frames = validate_frames(frames, instrument)
+    for attr, table in _TABLES:
+        frame = getattr(frames, attr)
+        if frame.empty:
+            continue
+        con.register("_incoming", frame)
+        try:
+            cols = ", ".join(frame.columns)
+            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
+        finally:
+            con.unregister("_incoming")
+    return frames.count
+
+
+def _existing(con: duckdb.DuckDBPyConnection, key: str | None) -> str | None:
+    if key is None:
+        return None
+    row = con.execute("SELECT response_id FROM responses WHERE submission_key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def submit(con: duckdb.DuckDBPyConnection, instrument: Instrument, sub: Submission) -> str:
+    """Store one response durably and return its id.
+
+    The submission key makes this idempotent: a double click, a retried request or two racing
+    sessions with the same key store one response, and every caller gets the same id back.
+    """
+    problems = check_submission(instrument, sub)
+    if problems:
+        raise SubmissionError(problems)
+    found = _existing(con, sub.submission_key)
+    if found:
+        return found
+    frames = submission_frames(instrument, [sub])
+    try:
+        with transaction(con):
+            insert_frames(con, frames, instrument)
+    except (duckdb.ConstraintException, duckdb.TransactionException):
+        found = _existing(con, sub.submission_key)
+        if found:
+            return found
+        raise
+    return str(frames.responses["response_id"].iloc[0])
+
+
+def response_count(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int | None = None) -> int:
+    sql = "SELECT count(*) FROM responses WHERE campaign_id = ?" + (" AND wave = ?" if wave is not None else "")
+    return con.execute(sql, [campaign_id] + ([wave] if wave is not None else [])).fetchone()[0]

@@ -1,0 +1,215 @@
+"""The DuckDB file: where it lives, how it is opened and shared, and its recorded migrations."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_DB = Path("data") / "coherence.duckdb"
+ENV_DB = "COHERENCE_DB"
+_LOCK_PID = re.compile(r"PID (\d+)")
+
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (
+        1,
+        "core tables",
+        """
+        CREATE TABLE instruments (
+            instrument_key VARCHAR PRIMARY KEY, instrument_id VARCHAR NOT NULL, version INTEGER NOT NULL,
+            fingerprint VARCHAR NOT NULL, source_yaml VARCHAR NOT NULL, loaded_on DATE NOT NULL);
+        CREATE TABLE instrument_items (
+            instrument_key VARCHAR NOT NULL, item_id VARCHAR NOT NULL, dimension VARCHAR NOT NULL,
+            reverse BOOLEAN NOT NULL, item_pos INTEGER NOT NULL, dim_pos INTEGER NOT NULL,
+            scale_min INTEGER NOT NULL, scale_max INTEGER NOT NULL, PRIMARY KEY (instrument_key, item_id));
+        CREATE TABLE campaigns (
+            campaign_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, instrument_key VARCHAR NOT NULL,
+            status VARCHAR NOT NULL DEFAULT 'open', threshold INTEGER NOT NULL DEFAULT 5 CHECK (threshold >= 3),
+            comment_threshold INTEGER NOT NULL DEFAULT 10 CHECK (comment_threshold >= 3), created_on DATE NOT NULL);
+        CREATE TABLE waves (
+            campaign_id VARCHAR NOT NULL, wave INTEGER NOT NULL, label VARCHAR NOT NULL,
+            instrument_key VARCHAR NOT NULL, status VARCHAR NOT NULL DEFAULT 'open',
+            opened_on DATE NOT NULL, closed_on DATE, PRIMARY KEY (campaign_id, wave));
+        CREATE TABLE responses (
+            response_id VARCHAR PRIMARY KEY, campaign_id VARCHAR NOT NULL, wave INTEGER NOT NULL,
+            submitted_on DATE NOT NULL, language VARCHAR NOT NULL, source VARCHAR NOT NULL,
+            submission_key VARCHAR UNIQUE, import_id VARCHAR);
+        CREATE TABLE response_attributes (response_id VARCHAR NOT NULL, attribute VARCHAR NOT NULL, value VARCHAR NOT NULL);
+        CREATE TABLE answers (response_id VARCHAR NOT NULL, item_id VARCHAR NOT NULL, value SMALLINT);
+        CREATE TABLE comments (response_id VARCHAR NOT NULL, dimension VARCHAR NOT NULL, language VARCHAR NOT NULL, text VARCHAR NOT NULL);
+        CREATE TABLE value_choices (response_id VARCHAR NOT NULL, loss VARCHAR NOT NULL);
+        CREATE TABLE value_estimates (
+            campaign_id VARCHAR NOT NULL, loss VARCHAR NOT NULL, eur_per_year DOUBLE NOT NULL CHECK (eur_per_year >= 0),
+            PRIMARY KEY (campaign_id, loss));
+        CREATE TABLE headcounts (
+            campaign_id VARCHAR NOT NULL, attribute VARCHAR NOT NULL, option VARCHAR NOT NULL,
+            headcount INTEGER NOT NULL CHECK (headcount >= 0), PRIMARY KEY (campaign_id, attribute, option));
+        CREATE TABLE invites (
+            token_hash VARCHAR PRIMARY KEY, campaign_id VARCHAR NOT NULL, wave INTEGER NOT NULL,
+            created_on DATE NOT NULL, used_on DATE, draft VARCHAR);
+        CREATE TABLE imports (
+            import_id VARCHAR PRIMARY KEY, campaign_id VARCHAR NOT NULL, wave INTEGER NOT NULL,
+            file_sha256 VARCHAR NOT NULL, filename VARCHAR NOT NULL, rows INTEGER NOT NULL, imported_on DATE NOT NULL);
+        CREATE TABLE audit_log (logged_at TIMESTAMP NOT NULL, actor VARCHAR NOT NULL, action VARCHAR NOT NULL, detail VARCHAR NOT NULL);
+        """,
+    ),
+)
+
+
+class DatabaseBusy(RuntimeError):
+    """Another process (usually the running app) holds the DuckDB file for longer than we may wait."""
+
+
+class DatabaseDamaged(RuntimeError):
+    """The file or its write-ahead log cannot be read; the message says how to recover."""
+
+
+def resolve_db_path(path: str | Path | None = None) -> Path:
+    """`--db` wins, then the COHERENCE_DB environment variable, then data/coherence.duckdb."""
+    chosen = Path(path) if path else Path(os.environ.get(ENV_DB) or DEFAULT_DB)
+    return chosen.expanduser()
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply missing migrations in order, each in its own transaction, and record them; returns those applied."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, sql in MIGRATIONS:
+        if version in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, current_timestamp)", [version, name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
+
+
+def _busy_message(path: Path, error: str, waited: float) -> str:
+    pid = _LOCK_PID.search(error)
+    holder = f"process {pid.group(1)}" if pid else "another process"
+    return (
+        f"The database {path} is in use by {holder} (usually `streamlit run app.py`) and stayed busy for {waited:.0f} s.\n"
+        "What to do: run the command again in a moment (the app lets go of the file within seconds when idle), "
+        "or stop the app (Ctrl+C in its terminal) and retry, or point this command at another file with --db."
+    )
+
+
+def _damaged_message(path: Path, error: str) -> str:
+    return (
+        f"The database {path} could not be opened: {error}\n"
+        f"Recovery: stop every process using it; copy {path} and {path}.wal aside as a backup; "
+        f"then move {path}.wal out of the way and start again (data checkpointed before the damage is kept; "
+        "the moved log holds only the last unconfirmed writes). If the main file itself is damaged, restore the "
+        "last backup with `python -m survey restore DIR`."
+    )
+
+
+class Database:
+    """One shared DuckDB connection per file, handed out as a cursor per use, let go when idle.
+
+    DuckDB lets a single process hold a file. Holding it only while work is going on (plus a short
+    linger) is what lets the CLI and the running app take turns on the same file: each waits on the
+    lock with back-off instead of failing.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, linger_s: float = 2.0, wait_s: float = 30.0) -> None:
+        self.path = resolve_db_path(path)
+        self.linger_s = linger_s
+        self.wait_s = wait_s
+        self._lock = threading.RLock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._users = 0
+        self._timer: threading.Timer | None = None
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.wait_s
+        delay = 0.05
+        started = time.monotonic()
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+                break
+            except duckdb.IOException as exc:
+                text = str(exc)
+                if "lock" not in text.lower():
+                    raise DatabaseDamaged(_damaged_message(self.path, text)) from exc
+                if time.monotonic() >= deadline:
+                    raise DatabaseBusy(_busy_message(self.path, text, time.monotonic() - started)) from exc
+                time.sleep(delay)
+                delay = min(delay * 1.6, 0.5)
+            except (duckdb.SerializationException, duckdb.InternalException, duckdb.CatalogException) as exc:
+                raise DatabaseDamaged(_damaged_message(self.path, str(exc))) from exc
+        migrate(con)
+        return con
+
+    def _release(self) -> None:
+        with self._lock:
+            if self._users == 0 and self._con is not None:
+                self._con.close()
+                self._con = None
+            self._timer = None
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the shared connection; the file is let go `linger_s` after the last user finishes."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._con is None:
+                self._con = self._open()
+            self._users += 1
+            cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    if self.linger_s <= 0:
+                        self._release()
+                    else:
+                        self._timer = threading.Timer(self.linger_s, self._release)
+                        self._timer.daemon = True
+                        self._timer.start()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._users = 0
+            self._release()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: commit when the block finishes, roll back on any exception."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, detail: str) -> None:
+    """Record who exported or deleted what; the audit log is the facilitator's answer to 'who saw this?'."""
+    con.execute("INSERT INTO audit_log VALUES (current_timestamp, ?, ?, ?)", [actor, action, detail])
