@@ -100,7 +100,7 @@ def synthetic_frames(
     person = rng.normal(0, 0.08, size=n)
     site_shift = np.array([SITE_SHIFT.get(str(s), 0.0) for s in columns.get("site", np.array([""] * n))])
     answer_cols = []
-    for d_idx, dim in enumerate(instrument.dimensions):
+    for dim in instrument.dimensions:
         view = np.array([LEVEL_VIEW.get(str(lv), {}).get(dim.id, 0.55) for lv in levels])
         view = 0.55 + (view - 0.55) * gap_scale
         latent = view + person + site_shift + rng.normal(0, 0.07, size=n)
@@ -190,10 +190,8 @@ def load_demo(
                     if option in instrument.attributes["level"].options:
                         con.execute("INSERT INTO headcounts VALUES (?, 'level', ?, ?)", [campaign_id, option, count])
     for w in range(waves):
-        if w > 0 or exists:
-            wave_no = start_wave(con, campaign_id, f"Follow-up {w + 1}" if not exists else "Follow-up").wave
-        else:
-            wave_no = 1
+        first = w == 0 and not exists
+        wave_no = 1 if first else start_wave(con, campaign_id, f"Follow-up {w + 1}" if not exists else "Follow-up").wave
         frames = synthetic_frames(instrument, campaign_id, wave_no, respondents, seed=seed + w, gap_scale=1.0 - 0.25 * (wave_no - 1))
         with transaction(con):
             insert_frames(con, frames, instrument)

@@ -1,0 +1,40 @@
+"""Sign-in for leaders and facilitators; respondents never need it."""
+
+import streamlit as st
+
+from pages.ui.common import hashes, menu, role, throttle
+from survey.access import sign_in
+
+st.set_page_config(page_title="Sign in · Coherence Scan", page_icon=":material/login:")
+menu()
+st.title("Sign in")
+
+if role():
+    st.success(f"You are signed in as **{role()}**.")
+    if st.button("Sign out", key="sign_out"):
+        st.session_state.pop("role", None)
+        st.rerun()
+    st.stop()
+
+configured = hashes()
+if not configured:
+    st.warning(
+        "No password is configured, so results stay locked. Create a hash with `python -m survey hash-password`, "
+        "put it in `.streamlit/secrets.toml` under `[auth]` as `leader_hash` and/or `facilitator_hash` (or in "
+        "`COHERENCE_LEADER_HASH` / `COHERENCE_FACILITATOR_HASH`), and restart the app."
+    )
+    st.stop()
+
+gate = throttle()
+with st.form("sign_in"):
+    password = st.text_input("Password", type="password", key="password")
+    submitted = st.form_submit_button("Sign in", type="primary")
+if submitted:
+    wait = gate.wait_seconds()
+    if wait > 0:
+        st.error(f"Too many failed attempts. Try again in {wait:.0f} seconds.")
+    elif (granted := sign_in(password, configured, gate)) is None:
+        st.error("Wrong password.")
+    else:
+        st.session_state.role = granted
+        st.rerun()

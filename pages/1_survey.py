@@ -1,0 +1,54 @@
+"""Respondent survey: no account; language, profile, one section per dimension, value at stake, review, submit."""
+
+import streamlit as st
+
+from pages.ui import survey_steps as ui
+from survey.campaigns import CampaignError
+from survey.instrument import InstrumentError
+from survey.journey import INTRO, PROFILE, REVIEW, VALUE, steps
+from survey.store import DatabaseBusy, DatabaseDamaged
+from survey.texts import t
+
+st.set_page_config(page_title="Coherence Scan survey", page_icon=":material/edit_note:", initial_sidebar_state="collapsed")
+
+params = st.query_params
+try:
+    loaded = ui.load_campaign(params.get("c"))
+except (CampaignError, InstrumentError, DatabaseBusy, DatabaseDamaged) as exc:
+    ui.show_failure(exc)
+    st.stop()
+
+if loaded is None:
+    st.info(f"{t('no_campaign', 'en')}\n\n{t('no_campaign', 'nl')}")
+    st.stop()
+
+campaign, wave, instrument = loaded
+lang = ui.language_picker(instrument)
+if campaign.status != "open":
+    st.info(t("closed", lang))
+    st.stop()
+
+draft, step = ui.state()
+order = steps(instrument)
+current = order[min(step, len(order) - 1)]
+
+if st.session_state.get("sv_done"):
+    ui.thanks(campaign, lang, kiosk=False)
+    st.stop()
+
+if current != INTRO:
+    ui.progress(instrument, step, lang)
+
+if current == INTRO:
+    ui.intro(instrument, campaign, lang)
+elif current == PROFILE:
+    ui.profile(instrument, campaign, draft, lang)
+elif current == VALUE:
+    ui.value_at_stake(instrument, draft, step, lang)
+elif current == REVIEW:
+    if ui.review(instrument, campaign, wave, draft, lang, source="web"):
+        ui.reset()
+        st.session_state.sv_done = True
+        st.rerun()
+else:
+    ui.dimension(instrument, campaign, draft, step, current, lang)

@@ -1,0 +1,100 @@
+"""The one cached database handle, the role-aware menu, and how failures are shown instead of tracebacks."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from survey.access import Throttle, allows, configured_hashes
+from survey.instrument import InstrumentError
+from survey.store import Database, DatabaseBusy, DatabaseDamaged, resolve_db_path
+
+MENU = (
+    ("app.py", "Home", ":material/home:", None),
+    ("pages/1_survey.py", "Survey", ":material/edit_note:", None),
+    ("pages/2_overview.py", "Overview", ":material/grid_view:", "leader"),
+    ("pages/3_gaps.py", "Gaps", ":material/compare_arrows:", "leader"),
+    ("pages/4_items.py", "Item detail", ":material/bar_chart:", "leader"),
+    ("pages/5_value.py", "Value at stake", ":material/euro:", "leader"),
+    ("pages/6_comments.py", "Comments", ":material/forum:", "leader"),
+    ("pages/7_trends.py", "Trends", ":material/trending_up:", "leader"),
+    ("pages/8_campaigns.py", "Campaigns", ":material/campaign:", "facilitator"),
+    ("pages/9_invites.py", "Invites", ":material/qr_code_2:", "facilitator"),
+    ("pages/10_import.py", "Import", ":material/upload_file:", "facilitator"),
+    ("pages/11_exports.py", "Exports", ":material/download:", "facilitator"),
+    ("pages/12_sign_in.py", "Sign in", ":material/login:", None),
+)
+
+
+@st.cache_resource
+def database(path: str) -> Database:
+    """One handle per file for the whole server; every use takes its own cursor (DuckDB's threading model)."""
+    return Database(path)
+
+
+def db() -> Database:
+    return database(str(resolve_db_path()))
+
+
+@st.cache_resource
+def throttle() -> Throttle:
+    """Shared by all sessions on purpose: a guesser cannot escape the back-off by opening a new tab."""
+    return Throttle()
+
+
+def role() -> str | None:
+    return st.session_state.get("role")
+
+
+def menu() -> None:
+    """The sidebar menu shows only what the signed-in role may open (each page still checks for itself)."""
+    import os
+
+    with st.sidebar:
+        st.markdown("### Coherence Scan")
+        for path, label, icon, needed in MENU:
+            if (needed is None or allows(role(), needed)) and os.path.exists(path):
+                st.page_link(path, label=label, icon=icon)
+        if role():
+            st.caption(f"Signed in as **{role()}**")
+
+
+def require(needed: str) -> str:
+    """Stop the page unless the session's role may see it; says how to get access instead of showing anything."""
+    current = role()
+    if allows(current, needed):
+        return current or ""
+    st.title("Sign-in needed")
+    if not configured_hashes(_secrets()):
+        st.warning(
+            "Results are locked because no password is configured yet. A facilitator sets one with "
+            "`python -m survey hash-password` and puts the printed hash in `.streamlit/secrets.toml` under `[auth]` "
+            "(`leader_hash = \"...\"`, `facilitator_hash = \"...\"`) or in the environment variables "
+            "`COHERENCE_LEADER_HASH` / `COHERENCE_FACILITATOR_HASH`, then restarts the app."
+        )
+    else:
+        st.info(f"This page is for the **{needed}** role. Please sign in first.")
+        st.page_link("pages/12_sign_in.py", label="Sign in", icon=":material/login:")
+    st.stop()
+    return ""
+
+
+def _secrets() -> dict:
+    try:
+        return {"auth": dict(st.secrets.get("auth", {}))}
+    except Exception:  # no secrets.toml at all is a normal state
+        return {}
+
+
+def hashes() -> dict[str, str]:
+    return configured_hashes(_secrets())
+
+
+def show_failure(exc: Exception) -> None:
+    """Known failures become a message that says what to do; nothing else reaches the user as a traceback."""
+    if isinstance(exc, InstrumentError):
+        st.error(f"The questionnaire has {len(exc.problems)} problem(s) and cannot be used:")
+        st.code("\n".join(exc.problems), language=None)
+    elif isinstance(exc, DatabaseBusy | DatabaseDamaged):
+        st.error(str(exc))
+    else:
+        st.error(f"Something went wrong: {exc}")

@@ -1,0 +1,247 @@
+"""The respondent's screens: one form per step, so answering an item never reruns the page."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import streamlit as st
+
+from pages.ui.common import db, show_failure
+from survey.campaigns import Campaign, campaign_instrument, current_wave, get_campaign
+from survey.instrument import Instrument
+from survey.journey import (
+    DONT_KNOW,
+    INTRO,
+    PROFILE,
+    REVIEW,
+    VALUE,
+    Draft,
+    answer_options,
+    build_submission,
+    estimated_minutes,
+    missing_attributes,
+    open_items,
+    section_counts,
+    steps,
+)
+from survey.responses import SubmissionError, submit
+from survey.store import DatabaseBusy, DatabaseDamaged
+from survey.texts import t
+
+STATE_KEYS = ("sv_draft", "sv_step", "sv_key", "sv_done", "sv_started")
+
+
+def reset() -> None:
+    """Forget everything of the current respondent (after submit, on kiosks, or on request)."""
+    for key in list(st.session_state):
+        if key.startswith(("sv_", "q_", "attr_", "comment_", "losses")) and key not in ("sv_lang", "sv_campaign", "sv_kiosk", "sv_invite"):
+            del st.session_state[key]
+
+
+def state() -> tuple[Draft, int]:
+    if "sv_draft" not in st.session_state:
+        st.session_state.sv_draft = Draft()
+        st.session_state.sv_step = 0
+        st.session_state.sv_key = uuid.uuid4().hex
+    return st.session_state.sv_draft, st.session_state.sv_step
+
+
+def go(step: int) -> None:
+    st.session_state.sv_step = step
+    st.session_state.sv_last = time.time()
+    st.rerun()
+
+
+def load_campaign(campaign_id: str | None) -> tuple[Campaign, int, Instrument] | None:
+    """The campaign this session answers, its current wave and instrument (None when nothing is open)."""
+    from survey.campaigns import active_campaign
+
+    with db().cursor() as con:
+        campaign = get_campaign(con, campaign_id) if campaign_id else active_campaign(con)
+        if campaign is None:
+            return None
+        wave = current_wave(con, campaign.campaign_id)
+        return campaign, wave.wave, campaign_instrument(con, campaign.campaign_id, wave.wave)
+
+
+def language_picker(instrument: Instrument) -> str:
+    names = {"en": "English", "nl": "Nederlands", "de": "Deutsch", "fr": "Français"}
+    if st.session_state.get("sv_lang") not in instrument.languages:
+        st.session_state.sv_lang = instrument.languages[0]
+    if len(instrument.languages) > 1:
+        st.segmented_control(
+            "Language / Taal",
+            list(instrument.languages),
+            format_func=lambda code: names.get(code, code),
+            key="sv_lang",
+            required=True,
+            label_visibility="collapsed",
+        )
+    return st.session_state.sv_lang or instrument.languages[0]
+
+
+def progress(instrument: Instrument, step: int, lang: str) -> None:
+    total = len(steps(instrument)) - 1
+    st.progress(min(step / total, 1.0), text=t("section_of", lang, i=step, n=total))
+
+
+def intro(instrument: Instrument, campaign: Campaign, lang: str) -> None:
+    st.title(instrument.title[lang])
+    if instrument.intro:
+        st.write(instrument.intro[lang])
+    st.caption(t("minutes", lang, m=estimated_minutes(instrument), s=len(instrument.dimensions)))
+    if st.button(t("start", lang), type="primary", width="stretch", key="sv_start"):
+        st.session_state.sv_started = time.time()
+        go(1)
+
+
+def profile(instrument: Instrument, campaign: Campaign, draft: Draft, lang: str) -> None:
+    st.subheader(t("about_you", lang))
+    st.caption(t("about_you_help", lang, k=campaign.threshold))
+    with st.form("sv_profile", border=False):
+        for attr_id, attr in instrument.attributes.items():
+            options = list(attr.options)
+            current = draft.attributes.get(attr_id)
+            st.selectbox(
+                attr.label[lang],
+                options,
+                index=options.index(current) if current in options else None,
+                format_func=lambda o, a=attr: a.options[o][lang],
+                placeholder=t("choose", lang),
+                key=f"attr_{attr_id}",
+            )
+        back, nxt = st.columns(2)
+        went_back = back.form_submit_button(t("back", lang), width="stretch")
+        went_next = nxt.form_submit_button(t("next", lang), type="primary", width="stretch")
+    if went_back or went_next:
+        for attr_id in instrument.attributes:
+            draft.attributes[attr_id] = st.session_state.get(f"attr_{attr_id}") or ""
+        missing = missing_attributes(instrument, draft)
+        if went_next and missing:
+            st.error(t("missing_attr", lang, name=", ".join(instrument.attributes[a].label[lang] for a in missing)))
+            return
+        go(0 if went_back else 2)
+
+
+def dimension(instrument: Instrument, campaign: Campaign, draft: Draft, step: int, dim_id: str, lang: str) -> None:
+    dim = instrument.dimension(dim_id)
+    st.subheader(dim.label[lang])
+    if dim.description:
+        st.caption(dim.description[lang])
+    options = answer_options(instrument)
+    from survey.journey import option_label
+
+    with st.form(f"sv_dim_{dim_id}", border=False):
+        for item in dim.items:
+            current = draft.answers.get(item.id)
+            st.radio(
+                item.text[lang],
+                options,
+                index=options.index(current) if current in options else None,
+                format_func=lambda v: option_label(instrument, v, lang),
+                key=f"q_{item.id}",
+                horizontal=True,
+            )
+        prompt = dim.comment_prompt[lang] if dim.comment_prompt else t("comment", lang)
+        st.text_area(prompt, value=draft.comments.get(dim_id, ""), max_chars=2000, key=f"comment_{dim_id}",
+                     help=t("comment_help", lang, k=campaign.comment_threshold))
+        back, nxt = st.columns(2)
+        went_back = back.form_submit_button(t("back", lang), width="stretch")
+        went_next = nxt.form_submit_button(t("next", lang), type="primary", width="stretch")
+    if went_back or went_next:
+        for item in dim.items:
+            value = st.session_state.get(f"q_{item.id}")
+            if value is None:
+                draft.answers.pop(item.id, None)
+            else:
+                draft.answers[item.id] = value if value == DONT_KNOW else int(value)
+        draft.comments[dim_id] = st.session_state.get(f"comment_{dim_id}", "") or ""
+        go(step - 1 if went_back else step + 1)
+
+
+def value_at_stake(instrument: Instrument, draft: Draft, step: int, lang: str) -> None:
+    vas = instrument.value_at_stake
+    assert vas is not None
+    st.subheader(t("value_title", lang))
+    with st.form("sv_value", border=False):
+        st.pills(
+            vas.prompt[lang],
+            list(vas.losses),
+            selection_mode="multi",
+            default=[loss for loss in draft.losses if loss in vas.losses],
+            format_func=lambda loss: vas.losses[loss][lang],
+            key="losses_pick",
+        )
+        back, nxt = st.columns(2)
+        went_back = back.form_submit_button(t("back", lang), width="stretch")
+        went_next = nxt.form_submit_button(t("next", lang), type="primary", width="stretch")
+    if went_back or went_next:
+        picked = list(st.session_state.get("losses_pick") or [])
+        if len(picked) > vas.max_choices:
+            st.error(t("too_many", lang, n=vas.max_choices))
+            return
+        draft.losses = picked
+        go(step - 1 if went_back else step + 1)
+
+
+def review(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, lang: str, source: str) -> bool:
+    """The last look before submitting; returns True once the answers are durably stored."""
+    st.subheader(t("review", lang))
+    st.caption(t("review_help", lang))
+    order = steps(instrument)
+    for dim in instrument.dimensions:
+        answered, dk, open_ = section_counts(instrument, draft, dim.id)
+        with st.container(border=True):
+            left, right = st.columns([3, 1], vertical_alignment="center")
+            left.markdown(f"**{dim.label[lang]}**  \n{t('answered', lang, a=answered, d=dk, o=open_)}")
+            if open_:
+                left.caption(t("open_items", lang, items=", ".join(open_items(instrument, draft, dim.id))))
+            if right.button(t("edit", lang), key=f"sv_edit_{dim.id}", width="stretch"):
+                go(order.index(dim.id))
+    if instrument.value_at_stake:
+        vas = instrument.value_at_stake
+        with st.container(border=True):
+            left, right = st.columns([3, 1], vertical_alignment="center")
+            chosen = ", ".join(vas.losses[loss][lang] for loss in draft.losses) or t("none_chosen", lang)
+            left.markdown(f"**{t('value_title', lang)}**  \n{chosen}")
+            if right.button(t("edit", lang), key="sv_edit_value", width="stretch"):
+                go(order.index(VALUE))
+    back, send = st.columns(2)
+    if back.button(t("back", lang), width="stretch", key="sv_review_back"):
+        go(order.index(REVIEW) - 1)
+    if not send.button(t("submit", lang), type="primary", width="stretch", key="sv_submit"):
+        return False
+    submission = build_submission(
+        instrument, draft, campaign_id=campaign.campaign_id, wave=wave, language=lang, source=source,
+        submission_key=st.session_state.sv_key,
+    )
+    try:
+        with db().cursor() as con:
+            if get_campaign(con, campaign.campaign_id).status != "open":
+                st.error(t("closed", lang))
+                return False
+            submit(con, instrument, submission)
+    except SubmissionError as exc:
+        st.error(t("refused", lang, why="; ".join(exc.problems)))
+        return False
+    except (DatabaseBusy, DatabaseDamaged, OSError) as exc:
+        st.error(t("saving_failed", lang, why=type(exc).__name__))
+        return False
+    except Exception as exc:  # a storage failure must never look like success
+        st.error(t("saving_failed", lang, why=str(exc)[:120]))
+        return False
+    return True
+
+
+def thanks(campaign: Campaign, lang: str, kiosk: bool) -> None:
+    st.success(f"### {t('thanks_title', lang)}\n\n{t('thanks_body', lang, k=campaign.threshold)}")
+    if kiosk and st.button(t("new_survey", lang), type="primary", width="stretch", key="sv_again"):
+        reset()
+        st.rerun()
+
+
+__all__ = [
+    "INTRO", "PROFILE", "REVIEW", "VALUE", "dimension", "intro", "language_picker", "load_campaign", "profile",
+    "progress", "reset", "review", "show_failure", "state", "thanks", "value_at_stake",
+]

@@ -1,0 +1,84 @@
+"""Who may see results: Argon2id password hashes per role, checked with a back-off after failed tries."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+ROLES = ("leader", "facilitator")
+RANK = {"respondent": 0, "leader": 1, "facilitator": 2}
+ENV_HASH = {"leader": "COHERENCE_LEADER_HASH", "facilitator": "COHERENCE_FACILITATOR_HASH"}
+# OWASP's Argon2id recommendation: m=19 MiB, t=2, p=1 is the floor; we take 64 MiB, t=3, p=1.
+HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
+FREE_TRIES = 3
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 10:
+        raise ValueError("use at least 10 characters")
+    return HASHER.hash(password)
+
+
+def configured_hashes(secrets: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Role → Argon2id hash, from `[auth]` in secrets.toml (leader_hash, facilitator_hash) or environment variables."""
+    environ = os.environ if environ is None else environ
+    auth = dict((secrets or {}).get("auth", {}) or {})
+    out = {}
+    for role in ROLES:
+        value = environ.get(ENV_HASH[role]) or auth.get(f"{role}_hash")
+        if value and str(value).startswith("$argon2id$"):
+            out[role] = str(value)
+    return out
+
+
+def allows(role: str | None, needed: str) -> bool:
+    """A facilitator may do everything a leader may."""
+    return RANK.get(role or "respondent", 0) >= RANK[needed]
+
+
+@dataclass
+class Throttle:
+    """Failed sign-ins slow every next try down (doubling from 1 s after three failures, capped at 60 s)."""
+
+    failures: int = 0
+    not_before: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait_seconds(self, now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        return max(0.0, self.not_before - now)
+
+    def record(self, ok: bool, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if ok:
+                self.failures = 0
+                self.not_before = 0.0
+                return
+            self.failures += 1
+            if self.failures >= FREE_TRIES:
+                self.not_before = now + min(60.0, 2.0 ** (self.failures - FREE_TRIES))
+
+
+def sign_in(password: str, hashes: Mapping[str, str], throttle: Throttle) -> str | None:
+    """The strongest role whose hash matches, or None; refused outright while the throttle says wait."""
+    if throttle.wait_seconds() > 0:
+        return None
+    for role in reversed(ROLES):
+        stored = hashes.get(role)
+        if not stored:
+            continue
+        try:
+            if HASHER.verify(stored, password):
+                throttle.record(True)
+                return role
+        except (VerificationError, InvalidHashError):
+            continue
+    throttle.record(False)
+    return None

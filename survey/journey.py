@@ -1,0 +1,99 @@
+"""The respondent's path through the survey, as pure functions over a draft the UI keeps per session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from survey.instrument import Instrument
+from survey.responses import Submission
+
+DONT_KNOW = "dk"
+INTRO, PROFILE, VALUE, REVIEW, THANKS = "intro", "profile", "value", "review", "thanks"
+
+
+@dataclass
+class Draft:
+    """What one respondent has answered so far; answers hold a scale value, DONT_KNOW, or nothing yet."""
+
+    attributes: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, int | str] = field(default_factory=dict)
+    comments: dict[str, str] = field(default_factory=dict)
+    losses: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"attributes": self.attributes, "answers": self.answers, "comments": self.comments, "losses": self.losses}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Draft:
+        return cls(
+            attributes=dict(data.get("attributes", {})),
+            answers=dict(data.get("answers", {})),
+            comments=dict(data.get("comments", {})),
+            losses=list(data.get("losses", [])),
+        )
+
+
+def steps(instrument: Instrument) -> list[str]:
+    """Intro, profile, one step per dimension, value at stake (when the instrument has it), review."""
+    middle = [dim.id for dim in instrument.dimensions]
+    return [INTRO, PROFILE, *middle, *([VALUE] if instrument.value_at_stake else []), REVIEW]
+
+
+def answer_options(instrument: Instrument) -> list[int | str]:
+    """What a respondent can pick for an item: every scale point, then don't know when allowed."""
+    return [*instrument.scale.values, *([DONT_KNOW] if instrument.scale.dont_know else [])]
+
+
+def option_label(instrument: Instrument, value: int | str, lang: str) -> str:
+    if value == DONT_KNOW:
+        return instrument.scale.dont_know_label.get(lang, "?")
+    labels = instrument.scale.labels.get(lang, ())
+    if len(labels) == len(instrument.scale.values):
+        return f"{value} · {instrument.scale.label(int(value), lang)}"
+    return str(value)
+
+
+def missing_attributes(instrument: Instrument, draft: Draft) -> list[str]:
+    return [a for a, attr in instrument.attributes.items() if attr.required and not draft.attributes.get(a)]
+
+
+def section_counts(instrument: Instrument, draft: Draft, dimension_id: str) -> tuple[int, int, int]:
+    """(answered on the scale, don't know, still open) for one dimension."""
+    values = [draft.answers.get(item.id) for item in instrument.dimension(dimension_id).items]
+    dk = sum(v == DONT_KNOW for v in values)
+    open_ = sum(v is None for v in values)
+    return len(values) - dk - open_, dk, open_
+
+
+def open_items(instrument: Instrument, draft: Draft, dimension_id: str) -> list[str]:
+    return [item.id for item in instrument.dimension(dimension_id).items if draft.answers.get(item.id) is None]
+
+
+def build_submission(
+    instrument: Instrument,
+    draft: Draft,
+    *,
+    campaign_id: str,
+    wave: int,
+    language: str,
+    source: str,
+    submission_key: str,
+) -> Submission:
+    """Turn the draft into a Submission; don't know and unanswered items are both stored as null."""
+    answers = {item_id: (None if draft.answers.get(item_id) in (None, DONT_KNOW) else int(draft.answers[item_id])) for item_id in instrument.item_ids}
+    return Submission(
+        campaign_id=campaign_id,
+        wave=wave,
+        language=language,
+        attributes={a: v for a, v in draft.attributes.items() if v},
+        answers=answers,
+        comments={d: c for d, c in draft.comments.items() if c and c.strip()},
+        losses=list(draft.losses),
+        source=source,
+        submission_key=submission_key,
+    )
+
+
+def estimated_minutes(instrument: Instrument) -> int:
+    """Roughly 15 seconds an item plus a minute for the rest, rounded up."""
+    return max(3, round(len(instrument.items) * 0.25 + 1.5))
