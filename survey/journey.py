@@ -45,12 +45,21 @@ def answer_options(instrument: Instrument) -> list[int | str]:
 
 
 def option_label(instrument: Instrument, value: int | str, lang: str) -> str:
+    """Scale points as bare numbers so a whole row fits a phone; `scale_legend` says what they mean."""
     if value == DONT_KNOW:
         return instrument.scale.dont_know_label.get(lang, "?")
-    labels = instrument.scale.labels.get(lang, ())
-    if len(labels) == len(instrument.scale.values):
-        return f"{value} · {instrument.scale.label(int(value), lang)}"
     return str(value)
+
+
+def scale_legend(instrument: Instrument, lang: str) -> str:
+    """'1 = Strongly disagree · 2 = Disagree · …', or just the two ends when only those are labelled."""
+    scale = instrument.scale
+    labels = scale.labels.get(lang, ())
+    if len(labels) == len(scale.values):
+        return " · ".join(f"**{v}** = {label}" for v, label in zip(scale.values, labels, strict=True))
+    if len(labels) == 2:
+        return f"**{scale.min}** = {labels[0]} … **{scale.max}** = {labels[1]}"
+    return f"{scale.min} … {scale.max}"
 
 
 def missing_attributes(instrument: Instrument, draft: Draft) -> list[str]:

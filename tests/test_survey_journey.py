@@ -114,8 +114,8 @@ def test_double_submit_stores_one_response(app_db: Path) -> None:
     at.button(key="sv_submit").click()
     _run(at)
     # The browser re-sends the click (double click): the same submission key must not store twice.
-    from survey.responses import submit
     from survey.journey import Draft, build_submission
+    from survey.responses import submit
 
     database = Database(app_db, linger_s=0)
     with database.cursor() as con:

@@ -22,6 +22,8 @@ from survey.journey import (
     estimated_minutes,
     missing_attributes,
     open_items,
+    option_label,
+    scale_legend,
     section_counts,
     steps,
 )
@@ -130,8 +132,7 @@ def dimension(instrument: Instrument, campaign: Campaign, draft: Draft, step: in
     if dim.description:
         st.caption(dim.description[lang])
     options = answer_options(instrument)
-    from survey.journey import option_label
-
+    st.info(scale_legend(instrument, lang))
     with st.form(f"sv_dim_{dim_id}", border=False):
         for item in dim.items:
             current = draft.answers.get(item.id)
