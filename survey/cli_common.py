@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Callable
 
+import duckdb
+
 from survey.store import DatabaseBusy, DatabaseDamaged, resolve_db_path
 
 
@@ -22,6 +24,9 @@ def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
         return 1
     except expected as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except duckdb.Error as exc:
+        print(f"error: the database refused the operation, nothing was changed: {exc}", file=sys.stderr)
         return 1
 
 

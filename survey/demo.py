@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import duckdb
 import numpy as np
@@ -93,7 +94,7 @@ def synthetic_frames(
             columns[attr_id] = _pick(rng, SITE_SHARES, n, options)
         else:
             columns[attr_id] = rng.choice(options, size=n)
-    rids = np.array([rng.bytes(16).hex() for _ in range(n)])
+    rids = np.array([uuid.uuid4().hex for _ in range(n)])  # ids never repeat across runs, whatever the seed
     lang = rng.choice(list(instrument.languages), size=n, p=None)
     lo, hi = instrument.scale.min, instrument.scale.max
     span = hi - lo
