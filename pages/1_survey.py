@@ -1,5 +1,7 @@
 """Respondent survey: no account; language, profile, one section per dimension, value at stake, review, submit."""
 
+import time
+
 import streamlit as st
 
 from pages.ui import survey_steps as ui
@@ -28,12 +30,16 @@ if campaign.status != "open":
     st.info(t("closed", lang))
     st.stop()
 
+kiosk = params.get("kiosk") == "1"
+source = "kiosk" if kiosk else "web"
 draft, step = ui.state()
+if kiosk:
+    ui.kiosk_watch(lang)
 order = steps(instrument)
 current = order[min(step, len(order) - 1)]
 
 if st.session_state.get("sv_done"):
-    ui.thanks(campaign, lang, kiosk=False)
+    ui.thanks(campaign, lang, kiosk=kiosk)
     st.stop()
 
 if current != INTRO:
@@ -46,9 +52,10 @@ elif current == PROFILE:
 elif current == VALUE:
     ui.value_at_stake(instrument, draft, step, lang)
 elif current == REVIEW:
-    if ui.review(instrument, campaign, wave, draft, lang, source="web"):
+    if ui.review(instrument, campaign, wave, draft, lang, source=source):
         ui.reset()
         st.session_state.sv_done = True
+        st.session_state.sv_last = time.time()
         st.rerun()
 else:
     ui.dimension(instrument, campaign, draft, step, current, lang)

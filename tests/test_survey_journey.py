@@ -130,3 +130,22 @@ def test_no_open_campaign_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("COHERENCE_DB", str(tmp_path / "empty.duckdb"))
     at = _run(AppTest.from_file(SURVEY, default_timeout=30))
     assert any("No survey is open" in i.value for i in at.info)
+
+
+def test_kiosk_clears_everything_after_thank_you(app_db: Path) -> None:
+    at = AppTest.from_file(SURVEY, default_timeout=30)
+    at.query_params["kiosk"] = "1"
+    at = _answer_everything(at, "en")
+    at.button(key="sv_submit").click()
+    _run(at)
+    assert any("Thank you!" in s.value for s in at.success)
+    at.session_state["sv_last"] = at.session_state["sv_last"] - 60  # the thank-you has been on screen long enough
+    _run(at)
+    _run(at)
+    assert at.button(key="sv_start")  # back at the start, for the next person
+    assert "attr_level" not in at.session_state and "q_STR1" not in at.session_state
+    assert at.session_state["sv_draft"].attributes == {}
+    database = Database(app_db, linger_s=0)
+    with database.cursor() as con:
+        assert con.execute("SELECT source FROM responses").fetchall() == [("kiosk",)]
+    database.close()

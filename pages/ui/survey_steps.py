@@ -235,11 +235,28 @@ def review(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, 
     return True
 
 
+KIOSK_IDLE_S = 300
+KIOSK_THANKS_S = 8
+
+
 def thanks(campaign: Campaign, lang: str, kiosk: bool) -> None:
     st.success(f"### {t('thanks_title', lang)}\n\n{t('thanks_body', lang, k=campaign.threshold)}")
     if kiosk and st.button(t("new_survey", lang), type="primary", width="stretch", key="sv_again"):
         reset()
         st.rerun()
+
+
+@st.fragment(run_every=5)
+def kiosk_watch(lang: str) -> None:
+    """On a shared tablet, clear the screen a few seconds after 'thank you' and after inactivity."""
+    now = time.time()
+    last = st.session_state.get("sv_last", now)
+    idle = now - last
+    done = st.session_state.get("sv_done", False)
+    if (done and idle > KIOSK_THANKS_S) or (not done and st.session_state.get("sv_step", 0) > 0 and idle > KIOSK_IDLE_S):
+        reset()
+        st.rerun(scope="app")
+    st.caption(t("kiosk_note", lang, m=KIOSK_IDLE_S // 60))
 
 
 __all__ = [
