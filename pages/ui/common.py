@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from survey.access import Throttle, allows, configured_hashes
 from survey.instrument import InstrumentError
 from survey.store import Database, DatabaseBusy, DatabaseDamaged, resolve_db_path
 
+ROOT = Path(__file__).resolve().parent.parent.parent
 MENU = (
     ("app.py", "Home", ":material/home:", None),
     ("pages/1_survey.py", "Survey", ":material/edit_note:", None),
@@ -47,13 +51,14 @@ def role() -> str | None:
 
 def menu() -> None:
     """The sidebar menu shows only what the signed-in role may open (each page still checks for itself)."""
-    import os
-
     with st.sidebar:
         st.markdown("### Coherence Scan")
         for path, label, icon, needed in MENU:
-            if (needed is None or allows(role(), needed)) and os.path.exists(path):
-                st.page_link(path, label=label, icon=icon)
+            if (needed is None or allows(role(), needed)) and (ROOT / path).exists():
+                try:
+                    st.page_link(path, label=label, icon=icon)
+                except StreamlitAPIException:  # a page run on its own (not through app.py) has no menu to link into
+                    return
         if role():
             st.caption(f"Signed in as **{role()}**")
 

@@ -1,0 +1,73 @@
+"""Facilitator: create campaigns from an instrument, open and close them, start a new wave."""
+
+import pandas as pd
+import streamlit as st
+
+from pages.ui.campaign_picker import clear_caches, pick_campaign
+from pages.ui.common import db, menu, require, show_failure
+from survey.campaigns import CampaignError, create_campaign, list_waves, set_status, start_wave
+from survey.instrument import InstrumentError, default_instrument, parse_instrument
+from survey.responses import response_count
+
+st.set_page_config(page_title="Campaigns · Coherence Scan", page_icon=":material/campaign:", layout="wide")
+menu()
+require("facilitator")
+st.title("Campaigns")
+
+
+def uploaded_instrument(upload: object | None):
+    if upload is None:
+        return default_instrument()
+    return parse_instrument(upload.getvalue().decode("utf-8", errors="strict"), upload.name)
+
+
+with st.expander("New campaign", expanded=False, icon=":material/add:"), st.form("new_campaign"):
+    name = st.text_input("Name", placeholder="Plant survey spring 2027")
+    threshold = st.number_input("Anonymity threshold k (minimum 3)", min_value=3, max_value=50, value=5)
+    comment_threshold = st.number_input("Comments need a group of at least", min_value=3, max_value=100, value=10)
+    upload = st.file_uploader("Questionnaire YAML (empty: the default Industry 4.0 instrument)", type=["yaml", "yml"])
+    if st.form_submit_button("Create campaign", type="primary"):
+        try:
+            instrument = uploaded_instrument(upload)
+            with db().cursor() as con:
+                created = create_campaign(con, name.strip() or "Coherence Scan", instrument,
+                                          threshold=int(threshold), comment_threshold=int(comment_threshold))
+            clear_caches()
+            st.success(f"Campaign `{created.campaign_id}` is open with wave 1.")
+        except (InstrumentError, CampaignError, UnicodeDecodeError) as exc:
+            show_failure(exc if not isinstance(exc, UnicodeDecodeError) else ValueError("the YAML file is not UTF-8 text"))
+
+campaign = pick_campaign(st)
+if campaign is None:
+    st.stop()
+
+with db().cursor() as con:
+    waves = list_waves(con, campaign.campaign_id)
+    counts = {w.wave: response_count(con, campaign.campaign_id, w.wave) for w in waves}
+st.dataframe(
+    pd.DataFrame([{"wave": w.wave, "label": w.label, "status": w.status, "opened": w.opened_on, "instrument": w.instrument_key,
+                   "responses": counts[w.wave]} for w in waves]),
+    hide_index=True, width="stretch",
+)
+st.caption(f"Status: **{campaign.status}** · anonymity threshold k = {campaign.threshold} · comments from {campaign.comment_threshold}")
+
+left, right = st.columns(2)
+with left:
+    target = "closed" if campaign.status == "open" else "open"
+    if st.button(f"{'Close' if target == 'closed' else 'Reopen'} this campaign", key="toggle_status"):
+        with db().cursor() as con:
+            set_status(con, campaign.campaign_id, target)
+        clear_caches()
+        st.rerun()
+with right, st.form("new_wave"):
+    label = st.text_input("New wave label", value=f"Follow-up {len(waves)}")
+    new_version = st.file_uploader("New instrument version (optional)", type=["yaml", "yml"], key="wave_yaml")
+    if st.form_submit_button("Start new wave"):
+        try:
+            instrument = parse_instrument(new_version.getvalue().decode("utf-8"), new_version.name) if new_version else None
+            with db().cursor() as con:
+                wave = start_wave(con, campaign.campaign_id, label, instrument)
+            clear_caches()
+            st.success(f"Wave {wave.wave} is open; earlier waves are closed and kept for comparison.")
+        except (InstrumentError, CampaignError, UnicodeDecodeError) as exc:
+            show_failure(exc)

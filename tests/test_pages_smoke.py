@@ -1,0 +1,37 @@
+"""Every page runs without an exception, signed in as facilitator, on an empty database and on the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from survey.demo import load_demo
+from survey.store import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py") if p.name != "__init__.py")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("smoke") / "demo.duckdb"
+    database = Database(path, linger_s=0)
+    with database.cursor() as con:
+        load_demo(con, 300, seed=3, waves=2)
+    database.close()
+    return path
+
+
+@pytest.mark.parametrize("page", ["app.py", *PAGES])
+@pytest.mark.parametrize("data", ["empty", "demo"])
+def test_page_runs_cleanly(page: str, data: str, demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COHERENCE_DB", str(demo_db if data == "demo" else tmp_path / "empty.duckdb"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["role"] = "facilitator"
+    at.run()
+    if page != "app.py":
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
