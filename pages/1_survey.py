@@ -15,7 +15,8 @@ st.set_page_config(page_title="Coherence Scan survey", page_icon=":material/edit
 
 params = st.query_params
 try:
-    loaded = ui.load_campaign(params.get("c"))
+    campaign_id = ui.open_invite(params.get("invite")) if "invite" in params else params.get("c")
+    loaded = ui.load_campaign(campaign_id)
 except (CampaignError, InstrumentError, DatabaseBusy, DatabaseDamaged) as exc:
     ui.show_failure(exc)
     st.stop()
@@ -55,6 +56,7 @@ elif current == REVIEW:
     if ui.review(instrument, campaign, wave, draft, lang, source=source):
         ui.reset()
         st.session_state.sv_done = True
+        st.session_state.sv_done_campaign = campaign.campaign_id
         st.session_state.sv_last = time.time()
         st.rerun()
 else:

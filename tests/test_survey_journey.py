@@ -149,3 +149,49 @@ def test_kiosk_clears_everything_after_thank_you(app_db: Path) -> None:
     with database.cursor() as con:
         assert con.execute("SELECT source FROM responses").fetchall() == [("kiosk",)]
     database.close()
+
+
+def test_personal_link_resumes_a_draft_and_works_once(app_db: Path) -> None:
+    from survey.invites import create_invites, invite_status
+
+    database = Database(app_db, linger_s=0)
+    with database.cursor() as con:
+        token = create_invites(con, "spring", 1)[0]
+    database.close()
+    at = AppTest.from_file(SURVEY, default_timeout=30)
+    at.query_params["invite"] = token
+    _run(at)
+    at.button(key="sv_start").click()
+    _run(at)
+    at.selectbox(key="attr_level").set_value("supervisor")
+    at.selectbox(key="attr_function").set_value("quality")
+    at.selectbox(key="attr_site").set_value("eindhoven")
+    _next(at)
+    # The respondent closes the page; later the same link opens in a new session with the answers kept.
+    again = AppTest.from_file(SURVEY, default_timeout=30)
+    again.query_params["invite"] = token
+    _run(again)
+    assert again.session_state["sv_draft"].attributes == {"level": "supervisor", "function": "quality", "site": "eindhoven"}
+    assert "Strategy" in [s.value for s in again.subheader]
+    for _ in range(len(default_instrument().dimensions) + 1):
+        _next(again)
+    again.button(key="sv_submit").click()
+    _run(again)
+    assert any("Thank you!" in s.value for s in again.success)
+    third = _run_with_invite(token)
+    assert any("already been used" in w.value for w in third.warning)
+    with Database(app_db, linger_s=0).cursor() as con:
+        assert invite_status(con, token) == "used"
+        assert con.execute("SELECT count(*), any_value(source) FROM responses").fetchone() == (1, "invite")
+
+
+def _run_with_invite(token: str) -> AppTest:
+    at = AppTest.from_file(SURVEY, default_timeout=30)
+    at.query_params["invite"] = token
+    return _run(at)
+
+
+@pytest.mark.parametrize("raw", ["garbage", "<script>alert(1)</script>", "A" * 5000, ""])
+def test_malformed_invite_gets_a_friendly_page(app_db: Path, raw: str) -> None:
+    at = _run_with_invite(raw)
+    assert any("not valid" in w.value for w in at.warning)

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 import streamlit as st
 
 from pages.ui.common import db, show_failure
 from survey.campaigns import Campaign, campaign_instrument, current_wave, get_campaign
 from survey.instrument import Instrument
+from survey.invites import (
+    CLOSED,
+    UNKNOWN,
+    USED,
+    VALID,
+    InviteError,
+    InviteUsed,
+    invite_campaign,
+    invite_status,
+    load_draft,
+    new_submission_key,
+    redeem,
+    save_draft,
+    token_from_query,
+)
 from survey.journey import (
     DONT_KNOW,
     INTRO,
@@ -45,14 +59,48 @@ def state() -> tuple[Draft, int]:
     if "sv_draft" not in st.session_state:
         st.session_state.sv_draft = Draft()
         st.session_state.sv_step = 0
-        st.session_state.sv_key = uuid.uuid4().hex
+        st.session_state.sv_key = new_submission_key()
     return st.session_state.sv_draft, st.session_state.sv_step
 
 
 def go(step: int) -> None:
     st.session_state.sv_step = step
     st.session_state.sv_last = time.time()
+    token = st.session_state.get("sv_invite")
+    if token:  # save and resume: a personal link keeps the draft on its invite row
+        try:
+            with db().cursor() as con:
+                save_draft(con, token, {**st.session_state.sv_draft.to_json(), "step": step})
+        except (InviteError, DatabaseBusy, ValueError):
+            pass  # the answers are still in this session; saving is a convenience, submitting is what counts
     st.rerun()
+
+
+def open_invite(raw: object) -> str | None:
+    """Check a personal link; returns its campaign id, or shows why it cannot be used and stops the page."""
+    token = token_from_query(raw)
+    if token is None:
+        st.warning(f"{t('invite_unknown', 'en')}\n\n{t('invite_unknown', 'nl')}")
+        st.stop()
+    with db().cursor() as con:
+        status = invite_status(con, token)
+        where = invite_campaign(con, token)
+        draft = load_draft(con, token) if status == VALID else None
+    messages = {USED: "invite_used", UNKNOWN: "invite_unknown", CLOSED: "closed"}
+    if status == USED and st.session_state.get("sv_invite") == token and st.session_state.get("sv_done"):
+        return st.session_state.get("sv_done_campaign")  # this session just used it: keep showing the thank-you
+    if status != VALID or where is None:
+        key = messages.get(status, "invite_unknown")
+        st.warning(f"{t(key, 'en')}\n\n{t(key, 'nl')}")
+        st.stop()
+    if st.session_state.get("sv_invite") != token:
+        reset()
+        st.session_state.sv_invite = token
+        if draft:
+            st.session_state.sv_draft = Draft.from_json(draft)
+            st.session_state.sv_step = int(draft.get("step", 0))
+            st.session_state.sv_key = new_submission_key()
+    return where[0]
 
 
 def load_campaign(campaign_id: str | None) -> tuple[Campaign, int, Instrument] | None:
@@ -222,7 +270,14 @@ def review(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, 
             if get_campaign(con, campaign.campaign_id).status != "open":
                 st.error(t("closed", lang))
                 return False
-            submit(con, instrument, submission)
+            token = st.session_state.get("sv_invite")
+            if token:
+                redeem(con, token, submission)
+            else:
+                submit(con, instrument, submission)
+    except InviteUsed:
+        st.error(t("invite_used", lang))
+        return False
     except SubmissionError as exc:
         st.error(t("refused", lang, why="; ".join(exc.problems)))
         return False
