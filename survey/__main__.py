@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
-from survey.campaigns import CampaignError
+from survey.campaigns import CampaignError, active_campaign, create_campaign, get_campaign, list_campaigns, slugify
 from survey.cli_common import add_db_option, run_command
 from survey.demo import load_demo
+from survey.importer import DEFAULT_MAX_BYTES, REPORT_LINES, ImportProblem, ImportRefused, TableError, read_file, run_import, validate_file
 from survey.instrument import InstrumentError, default_instrument, load_instrument
+from survey.invites import DEFAULT_BASE_URL, open_link_poster, write_invites
 from survey.responses import SubmissionError, response_count
 from survey.store import Database
 
@@ -38,6 +42,100 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refused(filename: str, problems: Sequence[ImportProblem], notes: Sequence[str] = ()) -> int:
+    """The row-by-row report of a refused import, on stderr; exit code 1."""
+    print(f"{filename}: refused, nothing written — {len(problems)} problem(s):", file=sys.stderr)
+    for problem in problems[:REPORT_LINES]:
+        print(f"  {problem}", file=sys.stderr)
+    if len(problems) > REPORT_LINES:
+        print(f"  ... and {len(problems) - REPORT_LINES} more", file=sys.stderr)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 1
+
+
+def _import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: {path}: file not found", file=sys.stderr)
+        return 1
+    max_bytes = int(args.max_mb * 1024 * 1024)
+    try:
+        data = read_file(path, max_bytes)
+    except TableError as exc:
+        return _refused(path.name, exc.problems)
+    instrument = load_instrument(args.instrument) if args.instrument else None
+    db = Database(args.db, linger_s=0, wait_s=args.wait)
+    with db.cursor() as con:
+        campaign_id = args.campaign
+        if campaign_id is None:
+            active = active_campaign(con)
+            if active is None and list_campaigns(con):
+                print("error: no open campaign; name the campaign to import into with --campaign ID", file=sys.stderr)
+                return 1
+            campaign_id = active.campaign_id if active else None
+        exists = campaign_id is not None and con.execute("SELECT 1 FROM campaigns WHERE campaign_id = ?", [campaign_id]).fetchone()
+        preview, created = None, ""
+        if not exists:
+            chosen = instrument or default_instrument()
+            preview = validate_file(chosen, data, path.name, max_bytes=max_bytes, default_language=args.language)
+            if not preview.ok:
+                return _refused(path.name, preview.problems, preview.notes)
+            campaign_id = campaign_id or slugify(path.stem)
+            create_campaign(con, f"Imported from {path.name}", chosen, campaign_id=campaign_id)
+            instrument, created = None, f" (new campaign, instrument {chosen.key})"
+        try:
+            result = run_import(
+                con,
+                campaign_id,
+                data,
+                path.name,
+                force=args.force,
+                instrument=instrument,
+                preview=preview,
+                max_bytes=max_bytes,
+                default_language=args.language,
+                actor="command line",
+            )
+        except ImportRefused as exc:
+            return _refused(path.name, exc.problems, exc.preview.notes if exc.preview else ())
+    notes = "".join(f"; note: {n}" for n in result.notes)
+    again = " again (forced)" if result.forced else ""
+    print(
+        f"imported {result.rows} responses from {path.name}{again} into campaign '{result.campaign_id}'{created} "
+        f"wave {result.wave} (import {result.import_id[:8]}){notes}"
+    )
+    return 0
+
+
+def _invites(args: argparse.Namespace) -> int:
+    db = Database(args.db, linger_s=0, wait_s=args.wait)
+    with db.cursor() as con:
+        if args.campaign is None:
+            active = active_campaign(con)
+            if active is None:
+                print(
+                    "error: no open campaign; create one first (the app's Campaigns page, or `python -m survey import FILE`) "
+                    "or name one with --campaign ID",
+                    file=sys.stderr,
+                )
+                return 1
+            campaign_id = active.campaign_id
+        else:
+            campaign_id = get_campaign(con, args.campaign).campaign_id
+        batch = write_invites(con, campaign_id, args.count, args.out, base_url=args.base_url)
+    poster = ""
+    if args.poster:
+        path = open_link_poster(campaign_id, args.base_url, Path(args.out) / "poster-open-link.pdf", "en+nl")
+        poster = f", {path.name}"
+    print(
+        f"{len(batch.links)} one-time invite links for campaign '{campaign_id}' wave {batch.wave} in {args.out}: "
+        f"{batch.csv_path.name}, {len(batch.qr_paths)} QR codes in qr/, {batch.sheet_path.name}{poster} "
+        "(the links are the only copy of the tokens: hand them out, then delete the folder)"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m survey", description="Coherence Scan: collect survey answers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -55,6 +153,27 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate an instrument YAML file")
     check.add_argument("file")
     check.set_defaults(handler=_check)
+
+    imp = sub.add_parser("import", help="import wide CSV/XLSX responses: every row valid, or nothing written")
+    imp.add_argument("file", help="CSV (UTF-8/UTF-16/Windows-1252; comma, semicolon or tab) or XLSX, one row a respondent")
+    imp.add_argument("--instrument", default=None, help="instrument YAML; must match the campaign's current wave, or creates the campaign")
+    imp.add_argument("--campaign", default=None, help="campaign id (default: the newest open one; created when it does not exist)")
+    imp.add_argument("--force", action="store_true", help="import a file that was already imported into this campaign again")
+    imp.add_argument("--language", default=None, help="language of rows without a language column (default: the instrument's first)")
+    imp.add_argument("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 1_048_576, help="refuse larger files (default 20)")
+    imp.add_argument("--wait", type=float, default=60.0, help="seconds to wait while the app holds the database")
+    add_db_option(imp)
+    imp.set_defaults(handler=_import)
+
+    inv = sub.add_parser("invites", help="one-time invite links, a QR code per link and a printable A4 sheet")
+    inv.add_argument("--count", type=int, required=True)
+    inv.add_argument("--out", required=True, help="folder for invites.csv, qr/*.png and invites-sheet.pdf")
+    inv.add_argument("--campaign", default=None, help="campaign id (default: the newest open one)")
+    inv.add_argument("--base-url", default=DEFAULT_BASE_URL, help=f"address of the app (default {DEFAULT_BASE_URL})")
+    inv.add_argument("--poster", action="store_true", help="also write poster-open-link.pdf with the open campaign link")
+    inv.add_argument("--wait", type=float, default=60.0, help="seconds to wait while the app holds the database")
+    add_db_option(inv)
+    inv.set_defaults(handler=_invites)
     return parser
 
 

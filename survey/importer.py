@@ -859,7 +859,7 @@ def run_import(
                         None,
                         f"this file (SHA-256 {sha[:12]}…) was already imported into '{campaign_id}' on {earlier.imported_on} "
                         f"as '{earlier.filename}' ({earlier.rows} rows); importing it again would count those respondents twice. "
-                        "Use force to import it anyway",
+                        "Import it anyway with force (--force on the command line)",
                     )
                 ],
                 preview,
