@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from pages.ui.campaign_picker import clear_caches, pick_campaign
+from pages.ui import facilitator
+from pages.ui.campaign_picker import clear_caches, pick_campaign, pick_wave
 from pages.ui.common import db, menu, require, show_failure
 from survey.campaigns import CampaignError, create_campaign, list_waves, set_status, start_wave
 from survey.instrument import InstrumentError, default_instrument, parse_instrument
@@ -41,17 +42,25 @@ campaign = pick_campaign(st)
 if campaign is None:
     st.stop()
 
+waves_tab, progress_tab, org_tab, value_tab = st.tabs(["Waves", "Live progress", "Headcounts", "Value estimates"])
+with progress_tab:
+    facilitator.progress_panel(campaign, pick_wave(campaign, st, "Progress of wave"))
+with org_tab:
+    facilitator.headcount_panel(campaign)
+with value_tab:
+    facilitator.estimates_panel(campaign)
+
 with db().cursor() as con:
     waves = list_waves(con, campaign.campaign_id)
     counts = {w.wave: response_count(con, campaign.campaign_id, w.wave) for w in waves}
-st.dataframe(
+waves_tab.dataframe(
     pd.DataFrame([{"wave": w.wave, "label": w.label, "status": w.status, "opened": w.opened_on, "instrument": w.instrument_key,
                    "responses": counts[w.wave]} for w in waves]),
     hide_index=True, width="stretch",
 )
-st.caption(f"Status: **{campaign.status}** · anonymity threshold k = {campaign.threshold} · comments from {campaign.comment_threshold}")
+waves_tab.caption(f"Status: **{campaign.status}** · anonymity threshold k = {campaign.threshold} · comments from {campaign.comment_threshold}")
 
-left, right = st.columns(2)
+left, right = waves_tab.columns(2)
 with left:
     target = "closed" if campaign.status == "open" else "open"
     if st.button(f"{'Close' if target == 'closed' else 'Reopen'} this campaign", key="toggle_status"):

@@ -1,0 +1,54 @@
+"""Facilitator: import paper or Forms answers (wide CSV/XLSX), preview, and write all rows or none."""
+
+import streamlit as st
+
+from pages.ui.campaign_picker import clear_caches, pick_campaign
+from pages.ui.common import db, menu, require
+from survey.importer import DEFAULT_MAX_BYTES, ImportRefused, preview_import, run_import
+
+st.set_page_config(page_title="Import · Coherence Scan", page_icon=":material/upload_file:", layout="wide")
+menu()
+require("facilitator")
+st.title("Import responses")
+campaign = pick_campaign(st)
+if campaign is None:
+    st.stop()
+
+st.write(
+    "One row per respondent; columns are the attribute ids (`level`, `function`, `site`…), the item ids, optional "
+    "`comment_<dimension>` and `losses`. An empty cell means *don't know*. Dutch or English labels are accepted for "
+    "options. Every row is checked first: if any row is wrong, nothing is imported and you get a list of what to fix."
+)
+upload = st.file_uploader("CSV or Excel file", type=["csv", "xlsx", "txt"], key="import_file")
+if upload is None:
+    st.stop()
+data = upload.getvalue()
+if len(data) > DEFAULT_MAX_BYTES:
+    st.error(f"{upload.name} is {len(data) / 1e6:.1f} MB; the limit is {DEFAULT_MAX_BYTES / 1e6:.0f} MB. Split the file.")
+    st.stop()
+with st.spinner("Checking every row…"), db().cursor() as con:
+    preview = preview_import(con, campaign.campaign_id, data, upload.name)
+
+for note in preview.notes:
+    st.caption(note)
+if not preview.ok:
+    st.error(f"{upload.name}: {len(preview.problems)} problem(s). Nothing was imported. Fix these and upload again:")
+    st.code("\n".join(preview.report()), language=None)
+    st.stop()
+
+st.success(f"{preview.rows} row(s) ready to import into **{campaign.name}**, wave {preview.wave}.")
+st.dataframe(preview.head, width="stretch")
+force = False
+if preview.already_imported is not None:
+    st.warning(f"This exact file was already imported on {preview.already_imported.imported_on}. "
+               "Importing it again would count these respondents twice.")
+    force = st.checkbox("Import it again anyway", key="force_import")
+if st.button(f"Import {preview.rows} row(s)", type="primary", disabled=preview.already_imported is not None and not force, key="do_import"):
+    try:
+        with db().cursor() as con:
+            result = run_import(con, campaign.campaign_id, data, upload.name, force=force, preview=preview)
+    except ImportRefused as exc:
+        st.error(str(exc))
+        st.stop()
+    clear_caches()
+    st.success(f"Imported {result.rows} response(s) from {result.filename}.")
