@@ -208,7 +208,7 @@ def _scale(c: _Checker, node: Any) -> Scale | None:
             if not isinstance(seq, list) or not all(isinstance(x, str) and x.strip() for x in seq):
                 c.problem(f"scale.labels.{lang}", "missing" if seq is None else "must be a list of texts")
                 continue
-            if lo is not None and hi is not None and len(seq) not in (2, hi - lo + 1):
+            if lo is not None and hi is not None and hi > lo and len(seq) not in (2, hi - lo + 1):
                 c.problem(f"scale.labels.{lang}", f"needs {hi - lo + 1} labels (one per point) or 2 (the ends), got {len(seq)}")
             labels[lang] = tuple(seq)
     dk_label = c.text(node.get("dont_know_label"), "scale.dont_know_label", required=False)

@@ -1,0 +1,112 @@
+"""Instrument files: every problem reported with its exact path, and `python -m survey check` exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from survey.instrument import InstrumentError, default_instrument, load_instrument, parse_instrument
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTRUMENTS = Path(__file__).resolve().parent / "data" / "instruments"
+
+BAD = [
+    ("missing_nl_text.yaml", ["dimensions[2].items[4].text.nl: missing"]),
+    (
+        "duplicate_ids.yaml",
+        [
+            "dimensions[1].items[0].id: duplicate item id 'S1' (also dimensions[0].items[0])",
+            "dimensions[2].id: duplicate dimension id 'strategy' (also dimensions[0])",
+        ],
+    ),
+    ("bad_scale.yaml", ["scale: max (1) must be greater than min (5)"]),
+    ("bad_scale_labels.yaml", ["scale.labels.nl: needs 5 labels (one per point) or 2 (the ends), got 4"]),
+    ("reverse_not_bool.yaml", ["dimensions[1].items[1].reverse: must be true or false, got 'yes'"]),
+    ("not_yaml.yaml", ["line 7, column 1: not valid YAML (expected ',' or '}', but got '<scalar>')"]),
+    ("undeclared_language.yaml", ["title.de: language not declared in languages ['en', 'nl']"]),
+    ("missing_dimensions.yaml", ["dimensions: missing"]),
+    ("empty.yaml", ["(top): must be a mapping with id, version, languages, title, scale, attributes, dimensions"]),
+    ("list_not_mapping.yaml", ["(top): must be a mapping with id, version, languages, title, scale, attributes, dimensions"]),
+    (
+        "many_problems.yaml",
+        [
+            "scale: max (1) must be greater than min (1)",
+            "attributes.level.options: needs at least two options",
+            "dimensions[1].items[0].id: duplicate item id 'S1' (also dimensions[0].items[0])",
+            "dimensions[1].items[1].reverse: must be true or false, got 'maybe'",
+            "dimensions[2].items[4].text.nl: missing",
+        ],
+    ),
+]
+GOOD = ["valid.yaml", "scale_0_10.yaml"]
+
+
+@pytest.mark.parametrize(("name", "problems"), BAD, ids=[b[0] for b in BAD])
+def test_bad_instrument_lists_every_problem_with_its_path(name: str, problems: list[str]) -> None:
+    with pytest.raises(InstrumentError) as caught:
+        load_instrument(INSTRUMENTS / name)
+    assert caught.value.problems == problems
+
+
+@pytest.mark.parametrize("name", GOOD)
+def test_good_instruments_load(name: str) -> None:
+    instrument = load_instrument(INSTRUMENTS / name)
+    assert instrument.languages == ("en", "nl")
+    assert len(instrument.dimensions) == 3 and len(instrument.items) == 9
+    assert instrument.dimension("operations").items[1].reverse is True
+
+
+def test_any_scale_loads_with_its_ends() -> None:
+    instrument = load_instrument(INSTRUMENTS / "scale_0_10.yaml")
+    assert instrument.scale.values == tuple(range(0, 11))
+    assert instrument.scale.label(0, "nl") == "Helemaal niet" and instrument.scale.label(10, "en") == "Completely"
+
+
+def test_missing_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    with pytest.raises(InstrumentError) as caught:
+        load_instrument(tmp_path / "nope.yaml")
+    assert caught.value.problems == [f"{tmp_path / 'nope.yaml'}: file not found"]
+
+
+def test_non_utf8_file_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "latin.yaml"
+    text = (INSTRUMENTS / "valid.yaml").read_text(encoding="utf-8")
+    assert "één" in text
+    path.write_bytes(text.encode("cp1252"))
+    with pytest.raises(InstrumentError) as caught:
+        load_instrument(path)
+    assert caught.value.problems[0].startswith(f"{path}: not UTF-8 text (byte ")
+
+
+def test_shipped_instrument_is_valid_and_complete() -> None:
+    instrument = default_instrument()
+    assert instrument.dimension_ids == ("strategy", "operations", "governance", "leadership", "it_ot")
+    assert all(5 <= len(d.items) <= 6 for d in instrument.dimensions)
+    assert {"board", "senior_management", "middle_management", "supervisor", "shop_floor", "specialist"} <= set(
+        instrument.attributes["level"].options
+    )
+    assert parse_instrument(instrument.source_text).fingerprint == instrument.fingerprint
+
+
+def _check(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "survey", "check", str(path)], capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+
+@pytest.mark.parametrize(("name", "problems"), [b for b in BAD if b[0] in ("many_problems.yaml", "duplicate_ids.yaml")])
+def test_check_command_lists_them_all_and_exits_1(name: str, problems: list[str]) -> None:
+    done = _check(INSTRUMENTS / name)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"{INSTRUMENTS / name}: {len(problems)} problem(s)"
+    assert [line.strip() for line in lines[1:]] == problems
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("name", GOOD)
+def test_check_command_exits_0_for_good_files(name: str) -> None:
+    done = _check(INSTRUMENTS / name)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ": ok — " in done.stdout and "3 dimensions, 9 items" in done.stdout
