@@ -193,7 +193,11 @@ def read_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
 
 
 def _too_big(size: int, max_bytes: int) -> str:
-    return f"the file is {size / 1_048_576:.1f} MB, larger than the limit of {max_bytes / 1_048_576:.0f} MB; split it into smaller files"
+    return f"the file is {_size(size)}, larger than the limit of {_size(max_bytes)}; split it into smaller files"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} bytes"
 
 
 def _fail(reason: str) -> TableError:
