@@ -43,40 +43,38 @@ if campaign is None:
     st.stop()
 
 waves_tab, progress_tab, org_tab, value_tab = st.tabs(["Waves", "Live progress", "Headcounts", "Value estimates"])
+with waves_tab:
+    with db().cursor() as con:
+        waves = list_waves(con, campaign.campaign_id)
+        counts = {w.wave: response_count(con, campaign.campaign_id, w.wave) for w in waves}
+    st.dataframe(
+        pd.DataFrame([{"wave": w.wave, "label": w.label, "status": w.status, "opened": w.opened_on, "instrument": w.instrument_key,
+                       "responses": counts[w.wave]} for w in waves]),
+        hide_index=True, width="stretch",
+    )
+    st.caption(f"Status: **{campaign.status}** · anonymity threshold k = {campaign.threshold} · comments from {campaign.comment_threshold}")
+    left, right = st.columns(2)
+    target = "closed" if campaign.status == "open" else "open"
+    if left.button(f"{'Close' if target == 'closed' else 'Reopen'} this campaign", key="toggle_status"):
+        with db().cursor() as con:
+            set_status(con, campaign.campaign_id, target)
+        clear_caches()
+        st.rerun()
+    with right.form("new_wave"):
+        label = st.text_input("New wave label", value=f"Wave {len(waves) + 1}")
+        new_version = st.file_uploader("New instrument version (optional)", type=["yaml", "yml"], key="wave_yaml")
+        if st.form_submit_button("Start new wave"):
+            try:
+                instrument = parse_instrument(new_version.getvalue().decode("utf-8"), new_version.name) if new_version else None
+                with db().cursor() as con:
+                    wave = start_wave(con, campaign.campaign_id, label, instrument)
+                clear_caches()
+                st.success(f"Wave {wave.wave} is open; earlier waves are closed and kept for comparison.")
+            except (InstrumentError, CampaignError, UnicodeDecodeError) as exc:
+                show_failure(exc)
 with progress_tab:
     facilitator.progress_panel(campaign, pick_wave(campaign, st, "Progress of wave"))
 with org_tab:
     facilitator.headcount_panel(campaign)
 with value_tab:
     facilitator.estimates_panel(campaign)
-
-with db().cursor() as con:
-    waves = list_waves(con, campaign.campaign_id)
-    counts = {w.wave: response_count(con, campaign.campaign_id, w.wave) for w in waves}
-waves_tab.dataframe(
-    pd.DataFrame([{"wave": w.wave, "label": w.label, "status": w.status, "opened": w.opened_on, "instrument": w.instrument_key,
-                   "responses": counts[w.wave]} for w in waves]),
-    hide_index=True, width="stretch",
-)
-waves_tab.caption(f"Status: **{campaign.status}** · anonymity threshold k = {campaign.threshold} · comments from {campaign.comment_threshold}")
-
-left, right = waves_tab.columns(2)
-with left:
-    target = "closed" if campaign.status == "open" else "open"
-    if st.button(f"{'Close' if target == 'closed' else 'Reopen'} this campaign", key="toggle_status"):
-        with db().cursor() as con:
-            set_status(con, campaign.campaign_id, target)
-        clear_caches()
-        st.rerun()
-with right, st.form("new_wave"):
-    label = st.text_input("New wave label", value=f"Follow-up {len(waves)}")
-    new_version = st.file_uploader("New instrument version (optional)", type=["yaml", "yml"], key="wave_yaml")
-    if st.form_submit_button("Start new wave"):
-        try:
-            instrument = parse_instrument(new_version.getvalue().decode("utf-8"), new_version.name) if new_version else None
-            with db().cursor() as con:
-                wave = start_wave(con, campaign.campaign_id, label, instrument)
-            clear_caches()
-            st.success(f"Wave {wave.wave} is open; earlier waves are closed and kept for comparison.")
-        except (InstrumentError, CampaignError, UnicodeDecodeError) as exc:
-            show_failure(exc)

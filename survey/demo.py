@@ -192,7 +192,7 @@ def load_demo(
                         con.execute("INSERT INTO headcounts VALUES (?, 'level', ?, ?)", [campaign_id, option, count])
     for w in range(waves):
         first = w == 0 and not exists
-        wave_no = 1 if first else start_wave(con, campaign_id, f"Follow-up {w + 1}" if not exists else "Follow-up").wave
+        wave_no = 1 if first else start_wave(con, campaign_id, "Follow-up" if w == 1 else f"Follow-up {w}").wave
         frames = synthetic_frames(instrument, campaign_id, wave_no, respondents, seed=seed + w, gap_scale=1.0 - 0.25 * (wave_no - 1))
         with transaction(con):
             insert_frames(con, frames, instrument)

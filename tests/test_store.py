@@ -130,9 +130,8 @@ def test_busy_file_gives_a_message_saying_what_to_do(db_path: Path) -> None:
         assert result.returncode == 1
         assert "Traceback" not in result.stderr
         assert f"process {holder.pid}" in result.stderr and "What to do" in result.stderr
-        with pytest.raises(DatabaseBusy):
-            with Database(db_path, wait_s=0.5).cursor():
-                pass
+        with pytest.raises(DatabaseBusy), Database(db_path, wait_s=0.5).cursor():
+            pass
     finally:
         holder.kill()
         holder.wait()
@@ -155,9 +154,8 @@ def test_writer_waits_for_the_other_process_and_loses_nothing(db_path: Path, ins
 def test_damaged_file_gives_recovery_steps(tmp_path: Path) -> None:
     bad = tmp_path / "bad.duckdb"
     bad.write_bytes(b"this is not a duckdb file" * 500)
-    with pytest.raises(DatabaseDamaged) as err:
-        with Database(bad, wait_s=1).cursor():
-            pass
+    with pytest.raises(DatabaseDamaged) as err, Database(bad, wait_s=1).cursor():
+        pass
     assert "Recovery" in str(err.value)
 
 
