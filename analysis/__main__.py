@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from analysis.export import export_long
+from analysis.gaps import parse_group
+from analysis.scope import Scope
+from analysis.summary import build_summary
 from survey.campaigns import (
     CampaignError,
     active_campaign,
@@ -40,6 +44,35 @@ def _export(args: argparse.Namespace) -> int:
     return 2
 
 
+def _summary(args: argparse.Namespace) -> int:
+    db = Database(args.db, linger_s=0, wait_s=args.wait)
+    with db.cursor() as con:
+        campaign_id = _campaign_id(con, args.campaign)
+        filters = tuple(parse_group(f) for f in args.filter)
+        a = parse_group(args.a) if args.a else None
+        b = parse_group(args.b) if args.b else None
+        if (a is None) != (b is None):
+            raise ValueError("give both --a and --b, or neither for the default pair")
+        doc = build_summary(con, Scope(campaign_id, args.wave, filters), a, b)
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return 0
+    print(
+        f"campaign {doc['campaign']}, wave {doc['wave']}: {doc['respondents'] if doc['respondents'] is not None else 'hidden'} respondents, k = {doc['threshold']}"
+    )
+    for dim, entry in doc["dimensions"].items():
+        overall = entry["overall"]
+        score = f"{overall['mean']:.2f} (n={overall['n']})" if not overall.get("suppressed") else "hidden"
+        alpha = f"{entry['alpha']:.2f}" if entry["alpha"] is not None else "-"
+        print(f"  {dim:<24} {score:<18} alpha {alpha}")
+    for gap in doc["gaps"]:
+        if "dimension" in gap and not gap.get("suppressed"):
+            print(
+                f"  gap {gap['a']} - {gap['b']} on {gap['dimension']}: {gap['diff']:+.2f} [{gap['ci'][0]:+.2f}, {gap['ci'][1]:+.2f}], p_adj {gap['p_adj']:.3g}"
+            )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description="Coherence Scan: results and exports.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -51,6 +84,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--wait", type=float, default=60.0, help="seconds to wait while the app holds the database")
     add_db_option(export)
     export.set_defaults(handler=_export)
+
+    summary = sub.add_parser("summary", help="results per dimension, item and group; gaps; agreement; alpha")
+    summary.add_argument("--json", action="store_true", help="print the machine-readable document")
+    summary.add_argument("--campaign", default=None, help="campaign id (default: the newest open campaign)")
+    summary.add_argument("--wave", type=int, default=None, help="wave (default: the newest wave holding responses)")
+    summary.add_argument("--filter", action="append", default=[], metavar="ATTRIBUTE=OPTION", help="restrict to a group; repeat to combine")
+    summary.add_argument("--a", default=None, metavar="ATTRIBUTE=OPTION", help="first group of the gaps (default level=board)")
+    summary.add_argument("--b", default=None, metavar="ATTRIBUTE=OPTION", help="second group of the gaps (default level=shop_floor)")
+    summary.add_argument("--wait", type=float, default=60.0, help="seconds to wait while the app holds the database")
+    add_db_option(summary)
+    summary.set_defaults(handler=_summary)
     return parser
 
 

@@ -1,0 +1,170 @@
+"""Sufficient statistics (n, sum, sum of squares) for every group cell, from DuckDB GROUP BYs over the matrix.
+
+A cube over attributes (a1, ..., am) holds, per unit, the statistics of every conjunction
+`a1 = x1 AND ... AND am = xm`, where each xi is one of the attribute's options, the *not stated*
+slot (respondents who left the attribute empty) or the *any* slot (the attribute is not constrained).
+
+Two GROUP BYs produce it. The first runs once per matrix: the finest cells, grouped by every
+attribute, with n, sum and sum of squares of every unit (a few hundred rows for a typical
+organisation, whatever the number of respondents). The second runs per view over those cells,
+grouped by the view's attributes. Every coarser cell (a filter, a breakdown, a total) is then filled
+in by adding along each axis: n, sums and sums of squares add up, so means, SDs and intervals of any
+cell follow without another pass over respondents.
+
+Axis layout: index 0..len(options)-1 are the options in instrument order, `len(options)` is
+*not stated*, `len(options) + 1` is *any*. The last array axis runs over units.
+
+Unit keys: "respondents" (everyone), "d:<dimension>" (dimension scores), "i:<item>" (reverse-scored
+items), "l:<loss>" (1 when named, 0 when not, among respondents who answered the value block).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.scoring import RespondentMatrix, attr_col, dim_col, item_col, loss_col, quote
+
+RESPONDENTS = "respondents"
+STATS = ("n", "s", "q")
+
+# {matrix} is filled in by RespondentMatrix.derived; the other placeholders by _cells_sql.
+FINEST_CELLS_SQL = "SELECT {group_columns}{aggregates} FROM {{matrix}}{group_by}"
+VIEW_CELLS_SQL = "SELECT {group_columns}{sums} FROM {cells}{group_by}"
+CELL_STATS_SQL = "SELECT {group_columns}{aggregates} FROM {table}{where}{group_by}"
+
+
+@dataclass(frozen=True)
+class Cube:
+    """Per-cell statistics for a set of attributes; arrays shaped (*[len(options)+2 per attribute], units)."""
+
+    attributes: tuple[str, ...]
+    options: tuple[tuple[str, ...], ...]
+    units: tuple[str, ...]
+    n: np.ndarray
+    s: np.ndarray
+    q: np.ndarray
+
+    def axis(self, attribute: str) -> int:
+        return self.attributes.index(attribute)
+
+    def index(self, fixed: Mapping[str, str]) -> tuple[int, ...]:
+        """The cell index for `attribute = option` conditions; attributes not named are *any*."""
+        out = []
+        for attribute, options in zip(self.attributes, self.options, strict=True):
+            out.append(options.index(fixed[attribute]) if attribute in fixed else len(options) + 1)
+        return tuple(out)
+
+    def unit(self, key: str) -> int:
+        return self.units.index(key)
+
+
+def matrix_units(matrix: RespondentMatrix) -> dict[str, str]:
+    """Every unit of a matrix and the SQL expression it is computed from (NULL = does not count)."""
+    units = {RESPONDENTS: "1"}
+    units.update({f"d:{d}": dim_col(d) for d in matrix.dimension_ids})
+    units.update({f"i:{i}": item_col(i) for i in matrix.item_ids})
+    units.update({f"l:{x}": f"CASE WHEN vb THEN CAST({loss_col(x)} AS INTEGER) END" for x in matrix.losses})
+    return units
+
+
+def _aggregates(units: Mapping[str, str], squares: bool) -> str:
+    parts = []
+    for key, expression in units.items():
+        value = f"CAST({expression} AS DOUBLE)"
+        parts.append(f"count({expression}) AS {quote('n|' + key)}")
+        parts.append(f"sum({value}) AS {quote('s|' + key)}")
+        if squares:
+            parts.append(f"sum({value} * {value}) AS {quote('q|' + key)}")
+    return ", ".join(parts)
+
+
+def finest_cells(matrix: RespondentMatrix) -> str:
+    """The per-matrix table of finest cells (grouped by every attribute); built on first use."""
+    attributes = matrix.attributes
+    sql = FINEST_CELLS_SQL.format(
+        group_columns="".join(f"{attr_col(a)}, " for a in attributes),
+        aggregates=_aggregates(matrix_units(matrix), squares=True),
+        group_by=" GROUP BY ALL" if attributes else "",
+    )
+    return matrix.derived("cells", sql)
+
+
+Columns = Mapping[str, np.ndarray]
+
+
+def _fetch(matrix: RespondentMatrix, sql: str) -> dict[str, np.ndarray]:
+    """Result columns as plain arrays; NULL becomes None in text columns and 0 in numbers (an empty sum)."""
+    cur = matrix.cursor()
+    try:
+        raw = cur.execute(sql).fetchnumpy()
+    finally:
+        cur.close()
+    out = {}
+    for name, column in raw.items():
+        if np.ma.isMaskedArray(column):
+            column = column.filled(None if column.dtype == object else 0)
+        out[name] = np.asarray(column)
+    return out
+
+
+def build_cube(matrix: RespondentMatrix, attributes: Sequence[str], units: Sequence[str] | None = None) -> Cube:
+    """The cube of the given attributes for the given units (default: all), summed from the finest cells."""
+    attributes = tuple(dict.fromkeys(attributes))
+    keys = tuple(units) if units is not None else tuple(matrix_units(matrix))
+    sums = ", ".join(f"sum({quote(f'{stat}|{key}')}) AS {quote(f'{stat}|{key}')}" for key in keys for stat in STATS)
+    sql = VIEW_CELLS_SQL.format(
+        group_columns="".join(f"{attr_col(a)} AS {quote(a)}, " for a in attributes),
+        sums=sums,
+        cells=finest_cells(matrix),
+        group_by=" GROUP BY ALL" if attributes else "",
+    )
+    return cube_from_rows(_fetch(matrix, sql), attributes, option_lists(matrix, attributes), keys)
+
+
+def cell_rows(
+    matrix: RespondentMatrix, attributes: Sequence[str], units: Mapping[str, str], *, where: str | None = None
+) -> dict[str, np.ndarray]:
+    """Cells straight from the matrix, for units the finest cells do not hold (e.g. one item's answer values)."""
+    attributes = tuple(dict.fromkeys(attributes))
+    sql = CELL_STATS_SQL.format(
+        group_columns="".join(f"{attr_col(a)} AS {quote(a)}, " for a in attributes),
+        aggregates=_aggregates(units, squares=True),
+        table=matrix.table,
+        where=f" WHERE {where}" if where else "",
+        group_by=" GROUP BY ALL" if attributes else "",
+    )
+    return _fetch(matrix, sql)
+
+
+def option_lists(matrix: RespondentMatrix, attributes: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(matrix.instrument.attributes[a].options) for a in attributes)
+
+
+def cube_from_rows(rows: Columns, attributes: tuple[str, ...], options: tuple[tuple[str, ...], ...], units: tuple[str, ...]) -> Cube:
+    """Scatter cells into the cube, then fill the *any* slots by summing along each axis.
+
+    `rows` has one array per attribute and `n|<unit>`, `s|<unit>`, `q|<unit>` per unit; rows may be
+    finer than `attributes` (the extra attributes are added up).
+    """
+    shape = tuple(len(o) + 2 for o in options) + (len(units),)
+    arrays = {stat: np.zeros(shape) for stat in STATS}
+    if rows and len(next(iter(rows.values()))):
+        index = []
+        for attribute, opts in zip(attributes, options, strict=True):
+            codes = pd.Categorical(rows[attribute], categories=list(opts)).codes.astype(np.int64)  # unknown or NULL: -1
+            index.append(np.where(codes < 0, len(opts), codes))
+        for stat in STATS:
+            values = np.column_stack([np.asarray(rows[f"{stat}|{key}"], dtype=float) for key in units])
+            if attributes:
+                np.add.at(arrays[stat], tuple(index), values)
+            else:
+                arrays[stat] += values.sum(axis=0)
+    for axis in range(len(attributes)):
+        for array in arrays.values():
+            lead = (slice(None),) * axis
+            array[lead + (-1,)] = array[lead + (slice(0, -1),)].sum(axis=axis)
+    return Cube(attributes, options, units, arrays["n"], arrays["s"], arrays["q"])

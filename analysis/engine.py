@@ -1,0 +1,166 @@
+"""The analysis facade the pages and exports call: every function returns frames that are already suppressed.
+
+Usage:
+    scope = Scope("demo", wave=None, filters=(("site", "venlo"),))
+    result = heatmap(con, scope, unit="dimension", by="level")
+    result.data        # one row per (unit, group); hidden cells have suppressed=True and no numbers
+    result.anonymity   # AnonymityReport: threshold, hidden cells with reasons, notes
+
+A `Scope` is a campaign, a wave (None = the newest wave holding responses) and filters: pairs of
+(attribute, option), at most one per attribute, combined with AND. Every view applies the anonymity
+rules of `analysis.anonymity` (threshold k from the campaign, never below 3; comments use the
+larger comment threshold), including a hidden filtered population, secondary suppression and
+differencing against the unfiltered groups, so no caller can show a number the rules forbid.
+
+Functions and the columns of `result.data`:
+- heatmap(con, scope, unit="dimension"|"item", by="level"|None) -> Result
+    unit_type, unit, dimension, group, attribute, option, n, mean, sd, ci_low, ci_high, rwg, suppressed, reason
+    (first the filtered population, group "all", then one row per option of `by`, for every unit)
+- agreement(con, scope, unit="dimension", by="level") -> Result
+    unit_type, unit, dimension, group, attribute, option, n, mean, sd, rwg, suppressed, reason
+- gaps(con, scope, a=("level", "board"), b=("level", "shop_floor"), unit="dimension"|"item") -> Result
+    unit_type, unit, dimension, a, b, n_a, mean_a, n_b, mean_b, diff, ci_low, ci_high, t, df, p, p_adj,
+    effect_size (Hedges' g), suppressed, reason — sorted by |diff|, largest first
+- item_distribution(con, scope, item_id, by="level", lang="en") -> Result
+    item, dimension, reverse, group, attribute, option, value, label, n, pct, suppressed, reason
+- value_at_stake(con, scope, by="level", a=..., b=...) -> ValueAtStake with
+    shares: loss, group, attribute, option, n, share, suppressed, reason
+    ranking: loss, share_all, a, b, share_a, share_b, diff, ci_low, ci_high, eur_per_year,
+             value_weight, misalignment_weight, priority, rank, diff_suppressed, diff_reason
+- comments(con, scope, dimension=None, by=None, search=None, seed=None) -> Result
+    dimension, group, attribute, option, text, wave — shuffled
+- trend(con, scope, earlier_wave, unit="dimension", by=None) -> Result
+    unit_type, unit, dimension, group, attribute, option, n_before, mean_before, n_after, mean_after,
+    change, ci_low, ci_high, p, p_adj, effect_size, suppressed, reason
+- participation(con, scope, by="level") -> Result
+    group, attribute, option, n, headcount, response_rate, suppressed, reason
+- reliability(con, scope) -> Result
+    dimension, items, n, alpha, low, suppressed, reason
+- summary(con, scope, a=..., b=...) -> dict, the document of `python -m analysis summary --json`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from analysis import schemas
+from analysis.anonymity import AnonymityReport
+from analysis.comments import comment_table
+from analysis.cube import RESPONDENTS
+from analysis.distribution import distribution_table
+from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
+from analysis.groups import group_table, shown_cells, view_cells
+from analysis.participation import headcounts, participation_table
+from analysis.reliability import reliability_table
+from analysis.scope import Result, Scope, ValueAtStake, check_filters, open_view, resolve_wave
+from analysis.scoring import respondent_matrix
+from analysis.summary import build_summary
+from analysis.trend import trend_table
+from analysis.value import estimates, ranking_table, share_table
+
+
+def heatmap(con: duckdb.DuckDBPyConnection, scope: Scope, unit: str = "dimension", by: str | None = "level") -> Result:
+    """Score of every dimension (or item) for the filtered population and each option of `by`."""
+    v = open_view(con, scope, by)
+    frame, report = group_table(v.matrix, v.cube, v.visible, v.reason, view_cells(v.cube, v.filters, by), unit, v.limits.k)
+    return Result(schemas.check(frame, "groups", v.limits.k), report, v.matrix.wave, v.limits.k)
+
+
+def agreement(con: duckdb.DuckDBPyConnection, scope: Scope, unit: str = "dimension", by: str | None = "level") -> Result:
+    """Spread within each group beside its mean: SD and r_wg (see analysis.groups for the definition)."""
+    result = heatmap(con, scope, unit, by)
+    columns = ["unit_type", "unit", "dimension", "group", "attribute", "option", "n", "mean", "sd", "rwg", "suppressed", "reason"]
+    return Result(result.data[columns], result.anonymity, result.wave, result.threshold)
+
+
+def gaps(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group = DEFAULT_A, b: Group = DEFAULT_B, unit: str = "dimension") -> Result:
+    """Gap A − B per dimension or item with Welch CI, Hedges' g and BH-adjusted p, sorted by size."""
+    wave = resolve_wave(con, scope)
+    matrix = respondent_matrix(con, scope.campaign_id, wave)
+    filters = check_filters(matrix, scope.filters)
+    check_pair(matrix, filters, a, b)
+    v = open_view(con, scope, extra=(a[0], b[0]), wave=wave)
+    frame, report = gap_table(v.matrix, v.cube, v.visible, v.reason, v.filters, a, b, unit, v.limits.k)
+    return Result(schemas.check(frame, "gaps", v.limits.k), report, wave, v.limits.k)
+
+
+def item_distribution(con: duckdb.DuckDBPyConnection, scope: Scope, item_id: str, by: str | None = "level", lang: str = "en") -> Result:
+    """Percentage of answers at each scale value of one item, per group, for diverging stacked bars."""
+    v = open_view(con, scope, by)
+    frame, report = distribution_table(v.matrix, v.cube, v.visible, v.reason, v.filters, by, item_id, v.limits.k, lang)
+    return Result(schemas.check(frame, "distribution", v.limits.k), report, v.matrix.wave, v.limits.k)
+
+
+def value_at_stake(
+    con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = "level", a: Group = DEFAULT_A, b: Group = DEFAULT_B
+) -> ValueAtStake:
+    """Share of each group naming each loss, and the losses ranked by € value and A-vs-B misalignment."""
+    wave = resolve_wave(con, scope)
+    matrix = respondent_matrix(con, scope.campaign_id, wave)
+    if not matrix.losses:
+        raise ValueError(f"instrument {matrix.instrument.key} has no value-at-stake block")
+    check_pair(matrix, check_filters(matrix, scope.filters, by), a, b)
+    v = open_view(con, scope, by, extra=(a[0], b[0]), wave=wave)
+    shares, report = share_table(v.matrix, v.cube, v.visible, v.reason, v.filters, by, v.limits.k)
+    ranking = ranking_table(v.matrix, v.cube, v.visible, v.reason, v.filters, a, b, estimates(con, scope.campaign_id))
+    return ValueAtStake(schemas.check(shares, "shares", v.limits.k), ranking, report, wave, v.limits.k)
+
+
+def comments(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    dimension: str | None = None,
+    by: str | None = None,
+    search: str | None = None,
+    seed: int | None = None,
+) -> Result:
+    """Comments of groups at or above the comment threshold, optionally of one dimension and matching `search`."""
+    v = open_view(con, scope, by, comments=True)
+    frame, report = comment_table(
+        con, v.matrix, v.cube, v.visible, v.reason, v.filters, by, v.limits.comment_k, dimension=dimension, search=search, seed=seed
+    )
+    return Result(frame, report, v.matrix.wave, v.limits.comment_k)
+
+
+def trend(con: duckdb.DuckDBPyConnection, scope: Scope, earlier_wave: int, unit: str = "dimension", by: str | None = None) -> Result:
+    """Change from `earlier_wave` to the scope's wave per dimension or item and group, shown where both waves show it."""
+    later = resolve_wave(con, scope)
+    resolve_wave(con, Scope(scope.campaign_id, earlier_wave))
+    if earlier_wave >= later:
+        raise ValueError(f"the earlier wave ({earlier_wave}) must come before wave {later}")
+    after = open_view(con, scope, by, wave=later)
+    before = open_view(con, scope, by, wave=earlier_wave)
+    frame, report = trend_table(
+        (before.matrix, before.cube, before.visible, before.reason),
+        (after.matrix, after.cube, after.visible, after.reason),
+        after.filters,
+        by,
+        unit,
+        after.limits.k,
+    )
+    return Result(schemas.check(frame, "trend", after.limits.k), report, later, after.limits.k)
+
+
+def participation(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = "level") -> Result:
+    """Respondents per group and response rate against headcounts where known."""
+    v = open_view(con, scope, by)
+    frame, report = participation_table(
+        v.matrix, v.cube, v.visible, v.reason, v.filters, by, headcounts(con, scope.campaign_id), v.limits.k
+    )
+    return Result(schemas.check(frame, "participation", v.limits.k), report, v.matrix.wave, v.limits.k)
+
+
+def reliability(con: duckdb.DuckDBPyConnection, scope: Scope) -> Result:
+    """Cronbach's alpha per dimension in the scope's population, flagged when below 0.7."""
+    v = open_view(con, scope)
+    vis, _ = shown_cells(v.cube, v.visible, v.reason, view_cells(v.cube, v.filters, None))
+    frame = reliability_table(v.matrix, v.filters, v.limits.k, bool(vis[0, v.cube.unit(RESPONDENTS)]))
+    report = AnonymityReport(v.limits.k, ())
+    return Result(schemas.check(frame, "reliability", v.limits.k), report, v.matrix.wave, v.limits.k)
+
+
+def summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None = None, b: Group | None = None) -> dict[str, Any]:
+    """The machine-readable results document of `python -m analysis summary --json` (see analysis.summary)."""
+    return build_summary(con, scope, a, b)

@@ -1,0 +1,198 @@
+"""Group statistics per dimension and item (n, mean, SD, 95% CI, agreement), computed from cube cells, already suppressed.
+
+Definitions (PRODUCT.md, "What the analysis means"):
+- mean and SD over respondents (items: over those who answered; dimensions: over respondents with a
+  dimension score), 95% CI = mean ± t(0.975, n-1) · SD/√n.
+- agreement r_wg = 1 − S²/σ²_EU with σ²_EU = (A² − 1)/12, A the number of scale points (the
+  variance of a uniform "no agreement" answer), truncated to [0, 1] as James, Demaree & Wolf
+  recommend, so 1 = full agreement and 0 = as spread as random answers or more.
+  For a dimension, r_wg is the mean of its items' r_wg in the same group, over the items whose own
+  cell is shown (the mean-item r_wg); the dimension SD (of respondent scores) is reported too.
+
+Frames have one row per (unit, group) with the columns in GROUP_COLUMNS. Hidden cells keep their row,
+with `suppressed` true, a `reason`, and every number empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.anonymity import FILTER_HIDDEN, REASONS, SHOWN, AnonymityReport, HiddenCell
+from analysis.cube import RESPONDENTS, Cube
+from analysis.scoring import RespondentMatrix
+
+GROUP_COLUMNS = [
+    "unit_type",
+    "unit",
+    "dimension",
+    "group",
+    "attribute",
+    "option",
+    "n",
+    "mean",
+    "sd",
+    "ci_low",
+    "ci_high",
+    "rwg",
+    "suppressed",
+    "reason",
+]
+NUMBER_COLUMNS = ["n", "mean", "sd", "ci_low", "ci_high", "rwg"]
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class GroupCell:
+    """A group shown in a view: the whole (filtered) population or one option of the breakdown attribute."""
+
+    group: str
+    attribute: str | None
+    option: str | None
+    index: tuple[int, ...]
+
+
+def group_label(attribute: str | None, option: str | None) -> str:
+    return ALL if attribute is None else f"{attribute}={option}"
+
+
+def describe(n: np.ndarray, s: np.ndarray, q: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean, sample SD and the t-interval from sufficient statistics, element-wise; NaN where undefined."""
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(n > 0, s / n, np.nan)
+        var = np.where(n > 1, np.maximum(q - s * s / n, 0.0) / (n - 1), np.nan)
+        sd = np.sqrt(var)
+        half = stats.t.ppf(0.975, np.where(n > 1, n - 1, np.nan)) * sd / np.sqrt(n)
+    return {"mean": mean, "var": var, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def null_variance(points: int) -> float:
+    """σ²_EU: the variance of answers spread uniformly over A scale points."""
+    return (points * points - 1) / 12.0
+
+
+def rwg(var: np.ndarray, points: int) -> np.ndarray:
+    """r_wg = 1 − S²/σ²_EU, truncated to [0, 1]."""
+    with np.errstate(invalid="ignore"):
+        return np.clip(1.0 - np.asarray(var, dtype=float) / null_variance(points), 0.0, 1.0)
+
+
+def view_cells(cube: Cube, filters: Mapping[str, str], by: str | None) -> list[GroupCell]:
+    """The filtered population first, then one cell per option of `by` (instrument order)."""
+    cells = [GroupCell(ALL, None, None, cube.index(filters))]
+    if by is not None:
+        for option in cube.options[cube.axis(by)]:
+            cells.append(GroupCell(group_label(by, option), by, option, cube.index({**filters, by: option})))
+    return cells
+
+
+def gather(cube: Cube, array: np.ndarray, cells: Sequence[GroupCell]) -> np.ndarray:
+    """Values of the given cells for every unit, shaped (cells, units)."""
+    if not cube.attributes:
+        return np.tile(array[None, ...], (len(cells), 1))
+    index = tuple(np.array([c.index[a] for c in cells], dtype=np.int64) for a in range(len(cube.attributes)))
+    return array[index]
+
+
+def shown_cells(cube: Cube, visible: np.ndarray, reason: np.ndarray, cells: Sequence[GroupCell]) -> tuple[np.ndarray, np.ndarray]:
+    """Visibility and reasons of the cells, with the whole view hidden when its filtered population is hidden."""
+    vis = gather(cube, visible, cells).copy()
+    why = gather(cube, reason, cells).copy()
+    if not bool(visible[cells[0].index + (cube.unit(RESPONDENTS),)]):
+        why = np.where(vis | (why == SHOWN), FILTER_HIDDEN, why)
+        vis[:] = False
+    return vis, why
+
+
+def group_table(
+    matrix: RespondentMatrix,
+    cube: Cube,
+    visible: np.ndarray,
+    reason: np.ndarray,
+    cells: Sequence[GroupCell],
+    unit_type: str,
+    k: int,
+) -> tuple[pd.DataFrame, AnonymityReport]:
+    """Statistics of `unit_type` ("dimension" or "item") for the cells, suppressed, with the report of what was hidden."""
+    vis, why = shown_cells(cube, visible, reason, cells)
+    n, s, q = (gather(cube, a, cells) for a in (cube.n, cube.s, cube.q))
+    points = matrix.scale_points
+    item_keys = [f"i:{i}" for i in matrix.item_ids]
+    item_pos = [cube.unit(key) for key in item_keys]
+    item_stats = describe(n[:, item_pos], s[:, item_pos], q[:, item_pos])
+    item_rwg = np.where(vis[:, item_pos], rwg(item_stats["var"], points), np.nan)
+    if unit_type == "dimension":
+        units = list(matrix.dimension_ids)
+        keys = [f"d:{d}" for d in units]
+        dims = units
+        pos = [cube.unit(key) for key in keys]
+        unit_rwg = np.column_stack(
+            [_nanmean([item_rwg[:, item_keys.index(f"i:{i}")] for i in matrix.items_of(d)], len(cells)) for d in units]
+        )
+    elif unit_type == "item":
+        units = list(matrix.item_ids)
+        dims = [c.dimension for c in matrix.catalogue]
+        pos = item_pos
+        unit_rwg = item_rwg
+    else:
+        raise ValueError(f"unit must be 'dimension' or 'item', got {unit_type!r}")
+    summary = describe(n[:, pos], s[:, pos], q[:, pos])
+    shown = vis[:, pos]
+    frame = pd.DataFrame(
+        {
+            "unit_type": unit_type,
+            "unit": np.tile(units, len(cells)),
+            "dimension": np.tile(dims, len(cells)),
+            "group": np.repeat([c.group for c in cells], len(units)),
+            "attribute": np.repeat(np.array([c.attribute for c in cells], dtype=object), len(units)),
+            "option": np.repeat(np.array([c.option for c in cells], dtype=object), len(units)),
+            "n": n[:, pos].ravel(),
+            "mean": summary["mean"].ravel(),
+            "sd": summary["sd"].ravel(),
+            "ci_low": summary["ci_low"].ravel(),
+            "ci_high": summary["ci_high"].ravel(),
+            "rwg": unit_rwg.ravel(),
+            "suppressed": ~shown.ravel(),
+            "reason": [REASONS[int(r)] for r in why[:, pos].ravel()],
+        }
+    )
+    frame = blank_hidden(frame)
+    order = {u: i for i, u in enumerate(units)}
+    frame = frame.sort_values("unit", key=lambda col: col.map(order), kind="stable").reset_index(drop=True)
+    return frame[GROUP_COLUMNS], report_of(frame, k)
+
+
+def _nanmean(columns: list[np.ndarray], rows: int) -> np.ndarray:
+    if not columns:
+        return np.full(rows, np.nan)
+    stacked = np.column_stack(columns)
+    counts = np.sum(~np.isnan(stacked), axis=1)
+    with np.errstate(invalid="ignore"):
+        return np.where(counts > 0, np.nansum(stacked, axis=1) / np.maximum(counts, 1), np.nan)
+
+
+def blank_hidden(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Empty every number of a hidden row; counts (n, n_*) become nullable integers. The last guard before a frame leaves."""
+    frame = frame.copy()
+    hidden = frame["suppressed"].to_numpy(dtype=bool)
+    for col in columns or [c for c in NUMBER_COLUMNS if c in frame.columns]:
+        values = np.where(hidden, np.nan, frame[col].to_numpy(dtype=float))
+        if col == "n" or col.startswith("n_"):
+            frame[col] = pd.array(np.round(values), dtype="Float64").astype("Int64")
+        else:
+            frame[col] = values
+    return frame
+
+
+def report_of(frame: pd.DataFrame, k: int, unit_column: str = "unit") -> AnonymityReport:
+    """The hidden rows of a frame as an AnonymityReport."""
+    hidden = frame[frame["suppressed"]]
+    cells = tuple(
+        HiddenCell(str(u), str(g), str(r)) for u, g, r in zip(hidden[unit_column], hidden["group"], hidden["reason"], strict=True)
+    )
+    return AnonymityReport(k, cells)

@@ -1,0 +1,111 @@
+"""What a view looks at (campaign, wave, filters) and the shape of what every view returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis.anonymity import AnonymityReport, Thresholds, thresholds, visibility
+from analysis.cube import Cube, build_cube
+from analysis.scoring import RespondentMatrix, respondent_matrix
+from survey.campaigns import CampaignError, get_campaign
+
+LATEST_WAVE_SQL = """
+    SELECT coalesce((SELECT max(wave) FROM responses WHERE campaign_id = $campaign),
+                    (SELECT max(wave) FROM waves WHERE campaign_id = $campaign))
+"""
+WAVE_EXISTS_SQL = "SELECT 1 FROM waves WHERE campaign_id = ? AND wave = ?"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a view looks at: a campaign, one wave (None = newest with responses), AND-ed attribute filters."""
+
+    campaign_id: str
+    wave: int | None = None
+    filters: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Result:
+    """A suppressed frame, what was hidden and why, and the wave and threshold it was computed with."""
+
+    data: pd.DataFrame
+    anonymity: AnonymityReport
+    wave: int
+    threshold: int
+
+
+@dataclass(frozen=True)
+class ValueAtStake:
+    shares: pd.DataFrame
+    ranking: pd.DataFrame
+    anonymity: AnonymityReport
+    wave: int
+    threshold: int
+
+
+def resolve_wave(con: duckdb.DuckDBPyConnection, scope: Scope) -> int:
+    """The scope's wave, or the newest wave holding responses (else the newest wave)."""
+    get_campaign(con, scope.campaign_id)
+    if scope.wave is not None:
+        if con.execute(WAVE_EXISTS_SQL, [scope.campaign_id, scope.wave]).fetchone() is None:
+            raise CampaignError(f"campaign '{scope.campaign_id}' has no wave {scope.wave}")
+        return scope.wave
+    wave = con.execute(LATEST_WAVE_SQL, {"campaign": scope.campaign_id}).fetchone()[0]
+    if wave is None:
+        raise CampaignError(f"campaign '{scope.campaign_id}' has no wave")
+    return int(wave)
+
+
+def check_filters(matrix: RespondentMatrix, filters: tuple[tuple[str, str], ...], by: str | None = None) -> dict[str, str]:
+    """Filters as a mapping, refusing unknown attributes or options, an attribute twice, or a breakdown by a filtered attribute."""
+    attributes = matrix.instrument.attributes
+    out: dict[str, str] = {}
+    for attribute, option in filters:
+        if attribute not in attributes:
+            raise ValueError(f"unknown attribute '{attribute}' (known: {', '.join(attributes)})")
+        if option not in attributes[attribute].options:
+            raise ValueError(f"'{option}' is not an option of {attribute} ({', '.join(attributes[attribute].options)})")
+        if attribute in out:
+            raise ValueError(f"filter on {attribute} given twice")
+        out[attribute] = option
+    if by is not None:
+        if by not in attributes:
+            raise ValueError(f"unknown attribute '{by}' (known: {', '.join(attributes)})")
+        if by in out:
+            raise ValueError(f"cannot break down by {by} while filtering on {by}={out[by]}")
+    return out
+
+
+@dataclass(frozen=True)
+class View:
+    """A matrix with the cube of a view's attributes and every cell's anonymity verdict."""
+
+    matrix: RespondentMatrix
+    filters: dict[str, str]
+    limits: Thresholds
+    cube: Cube
+    visible: np.ndarray
+    reason: np.ndarray
+
+
+def open_view(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    by: str | None = None,
+    extra: tuple[str, ...] = (),
+    wave: int | None = None,
+    comments: bool = False,
+) -> View:
+    """The matrix of the scope's wave, its filters checked, and the cube over filters, `by` and `extra` attributes with verdicts."""
+    matrix = respondent_matrix(con, scope.campaign_id, wave if wave is not None else resolve_wave(con, scope))
+    filters = check_filters(matrix, scope.filters, by)
+    limits = thresholds(con, scope.campaign_id)
+    attributes = tuple(dict.fromkeys([*filters, *([by] if by else []), *extra]))
+    cube = build_cube(matrix, attributes)
+    visible, reason = visibility(cube.n, limits.comment_k if comments else limits.k)
+    return View(matrix, filters, limits, cube, visible, reason)

@@ -1,0 +1,180 @@
+"""The machine-readable results document behind `python -m analysis summary --json`, built from the same views as the pages.
+
+Shape (every number comes from the engine's suppressed frames, so it equals what the pages show):
+    {
+      "campaign": str, "wave": int, "filters": {attribute: option},
+      "respondents": int | null,          # the scope's population; null when it is itself hidden
+      "threshold": int, "comment_threshold": int,
+      "dimensions": {dim: {"alpha": float | null, "alpha_low": bool, "overall": CELL, "by": {attribute: {option: CELL}}}},
+      "items": {item: {"dimension": dim, "reverse": bool, "overall": CELL, "by": {attribute: {option: CELL}}}},
+      "gaps": [{"a": "level=board", "b": "level=shop_floor", "dimension" | "item": id,
+                "diff", "ci": [lo, hi], "effect_size", "p", "p_adj", "n_a", "mean_a", "n_b", "mean_b"}
+               | {"a", "b", "dimension" | "item": id, "suppressed": true, "reason": str}],
+      "agreement": {"method": str, "null_variance": float,
+                    "dimensions": {dim: {"overall": rwg | null, "by": {attribute: {option: rwg | null}}}}},
+      "suppressed": [{"unit": id, "group": "attribute=option" | "all", "reason": str}]
+    }
+CELL is {"n", "mean", "sd", "ci": [lo, hi], "rwg"} or {"suppressed": true}: a hidden cell has no numbers.
+Gaps: A − B; effect_size is Hedges' g; p_adj is Benjamini–Hochberg within the dimension gaps and
+within the item gaps. The default pair is level=board vs level=shop_floor, or, for an instrument
+without them, the first two options of its first attribute.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
+from analysis.groups import group_table, shown_cells, view_cells
+from analysis.reliability import reliability_table
+from analysis.scope import Scope, View, open_view
+from analysis.scoring import RespondentMatrix
+
+AGREEMENT_METHOD = (
+    "r_wg = 1 - S^2 / sigma_EU^2 with sigma_EU^2 = (A^2 - 1) / 12 (A scale points), truncated to [0, 1]; "
+    "for a dimension the mean of its items' r_wg in the group (items shown in that group only)"
+)
+
+
+def _number(value: Any) -> float | None:
+    if value is None or value is pd.NA:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def cell(row: pd.Series) -> dict[str, Any]:
+    """A CELL of the document: the numbers of a shown row, or only `suppressed: true`."""
+    if bool(row["suppressed"]):
+        return {"suppressed": True}
+    return {
+        "n": int(row["n"]),
+        "mean": _number(row["mean"]),
+        "sd": _number(row["sd"]),
+        "ci": [_number(row["ci_low"]), _number(row["ci_high"])],
+        "rwg": _number(row["rwg"]),
+    }
+
+
+def default_pair(matrix: RespondentMatrix) -> tuple[Group, Group]:
+    level = matrix.instrument.attributes.get(DEFAULT_A[0])
+    if level is not None and DEFAULT_A[1] in level.options and DEFAULT_B[1] in level.options:
+        return DEFAULT_A, DEFAULT_B
+    first = next(iter(matrix.instrument.attributes.values()))
+    options = list(first.options)
+    return (first.id, options[0]), (first.id, options[1])
+
+
+def _gap_rows(frame: pd.DataFrame, key: str) -> list[dict[str, Any]]:
+    rows = []
+    for r in frame.itertuples(index=False):
+        if r.suppressed:
+            rows.append({"a": r.a, "b": r.b, key: r.unit, "suppressed": True, "reason": r.reason})
+            continue
+        rows.append(
+            {
+                "a": r.a,
+                "b": r.b,
+                key: r.unit,
+                "diff": _number(r.diff),
+                "ci": [_number(r.ci_low), _number(r.ci_high)],
+                "effect_size": _number(r.effect_size),
+                "p": _number(r.p),
+                "p_adj": _number(r.p_adj),
+                "n_a": int(r.n_a),
+                "mean_a": _number(r.mean_a),
+                "n_b": int(r.n_b),
+                "mean_b": _number(r.mean_b),
+            }
+        )
+    return rows
+
+
+def _views(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[View, list[tuple[str, View]]]:
+    """One view per attribute that can be a breakdown (not filtered), and a view of the population itself."""
+    base = open_view(con, scope)
+    filtered = dict(scope.filters)
+    return base, [(a, open_view(con, scope, by=a, wave=base.matrix.wave)) for a in base.matrix.attributes if a not in filtered]
+
+
+def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None = None, b: Group | None = None) -> dict[str, Any]:
+    """Every dimension and item, overall and per option of every attribute; gaps; agreement; alpha; what was hidden."""
+    base, views = _views(con, scope)
+    matrix, k = base.matrix, base.limits.k
+    if a is None or b is None:
+        a, b = default_pair(matrix)
+    check_pair(matrix, base.filters, a, b)
+    population = view_cells(base.cube, base.filters, None)
+    shown, _ = shown_cells(base.cube, base.visible, base.reason, population)
+    overall = {unit: group_table(matrix, base.cube, base.visible, base.reason, population, unit, k) for unit in ("dimension", "item")}
+    by_attribute = {
+        attribute: {
+            unit: group_table(matrix, v.cube, v.visible, v.reason, view_cells(v.cube, v.filters, attribute), unit, k)
+            for unit in ("dimension", "item")
+        }
+        for attribute, v in views
+    }
+    alpha = reliability_table(matrix, base.filters, k, bool(shown[0, base.cube.unit("respondents")]))
+    pair_view = open_view(con, scope, extra=(a[0], b[0]), wave=matrix.wave)
+    gap_frames = {
+        unit: gap_table(matrix, pair_view.cube, pair_view.visible, pair_view.reason, pair_view.filters, a, b, unit, k)[0]
+        for unit in ("dimension", "item")
+    }
+
+    dimensions: dict[str, Any] = {}
+    items: dict[str, Any] = {}
+    agreement: dict[str, Any] = {}
+    suppressed: list[dict[str, str]] = []
+    for unit, target in (("dimension", dimensions), ("item", items)):
+        frames = [overall[unit][0]] + [by_attribute[attr][unit][0][lambda f: f["group"] != "all"] for attr in by_attribute]
+        rows = pd.concat(frames, ignore_index=True)
+        for r in rows[rows["suppressed"]].itertuples(index=False):
+            suppressed.append({"unit": r.unit, "group": r.group, "reason": r.reason})
+        for unit_id, part in rows.groupby("unit", sort=False):
+            entry: dict[str, Any] = {}
+            if unit == "item":
+                first = part.iloc[0]
+                entry["dimension"] = first["dimension"]
+                entry["reverse"] = next(c.reverse for c in matrix.catalogue if c.item_id == unit_id)
+            all_row = part[part["group"] == "all"].iloc[0]
+            entry["overall"] = cell(all_row)
+            entry["by"] = {}
+            for r in part[part["group"] != "all"].to_dict("records"):
+                entry["by"].setdefault(r["attribute"], {})[r["option"]] = cell(pd.Series(r))
+            if unit == "dimension":
+                a_row = alpha[alpha["dimension"] == unit_id].iloc[0]
+                entry = {"alpha": _number(a_row["alpha"]), "alpha_low": bool(a_row["low"]), **entry}
+                agreement[str(unit_id)] = {
+                    "overall": None if all_row["suppressed"] else _number(all_row["rwg"]),
+                    "by": {
+                        attr: {opt: (c.get("rwg") if not c.get("suppressed") else None) for opt, c in options.items()}
+                        for attr, options in entry["by"].items()
+                    },
+                }
+            target[str(unit_id)] = entry
+    return {
+        "campaign": matrix.campaign_id,
+        "wave": matrix.wave,
+        "filters": dict(base.filters),
+        "respondents": _respondents(base),
+        "threshold": k,
+        "comment_threshold": base.limits.comment_k,
+        "dimensions": dimensions,
+        "items": items,
+        "gaps": _gap_rows(gap_frames["dimension"], "dimension") + _gap_rows(gap_frames["item"], "item"),
+        "agreement": {"method": AGREEMENT_METHOD, "null_variance": (matrix.scale_points**2 - 1) / 12, "dimensions": agreement},
+        "suppressed": suppressed,
+    }
+
+
+def _respondents(view: View) -> int | None:
+    cells = view_cells(view.cube, view.filters, None)
+    shown, _ = shown_cells(view.cube, view.visible, view.reason, cells)
+    unit = view.cube.unit("respondents")
+    if not shown[0, unit]:
+        return None
+    return int(view.cube.n[cells[0].index + (unit,)])
