@@ -7,7 +7,7 @@ import time
 import streamlit as st
 
 from pages.ui.common import db, show_failure
-from survey.campaigns import Campaign, campaign_instrument, current_wave, get_campaign
+from survey.campaigns import Campaign, current_wave, get_campaign, instrument_by_key
 from survey.instrument import Instrument
 from survey.invites import (
     CLOSED,
@@ -112,7 +112,18 @@ def load_campaign(campaign_id: str | None) -> tuple[Campaign, int, Instrument] |
         if campaign is None:
             return None
         wave = current_wave(con, campaign.campaign_id)
-        return campaign, wave.wave, campaign_instrument(con, campaign.campaign_id, wave.wave)
+        row = con.execute("SELECT fingerprint FROM instruments WHERE instrument_key = ?", [wave.instrument_key]).fetchone()
+    return campaign, wave.wave, _instrument(str(db().path), wave.instrument_key, row[0] if row else "")
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _instrument(db_path: str, key: str, fingerprint: str) -> Instrument:
+    """Parsed once per stored text: YAML parsing on every rerun cost more server time than the rest of the page.
+
+    Keyed on the text's fingerprint as well as its key, so a re-registered instrument is never served stale.
+    """
+    with db().cursor() as con:
+        return instrument_by_key(con, key)
 
 
 def language_picker(instrument: Instrument) -> str:
