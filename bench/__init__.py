@@ -1,0 +1,1 @@
+"""Benchmarks for the non-functional targets: aggregation speed, submissions, exports and the live server under load."""
