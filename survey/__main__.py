@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from survey.access import ROLES, hash_password, secrets_lines
+from survey.backup import backup, restore
 from survey.campaigns import CampaignError, active_campaign, create_campaign, get_campaign, list_campaigns, slugify
 from survey.cli_common import add_db_option, run_command
 from survey.demo import load_demo
@@ -14,6 +17,7 @@ from survey.importer import DEFAULT_MAX_BYTES, REPORT_LINES, ImportProblem, Impo
 from survey.instrument import InstrumentError, default_instrument, load_instrument
 from survey.invites import DEFAULT_BASE_URL, open_link_poster, write_invites
 from survey.responses import SubmissionError, response_count
+from survey.retention import delete_campaign, delete_wave
 from survey.store import Database
 
 
@@ -136,6 +140,78 @@ def _invites(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hash_password(args: argparse.Namespace) -> int:
+    """Print an Argon2id hash for a password typed twice (or one line on stdin); the password itself goes nowhere."""
+    if args.stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password (at least 10 characters): ")
+        if getpass.getpass("Same password again: ") != password:
+            print("error: the two passwords differ; nothing was printed", file=sys.stderr)
+            return 1
+    print(secrets_lines(args.role, hash_password(password)))
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    db = Database(args.db, linger_s=0, wait_s=args.wait)
+    with db.cursor() as con:
+        manifest = backup(con, args.out, actor=args.actor)
+    print(
+        f"backup of {db.path} in {args.out}: {len(manifest.tables)} tables, {manifest.rows} rows, schema version "
+        f"{manifest.schema_version}; checksums in manifest.json (invite tokens only as hashes, unfinished drafts left out)"
+    )
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    db = Database(args.db, linger_s=0, wait_s=args.wait)
+    with db.cursor() as con:
+        result = restore(con, args.dir, force=args.force, actor=args.actor)
+    replaced = f", replacing {result.replaced_rows} rows" if result.replaced_rows else ""
+    print(f"restored {sum(result.rows.values())} rows in {len(result.rows)} tables from {args.dir} into {db.path}{replaced}")
+    return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    what = f"wave {args.wave} of campaign '{args.campaign}'" if args.wave is not None else f"campaign '{args.campaign}'"
+    if not args.yes:
+        print(f"error: this deletes {what} with every answer in it; add --yes to confirm", file=sys.stderr)
+        return 1
+    db = Database(args.db, linger_s=0, wait_s=args.wait)
+    with db.cursor() as con:
+        if args.wave is not None:
+            done = delete_wave(con, args.campaign, args.wave, args.actor)
+        else:
+            done = delete_campaign(con, args.campaign, args.actor)
+    rows = ", ".join(f"{table} {n}" for table, n in sorted(done.rows.items()) if n) or "no rows"
+    print(f"deleted {what}: {rows}\nnote: {done.note}")
+    return 0
+
+
+def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
+    """hash-password, backup, restore and delete: the facilitator's tools for access and retention."""
+    hp = sub.add_parser("hash-password", help="print an Argon2id hash of a password for secrets.toml (the password is never stored)")
+    hp.add_argument("--stdin", action="store_true", help="read the password from the first line of stdin instead of asking twice")
+    hp.add_argument("--role", choices=ROLES, default="leader", help="which secrets.toml key to print (default leader)")
+    hp.set_defaults(handler=_hash_password)
+
+    bk = sub.add_parser("backup", help="every table as Parquet + manifest.json with checksums (no tokens, no drafts)")
+    bk.add_argument("--out", required=True, help="a new or empty folder")
+    rs = sub.add_parser("restore", help="load a backup into an empty database, exactly, in one transaction")
+    rs.add_argument("dir", help="the backup folder (with manifest.json)")
+    rs.add_argument("--force", action="store_true", help="replace a database that already holds rows")
+    dl = sub.add_parser("delete", help="delete a campaign, or one wave of it, with every dependent row")
+    dl.add_argument("--campaign", required=True)
+    dl.add_argument("--wave", type=int, default=None, help="only this wave (default: the whole campaign)")
+    dl.add_argument("--yes", action="store_true", help="confirm the deletion")
+    for cmd, handler in ((bk, _backup), (rs, _restore), (dl, _delete)):
+        cmd.add_argument("--actor", default="command line", help="who to record in the audit log")
+        cmd.add_argument("--wait", type=float, default=60.0, help="seconds to wait while the app holds the database")
+        add_db_option(cmd)
+        cmd.set_defaults(handler=handler)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m survey", description="Coherence Scan: collect survey answers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -174,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--wait", type=float, default=60.0, help="seconds to wait while the app holds the database")
     add_db_option(inv)
     inv.set_defaults(handler=_invites)
+
+    _add_admin_commands(sub)
     return parser
 
 

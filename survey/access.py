@@ -20,9 +20,19 @@ FREE_TRIES = 3
 
 
 def hash_password(password: str) -> str:
+    """An Argon2id hash with the production parameters; short passwords are refused before any hashing."""
     if len(password) < 10:
         raise ValueError("use at least 10 characters")
     return HASHER.hash(password)
+
+
+def secrets_lines(role: str, hashed: str) -> str:
+    """The hash on the first line (for scripts), then where it goes: secrets.toml or the environment variable."""
+    return (
+        f"{hashed}\n"
+        f'# put this in .streamlit/secrets.toml:\n[auth]\n{role}_hash = "{hashed}"\n'
+        f"# or set the environment variable instead:\n# {ENV_HASH[role]}='{hashed}'"
+    )
 
 
 def configured_hashes(secrets: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -15,6 +17,9 @@ import duckdb
 DEFAULT_DB = Path("data") / "coherence.duckdb"
 ENV_DB = "COHERENCE_DB"
 _LOCK_PID = re.compile(r"PID (\d+)")
+# Every DuckDB 1.x write-ahead log opens with a WAL_VERSION entry: field 100 (wal_type) = 98, field 101 (version) = 2 or 3.
+_WAL_HEADER = b"\x64\x00\x62\x65\x00"
+_WAL_VERSIONS = (2, 3)
 
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (
@@ -62,6 +67,12 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
 )
 
 
+MIGRATIONS_TABLE_SQL = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+)
+SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)
+
+
 class DatabaseBusy(RuntimeError):
     """Another process (usually the running app) holds the DuckDB file for longer than we may wait."""
 
@@ -78,9 +89,7 @@ def resolve_db_path(path: str | Path | None = None) -> Path:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply missing migrations in order, each in its own transaction, and record them; returns those applied."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
-    )
+    con.execute(MIGRATIONS_TABLE_SQL)
     done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied = []
     for version, name, sql in MIGRATIONS:
@@ -118,6 +127,31 @@ def _damaged_message(path: Path, error: str) -> str:
     )
 
 
+def _check_wal(path: Path) -> None:
+    """Refuse a write-ahead log that does not start like one DuckDB wrote.
+
+    DuckDB treats an unreadable first entry as a torn write and silently deletes the whole log,
+    with every acknowledged write since the last checkpoint in it. A log that is not even a
+    DuckDB log (overwritten, zeroed, a different file moved in place) is damage, not a torn
+    write: stop and let a person decide, with the file still there to copy aside.
+    """
+    wal = Path(f"{path}.wal")
+    try:
+        with wal.open("rb") as handle:
+            head = handle.read(len(_WAL_HEADER) + 1)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return
+    if not head:
+        return
+    if len(head) <= len(_WAL_HEADER):
+        # A crash while the very first bytes were written leaves a prefix of the header: a torn write.
+        if _WAL_HEADER.startswith(head):
+            return
+    elif head.startswith(_WAL_HEADER) and head[len(_WAL_HEADER)] in _WAL_VERSIONS:
+        return
+    raise DatabaseDamaged(_damaged_message(path, f"the write-ahead log {wal} does not start like a DuckDB log ({head[:8].hex()})"))
+
+
 class Database:
     """One shared DuckDB connection per file, handed out as a cursor per use, let go when idle.
 
@@ -141,6 +175,7 @@ class Database:
         deadline = time.monotonic() + self.wait_s
         delay = 0.05
         started = time.monotonic()
+        _check_wal(self.path)
         while True:
             try:
                 con = duckdb.connect(str(self.path), config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
@@ -153,7 +188,14 @@ class Database:
                     raise DatabaseBusy(_busy_message(self.path, text, time.monotonic() - started)) from exc
                 time.sleep(delay)
                 delay = min(delay * 1.6, 0.5)
-            except (duckdb.SerializationException, duckdb.InternalException, duckdb.CatalogException) as exc:
+            except (
+                duckdb.SerializationException,
+                duckdb.InternalException,
+                duckdb.CatalogException,
+                duckdb.InvalidInputException,
+                duckdb.FatalException,
+            ) as exc:
+                # WAL replay failures surface as any of these; each means the files need a person, not a retry.
                 raise DatabaseDamaged(_damaged_message(self.path, str(exc))) from exc
         migrate(con)
         return con
@@ -213,3 +255,19 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 def audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, detail: str) -> None:
     """Record who exported or deleted what; the audit log is the facilitator's answer to 'who saw this?'."""
     con.execute("INSERT INTO audit_log VALUES (current_timestamp, ?, ?, ?)", [actor, action, detail])
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    logged_at: dt.datetime
+    actor: str
+    action: str
+    detail: str
+
+
+def recent_audit(con: duckdb.DuckDBPyConnection, limit: int = 50) -> list[AuditEntry]:
+    """The newest audit entries first: what the facilitator page lists under 'who exported or deleted what'."""
+    rows = con.execute(
+        "SELECT logged_at, actor, action, detail FROM audit_log ORDER BY logged_at DESC, rowid DESC LIMIT ?", [max(0, int(limit))]
+    ).fetchall()
+    return [AuditEntry(*row) for row in rows]
