@@ -1,0 +1,291 @@
+"""Altair chart builders over the engine's suppressed frames: heatmap, gaps, Likert distribution, agreement, trend.
+
+Every builder takes a frame returned by `analysis.engine` (aggregated, already suppressed) and
+embeds only the columns it draws, so a chart stays a few kilobytes whatever the number of
+respondents. Hidden cells are drawn and labelled "hidden (n<k)", never left blank, so a reader can
+tell "no data shown" from "no difference". Widths are `"container"`, so the same spec fits a
+390 px phone and a desktop; heights grow with the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+HIDDEN_FILL = "#d9d9d9"
+ROW_PX = 26
+LABEL_LIMIT = 140
+
+
+def hidden_label(threshold: int, multiline: bool = False) -> str:
+    return f"hidden{chr(10) if multiline else ' '}(n<{threshold})"
+
+
+def _group_names(frame: pd.DataFrame, labels: Mapping[str, str] | None) -> pd.Series:
+    """Group captions: the given labels by group key, else the option id ("all" for the population)."""
+    if labels:
+        return _labels(frame["group"], labels)
+    return frame["option"].where(frame["option"].notna(), frame["group"]).astype(str)
+
+
+def _labels(values: pd.Series, labels: Mapping[str, str] | None) -> pd.Series:
+    return values.map(lambda v: labels.get(v, v) if labels else v).astype(str)
+
+
+def heatmap_chart(
+    frame: pd.DataFrame,
+    *,
+    scale_min: int,
+    scale_max: int,
+    threshold: int,
+    unit_labels: Mapping[str, str] | None = None,
+    group_labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> alt.LayerChart:
+    """Units × groups, colour diverging around the scale midpoint, mean and n in each cell, hidden cells grey and labelled."""
+    data = pd.DataFrame(
+        {
+            "unit": _labels(frame["unit"], unit_labels),
+            "group": _group_names(frame, group_labels),
+            "mean": frame["mean"].astype(float),
+            "n": frame["n"].astype("Float64").astype(float),
+            "hidden": frame["suppressed"].astype(bool),
+        }
+    )
+    data["label"] = np.where(
+        data["hidden"],
+        hidden_label(threshold, multiline=True),
+        data["mean"].map(lambda m: f"{m:.2f}") + "\nn=" + data["n"].fillna(0).astype(int).astype(str),
+    )
+    units = list(dict.fromkeys(data["unit"]))
+    groups = list(dict.fromkeys(data["group"]))
+    mid = (scale_min + scale_max) / 2
+    base = alt.Chart(data).encode(
+        x=alt.X("group:N", sort=groups, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=LABEL_LIMIT, orient="top")),
+        y=alt.Y("unit:N", sort=units, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+    )
+    shown = (
+        base.transform_filter("!datum.hidden")
+        .mark_rect()
+        .encode(
+            color=alt.Color(
+                "mean:Q",
+                scale=alt.Scale(scheme="redblue", domain=[scale_min, scale_max], domainMid=mid),
+                legend=alt.Legend(title="mean", orient="bottom"),
+            ),
+            tooltip=[alt.Tooltip("unit:N"), alt.Tooltip("group:N"), alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("n:Q")],
+        )
+    )
+    hidden = base.transform_filter("datum.hidden").mark_rect(color=HIDDEN_FILL).encode(tooltip=[alt.Tooltip("label:N", title="cell")])
+    text = base.mark_text(fontSize=10, lineBreak="\n").encode(
+        text="label:N",
+        color=alt.condition(
+            f"!datum.hidden && abs(datum.mean - {mid}) > {(scale_max - scale_min) / 4}", alt.value("white"), alt.value("black")
+        ),
+    )
+    chart = alt.layer(shown, hidden, text).properties(width="container", height=max(ROW_PX * 1.6 * len(units), 60))
+    return chart.properties(title=title) if title else chart
+
+
+def gap_chart(
+    frame: pd.DataFrame, *, threshold: int, unit_labels: Mapping[str, str] | None = None, title: str | None = None
+) -> alt.LayerChart:
+    """Gap A − B per unit as bars with 95% CI error bars, in the frame's order (largest |gap| first); hidden gaps labelled."""
+    data = pd.DataFrame(
+        {
+            "unit": _labels(frame["unit"], unit_labels),
+            "diff": frame["diff"].astype(float),
+            "ci_low": frame["ci_low"].astype(float),
+            "ci_high": frame["ci_high"].astype(float),
+            "p_adj": frame["p_adj"].astype(float),
+            "hidden": frame["suppressed"].astype(bool),
+        }
+    )
+    data["label"] = np.where(data["hidden"], hidden_label(threshold), "")
+    data["x0"] = 0.0
+    order = list(dict.fromkeys(data["unit"]))
+    a, b = (str(frame["a"].iloc[0]), str(frame["b"].iloc[0])) if len(frame) else ("A", "B")
+    y = alt.Y("unit:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
+    base = alt.Chart(data).encode(y=y)
+    bars = (
+        base.transform_filter("!datum.hidden")
+        .mark_bar()
+        .encode(
+            x=alt.X("diff:Q", title=f"{a} − {b}"),
+            color=alt.condition("datum.diff >= 0", alt.value("#2166ac"), alt.value("#b2182b")),
+            tooltip=[
+                alt.Tooltip("unit:N"),
+                alt.Tooltip("diff:Q", format="+.2f"),
+                alt.Tooltip("ci_low:Q", format="+.2f"),
+                alt.Tooltip("ci_high:Q", format="+.2f"),
+                alt.Tooltip("p_adj:Q", format=".3g"),
+            ],
+        )
+    )
+    errors = (
+        base.transform_filter("!datum.hidden").mark_errorbar(ticks=True).encode(x=alt.X("ci_low:Q", title=f"{a} − {b}"), x2="ci_high:Q")
+    )
+    hidden = base.transform_filter("datum.hidden").mark_text(align="left", dx=4, color="#555").encode(x="x0:Q", text="label:N")
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#333").encode(x="x:Q")
+    chart = alt.layer(bars, errors, hidden, zero).properties(width="container", height=max(ROW_PX * len(order), 60))
+    return chart.properties(title=title) if title else chart
+
+
+def diverging_positions(frame: pd.DataFrame, scale_min: int, scale_max: int) -> pd.DataFrame:
+    """Start and end of each answer value's bar segment, disagreement left of 0, agreement right, the neutral value split across 0."""
+    mid = (scale_min + scale_max) / 2
+    shown = frame[~frame["suppressed"]].sort_values("value", kind="stable").copy()
+    shown["pct"] = shown["pct"].astype(float)
+    below = shown["value"] < mid
+    neutral = shown["value"] == mid
+    left_total = shown["pct"].where(below, 0.0) + shown["pct"].where(neutral, 0.0) / 2
+    offset = left_total.groupby(shown["group"]).transform("sum")
+    shown["x_end"] = shown.groupby("group")["pct"].cumsum() - offset
+    shown["x_start"] = shown["x_end"] - shown["pct"]
+    return shown
+
+
+def distribution_chart(
+    frame: pd.DataFrame,
+    *,
+    scale_min: int,
+    scale_max: int,
+    threshold: int,
+    group_labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> alt.LayerChart:
+    """Diverging stacked bars of one item's answer distribution per group (% of answers), hidden groups labelled."""
+    groups = list(dict.fromkeys(_group_names(frame, group_labels)))
+    shown = diverging_positions(frame, scale_min, scale_max)
+    data = pd.DataFrame(
+        {
+            "group": _group_names(shown, group_labels),
+            "label": shown["label"].astype(str),
+            "value": shown["value"].astype(int),
+            "pct": shown["pct"],
+            "x_start": shown["x_start"],
+            "x_end": shown["x_end"],
+            "n": shown["n"].astype("Float64").astype(float),
+        }
+    )
+    hidden_groups = frame[frame["suppressed"]].drop_duplicates("group")
+    hidden = pd.DataFrame({"group": _group_names(hidden_groups, group_labels), "text": hidden_label(threshold), "x": 0.0})
+    labels = [str(x) for x in dict.fromkeys(frame.sort_values("value")["label"])]
+    y = alt.Y("group:N", sort=groups, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=y,
+            x=alt.X("x_start:Q", title="% of answers (disagree ← → agree)", scale=alt.Scale(domain=[-100, 100])),
+            x2="x_end:Q",
+            color=alt.Color(
+                "label:N",
+                sort=labels,
+                scale=alt.Scale(scheme="redblue", domain=labels),
+                legend=alt.Legend(title=None, orient="bottom", columns=2),
+            ),
+            order=alt.Order("value:Q"),
+            tooltip=[alt.Tooltip("group:N"), alt.Tooltip("label:N"), alt.Tooltip("pct:Q", format=".0f"), alt.Tooltip("n:Q")],
+        )
+    )
+    hidden_text = alt.Chart(hidden).mark_text(color="#555").encode(y=y, x="x:Q", text="text:N")
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#333").encode(x="x:Q")
+    chart = alt.layer(bars, hidden_text, zero).properties(width="container", height=max(ROW_PX * len(groups), 60))
+    return chart.properties(title=title) if title else chart
+
+
+def agreement_chart(
+    frame: pd.DataFrame,
+    dimension: str,
+    *,
+    scale_min: int,
+    scale_max: int,
+    threshold: int,
+    group_labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> alt.LayerChart:
+    """One unit's mean per group with a ±1 SD bar and r_wg written beside it: level and spread side by side."""
+    part = frame[frame["unit"] == dimension]
+    data = pd.DataFrame(
+        {
+            "group": _group_names(part, group_labels),
+            "mean": part["mean"].astype(float),
+            "low": (part["mean"] - part["sd"]).astype(float),
+            "high": (part["mean"] + part["sd"]).astype(float),
+            "rwg": part["rwg"].astype(float),
+            "hidden": part["suppressed"].astype(bool),
+        }
+    )
+    data["label"] = np.where(data["hidden"], hidden_label(threshold), "r_wg " + data["rwg"].map(lambda r: f"{r:.2f}"))
+    data["x_text"] = np.where(data["hidden"], (scale_min + scale_max) / 2, scale_max)
+    groups = list(dict.fromkeys(data["group"]))
+    scale = alt.Scale(domain=[scale_min, scale_max])
+    base = alt.Chart(data).encode(y=alt.Y("group:N", sort=groups, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)))
+    spread = (
+        base.transform_filter("!datum.hidden")
+        .mark_rule(strokeWidth=3, color="#9ecae1")
+        .encode(x=alt.X("low:Q", scale=scale, title="mean ± SD"), x2="high:Q")
+    )
+    dots = (
+        base.transform_filter("!datum.hidden")
+        .mark_point(filled=True, size=70, color="#08519c")
+        .encode(
+            x=alt.X("mean:Q", scale=scale),
+            tooltip=[alt.Tooltip("group:N"), alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("rwg:Q", format=".2f")],
+        )
+    )
+    rwg_text = base.transform_filter("!datum.hidden").mark_text(align="right", dy=-9, fontSize=10, color="#333")
+    rwg_text = rwg_text.encode(x=alt.X("x_text:Q", scale=scale), text="label:N")
+    hidden_text = base.transform_filter("datum.hidden").mark_text(align="center", fontSize=10, color="#555")
+    hidden_text = hidden_text.encode(x=alt.X("x_text:Q", scale=scale), text="label:N")
+    chart = alt.layer(spread, dots, rwg_text, hidden_text).properties(width="container", height=max(ROW_PX * 1.4 * len(groups), 60))
+    return chart.properties(title=title) if title else chart
+
+
+def trend_chart(
+    frame: pd.DataFrame, *, threshold: int, group: str = "all", unit_labels: Mapping[str, str] | None = None, title: str | None = None
+) -> alt.LayerChart:
+    """Change per unit between two waves for one group, with 95% CI error bars; hidden rows labelled."""
+    part = frame[frame["group"] == group]
+    data = pd.DataFrame(
+        {
+            "unit": _labels(part["unit"], unit_labels),
+            "change": part["change"].astype(float),
+            "ci_low": part["ci_low"].astype(float),
+            "ci_high": part["ci_high"].astype(float),
+            "before": part["mean_before"].astype(float),
+            "after": part["mean_after"].astype(float),
+            "hidden": part["suppressed"].astype(bool),
+        }
+    )
+    data["label"] = np.where(data["hidden"], hidden_label(threshold), "")
+    data["x0"] = 0.0
+    order = list(dict.fromkeys(data["unit"]))
+    base = alt.Chart(data).encode(y=alt.Y("unit:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)))
+    points = (
+        base.transform_filter("!datum.hidden")
+        .mark_point(filled=True, size=60)
+        .encode(
+            x=alt.X("change:Q", title="change since the earlier wave"),
+            color=alt.condition("datum.change >= 0", alt.value("#2166ac"), alt.value("#b2182b")),
+            tooltip=[
+                alt.Tooltip("unit:N"),
+                alt.Tooltip("before:Q", format=".2f"),
+                alt.Tooltip("after:Q", format=".2f"),
+                alt.Tooltip("change:Q", format="+.2f"),
+            ],
+        )
+    )
+    errors = (
+        base.transform_filter("!datum.hidden")
+        .mark_errorbar(ticks=True)
+        .encode(x=alt.X("ci_low:Q", title="change since the earlier wave"), x2="ci_high:Q")
+    )
+    hidden = base.transform_filter("datum.hidden").mark_text(align="left", dx=4, color="#555").encode(x="x0:Q", text="label:N")
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#333").encode(x="x:Q")
+    chart = alt.layer(errors, points, hidden, zero).properties(width="container", height=max(ROW_PX * len(order), 60))
+    return chart.properties(title=title) if title else chart
