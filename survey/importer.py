@@ -41,7 +41,7 @@ FORMULA_RAW_STARTS = ("\t", "\r")
 
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
-_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$", re.ASCII)
 FORMULA_REASON = "looks like a spreadsheet formula (starts with =, +, -, @, tab or CR); refused, not rewritten: edit the cell so it starts with a letter or digit"
 _SEP_HINT = re.compile(r"^sep=(.)\s*$")
 

@@ -33,7 +33,7 @@ _HEADER_ALIASES = {
     "medewerkers": "headcount",
 }
 MAX_HEADCOUNT = 1_000_000
-_DIGITS = re.compile(r"^[+-]?\d{1,9}$")
+_DIGITS = re.compile(r"^[+-]?[0-9]{1,9}$")
 MAX_EUR_PER_YEAR = 1e12
 MAX_HEADCOUNT_FILE_BYTES = 1024 * 1024
 

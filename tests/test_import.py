@@ -9,6 +9,8 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from survey.campaigns import create_campaign, start_wave
 from survey.importer import (
@@ -487,3 +489,46 @@ def test_file_with_columns_of_another_version_is_refused_until_a_new_wave(
     with pytest.raises(ImportRefused) as caught:  # and an old-version file no longer fits the new wave
         run_import(con, campaign, good_bytes(), "good.csv")
     assert "item column(s) missing" in str(caught.value) and "STR7" in str(caught.value)
+
+
+# --------------------------------------------------------------------------- fuzzing
+
+CELLS = st.one_of(
+    st.sampled_from(
+        ["", "1", "5", "0", "6", "-1", "3.0", "2,0", "1e3", "Eens", "Weet ik niet", "board", "Werkvloer", "=1+1", "@x", "+", "-"]
+    ),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.lists(st.tuples(st.integers(0, 9), st.sampled_from(make_files.HEADER), CELLS), max_size=6))
+def test_fuzzed_cells_never_crash_and_never_write_part_of_a_file(
+    con: duckdb.DuckDBPyConnection, campaign: str, changes: list[tuple[int, str, str]]
+) -> None:
+    rows = make_files.good_rows()
+    for row, column, value in changes:
+        rows[row][make_files.HEADER.index(column)] = value
+    data = make_files._csv(rows).encode("utf-8")
+    before = counts(con)["responses"]
+    preview = preview_import(con, campaign, data, "fuzz.csv")
+    try:
+        result = run_import(con, campaign, data, "fuzz.csv", force=True)
+    except ImportRefused as exc:
+        assert not preview.ok and exc.problems
+        assert all(p.row is None or 1 <= p.row <= 11 for p in exc.problems)
+        assert counts(con)["responses"] == before
+    else:
+        assert preview.ok and result.rows == 10
+        assert counts(con)["responses"] == before + 10
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=400) | st.text(max_size=200).map(lambda t: t.encode("utf-8")))
+def test_fuzzed_bytes_give_a_table_or_a_clear_refusal(data: bytes) -> None:
+    try:
+        table = read_table(data, "fuzz.csv")
+    except TableError as exc:
+        assert exc.problems and all(p.reason for p in exc.problems)
+    else:
+        assert len(table.rows) >= 1 and all(len(r) == len(table.header) for r in table.rows)
