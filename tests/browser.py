@@ -89,6 +89,12 @@ def wait_idle(page: object, timeout: float = 20_000) -> None:
     """Wait until Streamlit has finished its rerun (the status widget disappears)."""
     page.wait_for_timeout(300)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.getAttribute('data-test-script-state') !== 'running'
+                && !document.querySelector('[data-testid="stSpinner"]')
+                && !document.querySelector('[data-testid="stStatusWidget"]');
+        }""",
+        timeout=timeout,
     )
-    page.wait_for_timeout(200)
+    page.wait_for_timeout(300)

@@ -1,0 +1,159 @@
+"""Leadership views: the scope controls every dashboard page shares and cached calls into the analysis engine.
+
+Results are cached by the data's version and the scope only: they never depend on who is signed
+in, because leaders and facilitators see the same (already suppressed) aggregates.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from analysis import engine
+from analysis.scope import Scope
+from pages.ui.campaign_picker import pick_campaign
+from pages.ui.common import db, menu, require
+from survey.campaigns import Campaign, campaign_instrument, list_waves
+from survey.instrument import Instrument
+
+DATA_VERSION_SQL = """
+SELECT (SELECT count(*) FROM responses WHERE campaign_id = $c),
+       (SELECT coalesce(sum(hash(response_id)), 0) FROM responses WHERE campaign_id = $c),
+       (SELECT coalesce(sum(hash(loss, eur_per_year)), 0) FROM value_estimates WHERE campaign_id = $c),
+       (SELECT coalesce(sum(hash(attribute, option, headcount)), 0) FROM headcounts WHERE campaign_id = $c),
+       (SELECT threshold || '/' || comment_threshold FROM campaigns WHERE campaign_id = $c)
+"""
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>=:$])")
+
+
+def data_version(campaign_id: str) -> str:
+    """Cheap fingerprint of everything a dashboard number depends on; a new response changes it."""
+    with db().cursor() as con:
+        return "|".join(str(v) for v in con.execute(DATA_VERSION_SQL, {"c": campaign_id}).fetchone())
+
+
+@st.cache_data(ttl=600, show_spinner="Computing…", max_entries=256)
+def run(view: str, version: str, campaign_id: str, wave: int | None, filters: tuple[tuple[str, str], ...], **kwargs: Any) -> Any:
+    """One engine call, cached by data version and scope (never by user)."""
+    scope = Scope(campaign_id, wave=wave, filters=filters)
+    with db().cursor() as con:
+        return getattr(engine, view)(con, scope, **kwargs)
+
+
+@st.cache_resource(max_entries=32)
+def instrument_of(campaign_id: str, wave: int) -> Instrument:
+    with db().cursor() as con:
+        return campaign_instrument(con, campaign_id, wave)
+
+
+class View:
+    """What a dashboard page is looking at: campaign, wave, filters, label language; `get` calls the engine."""
+
+    def __init__(self, campaign: Campaign, wave: int, filters: tuple[tuple[str, str], ...], lang: str) -> None:
+        self.campaign = campaign
+        self.wave = wave
+        self.filters = filters
+        self.lang = lang
+        self.instrument = instrument_of(campaign.campaign_id, wave)
+        self.version = data_version(campaign.campaign_id)
+
+    def get(self, view: str, **kwargs: Any) -> Any:
+        return run(view, self.version, self.campaign.campaign_id, self.wave, self.filters, **kwargs)
+
+    @property
+    def threshold(self) -> int:
+        return self.campaign.threshold
+
+    def dimension_labels(self) -> dict[str, str]:
+        return {d.id: d.label[self.lang] for d in self.instrument.dimensions}
+
+    def item_labels(self, short: bool = True) -> dict[str, str]:
+        return {i.id: (i.id if short else f"{i.id} · {i.text[self.lang]}") for i in self.instrument.items}
+
+    def group_labels(self) -> dict[str, str]:
+        labels = {"all": "Everyone" if self.lang == "en" else "Iedereen"}
+        for attr_id, attr in self.instrument.attributes.items():
+            for option, text in attr.options.items():
+                labels[f"{attr_id}={option}"] = text[self.lang]
+        return labels
+
+    def attribute_label(self, attr_id: str) -> str:
+        return self.instrument.attributes[attr_id].label[self.lang]
+
+    def option_label(self, attr_id: str, option: str) -> str:
+        return self.instrument.attributes[attr_id].options[option][self.lang]
+
+
+def page(title: str, icon: str) -> View | None:
+    """Shared top of every dashboard page: config, menu, role check, scope controls in the sidebar."""
+    st.set_page_config(page_title=f"{title} · Coherence Scan", page_icon=icon, layout="wide")
+    menu()
+    require("leader")
+    st.title(title)
+    with st.sidebar:
+        st.divider()
+        campaign = pick_campaign(st.sidebar)
+        if campaign is None:
+            return None
+        with db().cursor() as con:
+            waves = list_waves(con, campaign.campaign_id)
+        names = {w.wave: f"{w.wave} · {w.label}" for w in waves}
+        wave = st.selectbox("Wave", list(names), index=len(names) - 1, format_func=names.get, key=f"dash_wave_{campaign.campaign_id}")
+        instrument = instrument_of(campaign.campaign_id, wave)
+        lang = st.segmented_control("Labels", list(instrument.languages), default=instrument.languages[0], required=True, key="dash_lang")
+        filters = []
+        for attr_id, attr in instrument.attributes.items():
+            if attr_id == "level":
+                continue
+            choice = st.selectbox(
+                f"Filter: {attr.label[lang]}", [None, *attr.options], format_func=lambda o, a=attr: "All" if o is None else a.options[o][lang],
+                key=f"filter_{campaign.campaign_id}_{attr_id}",
+            )
+            if choice:
+                filters.append((attr_id, choice))
+        st.caption(f"Groups smaller than **{campaign.threshold}** are hidden everywhere, also when filters combine.")
+    return View(campaign, wave, tuple(filters), lang)
+
+
+def anonymity_note(report: Any) -> None:
+    """Say what was hidden and why, without numbers for hidden groups."""
+    hidden = getattr(report, "hidden_groups", ())
+    notes = list(getattr(report, "notes", ()))
+    if not hidden and not notes:
+        return
+    with st.expander(f":material/visibility_off: {len(hidden)} group(s) hidden to protect anonymity", expanded=False):
+        st.write(f"A group is shown only when it has at least {report.threshold} respondents, and a second group is hidden "
+                 "when the first could otherwise be worked out from a total and the other groups.")
+        for note in notes:
+            st.caption(note)
+
+
+def chart(spec: alt.TopLevelMixin) -> None:
+    """Fit the width only: Streamlit's default fits the height too, squashing a heatmap's rows into a line."""
+    fitted = spec.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")).configure_axisX(labelOverlap=False)
+    st.altair_chart(fitted, width="stretch")
+
+
+def escape_markdown(text: str) -> str:
+    """User text shown as text: Markdown and HTML have no effect (links, images, emphasis, tags)."""
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def table(frame: pd.DataFrame, **kwargs: Any) -> None:
+    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+
+
+def group_options(view: View) -> list[tuple[str, str]]:
+    """Every (attribute, option) pair, for choosing the two sides of a gap."""
+    return [(a, o) for a, attr in view.instrument.attributes.items() for o in attr.options]
+
+
+def no_data(view: View) -> bool:
+    if view.version.startswith("0|"):
+        st.info("No responses in this campaign yet. Share the survey link (Invites page) or load the demo on the home page.")
+        return True
+    return False
