@@ -1,0 +1,43 @@
+"""Gaps: where two groups (by default the boardroom and the shop floor) see the organisation differently."""
+
+import streamlit as st
+
+from analysis.charts import gap_chart
+from pages.ui import dashboard as ui
+
+view = ui.page("Gaps", ":material/compare_arrows:")
+if view is None or ui.no_data(view):
+    st.stop()
+
+pairs = ui.group_options(view)
+label = lambda pair: f"{view.attribute_label(pair[0])}: {view.option_label(*pair)}"  # noqa: E731
+default_a = pairs.index(("level", "board")) if ("level", "board") in pairs else 0
+default_b = pairs.index(("level", "shop_floor")) if ("level", "shop_floor") in pairs else min(1, len(pairs) - 1)
+left, right, unit_col = st.columns([2, 2, 1])
+a = left.selectbox("Group A", pairs, index=default_a, format_func=label, key="gap_a")
+b = right.selectbox("Group B", pairs, index=default_b, format_func=label, key="gap_b")
+unit = unit_col.segmented_control("Per", ["dimension", "item"], default="dimension", required=True, key="gap_unit",
+                                  format_func=lambda u: "Dimension" if u == "dimension" else "Item")
+if a == b:
+    st.warning("Choose two different groups.")
+    st.stop()
+
+result = view.get("gaps", a=a, b=b, unit=unit)
+data = result.data
+labels = view.dimension_labels() if unit == "dimension" else view.item_labels()
+st.caption(f"Score of **{label(a)}** minus score of **{label(b)}**: to the right, A sees it more positively. "
+           "Bars show the 95% confidence interval (Welch); p-values are corrected for the number of comparisons "
+           "(Benjamini–Hochberg); effect size is Hedges' g (0.2 small, 0.5 medium, 0.8 large).")
+ui.chart(gap_chart(data, threshold=view.threshold, unit_labels=labels))
+ui.anonymity_note(result.anonymity)
+
+shown = data.assign(unit=data["unit"].map(labels if unit == "dimension" else view.item_labels(short=False)))
+ui.table(
+    shown[["unit", "n_a", "mean_a", "n_b", "mean_b", "diff", "ci_low", "ci_high", "effect_size", "p_adj", "suppressed"]],
+    column_config={
+        "unit": st.column_config.TextColumn(unit, width="large"),
+        **{c: st.column_config.NumberColumn(c, format="%.2f") for c in ("mean_a", "mean_b", "diff", "ci_low", "ci_high", "effect_size")},
+        "p_adj": st.column_config.NumberColumn("p (BH)", format="%.4f"),
+        "suppressed": st.column_config.CheckboxColumn("hidden"),
+    },
+)

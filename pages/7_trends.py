@@ -1,0 +1,36 @@
+"""Trends: this wave against an earlier one, per dimension and item and per group, so leaders see gaps closing."""
+
+import streamlit as st
+
+from analysis.charts import trend_chart
+from pages.ui import dashboard as ui
+from pages.ui.common import db
+from survey.campaigns import list_waves
+
+view = ui.page("Trends", ":material/trending_up:")
+if view is None or ui.no_data(view):
+    st.stop()
+with db().cursor() as con:
+    earlier = [w for w in list_waves(con, view.campaign.campaign_id) if w.wave < view.wave]
+if not earlier:
+    st.info("This is the first wave. Start a follow-up wave on the Campaigns page, then compare here.")
+    st.stop()
+
+names = {w.wave: f"{w.wave} · {w.label}" for w in earlier}
+left, mid, right = st.columns(3)
+before = left.selectbox("Compare with", list(names), index=len(names) - 1, format_func=names.get, key="trend_before")
+unit = mid.segmented_control("Per", ["dimension", "item"], default="dimension", required=True, key="trend_unit",
+                             format_func=lambda u: "Dimension" if u == "dimension" else "Item")
+by = right.selectbox("Groups of", list(view.instrument.attributes), format_func=view.attribute_label, key="trend_by")
+result = view.get("trend", earlier_wave=before, unit=unit, by=by)
+data = result.data
+labels = view.dimension_labels() if unit == "dimension" else view.item_labels()
+groups = list(dict.fromkeys(data["group"]))
+group = st.pills("Group", groups, default="all", format_func=view.group_labels().get, key="trend_group") or "all"
+ui.chart(trend_chart(data, threshold=view.threshold, group=group, unit_labels=labels))
+ui.anonymity_note(result.anonymity)
+st.caption(f"Change in mean score from wave {before} to wave {view.wave} with a 95% CI (Welch; different people may "
+           "answer in each wave). Hidden when the group is below the threshold in either wave.")
+table = data.assign(unit=data["unit"].map(labels), group=data["group"].map(view.group_labels()))
+ui.table(table[["unit", "group", "n_before", "mean_before", "n_after", "mean_after", "change", "ci_low", "ci_high", "p_adj", "suppressed"]],
+         column_config={c: st.column_config.NumberColumn(c, format="%.2f") for c in ("mean_before", "mean_after", "change", "ci_low", "ci_high")})
