@@ -302,17 +302,16 @@ def _plain(text: str, font: Any) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
-def _qr_image(data: str, size_mm: float) -> Any:
+def _qr_image(code: segno.QRCode | str, size_mm: float) -> Any:
     """The QR code scaled to whole pixels per module (crisp when printed), as close to size_mm as possible."""
     from PIL import Image
 
-    qr = segno.make(data, error="m")
+    qr = segno.make(code, error="m") if isinstance(code, str) else code
     modules = qr.symbol_size(border=4)[0]
     scale = max(1, _mm(size_mm) // modules)
-    buffer = io.BytesIO()
-    qr.save(buffer, kind="png", scale=scale, border=4)
-    buffer.seek(0)
-    return Image.open(buffer).convert("L")
+    image = Image.new("L", (modules, modules), 255)
+    image.putdata([0 if dark else 255 for row in qr.matrix_iter(border=4) for dark in row])
+    return image.resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
 
 
 def _wrap(draw: Any, text: str, font: Any, width_px: int) -> list[str]:
@@ -361,13 +360,23 @@ def _save_pages(pages: list[Any], out_path: Path) -> Path:
     return out_path
 
 
-def invite_sheet(links: Sequence[str], out_path: str | Path, *, columns: int = 3, rows: int = 4, title: str | None = None) -> Path:
+def invite_sheet(
+    links: Sequence[str],
+    out_path: str | Path,
+    *,
+    columns: int = 3,
+    rows: int = 4,
+    title: str | None = None,
+    codes: Sequence[segno.QRCode] | None = None,
+) -> Path:
     """Printable A4 pages (PDF, or PNG for a single page) with the QR codes in a grid, numbered, cut lines between,
     and short instructions in English and Dutch at the top of every page."""
     from PIL import Image, ImageDraw
 
     if not links:
         raise ValueError("no links to print")
+    if codes is not None and len(codes) != len(links):
+        raise ValueError("one QR code per link")
     per_page = columns * rows
     margin, header_mm = 10.0, 34.0
     cell_w = (_A4_MM[0] - 2 * margin) / columns
@@ -385,7 +394,7 @@ def invite_sheet(links: Sequence[str], out_path: str | Path, *, columns: int = 3
             col, row = k % columns, k // columns
             x0, y0 = margin + col * cell_w, top + row * cell_h
             draw.rectangle([_mm(x0), _mm(y0), _mm(x0 + cell_w), _mm(y0 + cell_h)], outline=170, width=2)
-            code = _qr_image(link, qr_mm)
+            code = _qr_image(codes[start + k] if codes is not None else link, qr_mm)
             page.paste(code, (_mm(x0) + (_mm(cell_w) - code.width) // 2, _mm(y0 + 3)))
             below = y0 + 3 + code.height / _DPI * 25.4 + 1
             below = _text(draw, x0 + 2, below, f"Invite / Uitnodiging {start + k + 1}", 8, cell_w - 4, center=True)
@@ -450,9 +459,11 @@ def write_invites(
     qr_dir.mkdir(exist_ok=True)
     width = max(4, len(str(len(links))))
     qr_paths = []
-    for number, link in enumerate(links, start=1):
+    codes = [segno.make(link, error="m") for link in links]
+    for number, code in enumerate(codes, start=1):
         path = qr_dir / f"invite-{number:0{width}d}.png"
-        segno.make(link, error="m").save(path, scale=10, border=4)
+        code.save(path, scale=10, border=4)
         qr_paths.append(path)
-    sheet = invite_sheet(links, out / "invites-sheet.pdf", title=f"Coherence Scan — {get_campaign(con, campaign_id).name}")
+    title = f"Coherence Scan — {get_campaign(con, campaign_id).name}"
+    sheet = invite_sheet(links, out / "invites-sheet.pdf", title=title, codes=codes)
     return InviteBatch(campaign_id, wave_no, links, csv_path, tuple(qr_paths), sheet)
