@@ -23,7 +23,7 @@ ui.table(
     ranking[["rank", "loss_label", "eur_per_year", "share_all", "share_a", "share_b", "diff", "ci_low", "ci_high", "priority"]],
     column_config={
         "loss_label": st.column_config.TextColumn("loss", width="medium"),
-        "eur_per_year": st.column_config.NumberColumn("€ per year", format="€ %.0f"),
+        "eur_per_year": st.column_config.NumberColumn("€ per year", format="euro"),
         **{c: st.column_config.NumberColumn(t, format="percent") for c, t in
            (("share_all", "named by all"), ("share_a", "by board"), ("share_b", "by shop floor"), ("diff", "board − shop floor"),
             ("ci_low", "95% CI low"), ("ci_high", "95% CI high"))},
@@ -35,8 +35,8 @@ st.subheader("Share of each level naming the loss")
 shares = result.shares.assign(loss_label=result.shares["loss"].map(losses), group_label=result.shares["group"].map(view.group_labels()))
 shown = shares[~shares["suppressed"]]
 heat = alt.Chart(shown).mark_rect().encode(
-    x=alt.X("group_label:N", title=None, sort=list(dict.fromkeys(shares["group_label"])), axis=alt.Axis(orient="top", labelAngle=-35)),
-    y=alt.Y("loss_label:N", title=None, sort=list(losses.values())),
+    x=alt.X("group_label:N", title=None, sort=list(dict.fromkeys(shares["group_label"])), axis=alt.Axis(orient="top", labelAngle=-35, labelLimit=180)),
+    y=alt.Y("loss_label:N", title=None, sort=list(losses.values()), axis=alt.Axis(labelLimit=260)),
     color=alt.Color("share:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=alt.Legend(format="%", orient="bottom")),
     tooltip=["loss_label", "group_label", alt.Tooltip("share:Q", format=".0%"), "n"],
 )

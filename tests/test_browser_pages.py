@@ -42,6 +42,7 @@ def test_every_page_renders_for_a_facilitator(demo_server: str, width: int) -> N
     with chromium(width=width, height=900) as page:
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "vega" in msg.text.lower() else None)
         _sign_in(page, demo_server)
         for name in PAGES:
             if not list((Path(__file__).resolve().parent.parent / "pages").glob(f"*_{name}.py")):
@@ -61,6 +62,7 @@ def test_every_page_renders_for_a_facilitator(demo_server: str, width: int) -> N
             assert "Traceback" not in body and "Something went wrong" not in body, f"{name}: {body[:500]}"
             assert "Sign-in needed" not in body, name
             if SHOTS:
+                page.wait_for_timeout(2500)  # canvases (charts, tables) draw after the rerun ends
                 Path(SHOTS).mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(Path(SHOTS) / f"page-{name}-{width}.png"), full_page=True)
         assert not errors
