@@ -46,6 +46,7 @@ from survey.store import DatabaseBusy, DatabaseDamaged
 from survey.texts import t
 
 STATE_KEYS = ("sv_draft", "sv_step", "sv_key", "sv_done", "sv_started")
+CAMPAIGN_TTL_S = 5
 
 
 def reset() -> None:
@@ -105,6 +106,21 @@ def open_invite(raw: object) -> str | None:
 
 def load_campaign(campaign_id: str | None) -> tuple[Campaign, int, Instrument] | None:
     """The campaign this session answers, its current wave and instrument (None when nothing is open)."""
+    found = _current(str(db().path), campaign_id)
+    if found is None:
+        return None
+    campaign, wave, key, fingerprint = found
+    return campaign, wave, _instrument(str(db().path), key, fingerprint)
+
+
+@st.cache_data(ttl=CAMPAIGN_TTL_S, show_spinner=False)
+def _current(db_path: str, campaign_id: str | None) -> tuple[Campaign, int, str, str] | None:
+    """Campaign, current wave, instrument key and text fingerprint, read at most every few seconds per link.
+
+    Every rerun of every respondent asked these three queries; under load they were a third of the page's
+    server time. A closed campaign or a new wave shows within CAMPAIGN_TTL_S (at once after a write in the
+    app, which clears the caches), and submitting re-reads the campaign's status from the database.
+    """
     from survey.campaigns import active_campaign
 
     with db().cursor() as con:
@@ -113,7 +129,7 @@ def load_campaign(campaign_id: str | None) -> tuple[Campaign, int, Instrument] |
             return None
         wave = current_wave(con, campaign.campaign_id)
         row = con.execute("SELECT fingerprint FROM instruments WHERE instrument_key = ?", [wave.instrument_key]).fetchone()
-    return campaign, wave.wave, _instrument(str(db().path), wave.instrument_key, row[0] if row else "")
+    return campaign, wave.wave, wave.instrument_key, row[0] if row else ""
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
