@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.anonymity import FILTER_HIDDEN, REASONS, SHOWN, AnonymityReport, HiddenCell
+from analysis.anonymity import FILTER_HIDDEN, REASONS, AnonymityReport, HiddenCell
 from analysis.cube import RESPONDENTS, Cube
 from analysis.scoring import RespondentMatrix
 
@@ -100,12 +100,20 @@ def gather(cube: Cube, array: np.ndarray, cells: Sequence[GroupCell]) -> np.ndar
 
 
 def shown_cells(cube: Cube, visible: np.ndarray, reason: np.ndarray, cells: Sequence[GroupCell]) -> tuple[np.ndarray, np.ndarray]:
-    """Visibility and reasons of the cells, with the whole view hidden when its filtered population is hidden."""
+    """Visibility and reasons of the cells for every unit, shaped (cells, units).
+
+    A cell is shown for a unit only when both its count for that unit (e.g. answers to an item) and
+    its count of respondents pass the rules. The respondent verdict makes a cell look the same in
+    every view: hidden as a filtered population means hidden as a group of a breakdown too.
+    """
     vis = gather(cube, visible, cells).copy()
     why = gather(cube, reason, cells).copy()
-    if not bool(visible[cells[0].index + (cube.unit(RESPONDENTS),)]):
-        why = np.where(vis | (why == SHOWN), FILTER_HIDDEN, why)
-        vis[:] = False
+    people = cube.unit(RESPONDENTS)
+    people_vis, people_why = vis[:, people : people + 1], why[:, people : people + 1]
+    why = np.where(vis & ~people_vis, people_why, why)
+    vis &= people_vis
+    if not vis[0, people]:
+        why[1:] = FILTER_HIDDEN
     return vis, why
 
 

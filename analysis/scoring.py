@@ -12,9 +12,10 @@ Columns of the matrix table (quoted identifiers, because ids may contain `-`):
     "l:<loss>"       BOOLEAN   named this loss in the value-at-stake block
     "vb"             BOOLEAN   named at least one loss (answered the block)
 
-Built matrices are kept in an in-memory DuckDB workspace keyed by a fingerprint of the stored
-responses (count and hash of the wave's response ids plus the row counts of the answer tables), so a
-new or deleted response rebuilds it and nothing else does: stored responses are never edited.
+Built matrices are kept in an in-memory DuckDB workspace keyed by the database file and a
+fingerprint of the stored responses (count and hash of the wave's response ids plus the row counts
+of the answer tables), so a new or deleted response rebuilds it and nothing else does: stored
+responses are never edited, only added or deleted.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ ITEM_CATALOGUE_SQL = """
 """
 
 FINGERPRINT_SQL = """
-    SELECT w.instrument_key,
+    SELECT (SELECT path FROM duckdb_databases() WHERE database_name = current_database()),
+           w.instrument_key,
            (SELECT count(*) FROM responses WHERE campaign_id = $campaign AND wave = $wave),
            (SELECT coalesce(bit_xor(hash(response_id)), 0) FROM responses WHERE campaign_id = $campaign AND wave = $wave),
            (SELECT count(*) FROM answers),

@@ -12,7 +12,8 @@ Shape (every number comes from the engine's suppressed frames, so it equals what
                | {"a", "b", "dimension" | "item": id, "suppressed": true, "reason": str}],
       "agreement": {"method": str, "null_variance": float,
                     "dimensions": {dim: {"overall": rwg | null, "by": {attribute: {option: rwg | null}}}}},
-      "suppressed": [{"unit": id, "group": "attribute=option" | "all", "reason": str}]
+      "suppressed": [{"unit": id, "group": "attribute=option" | "all", "reason": str}],
+      "notes": [str]                      # e.g. why there are no gaps
     }
 CELL is {"n", "mean", "sd", "ci": [lo, hi], "rwg"} or {"suppressed": true}: a hidden cell has no numbers.
 Gaps: A − B; effect_size is Hedges' g; p_adj is Benjamini–Hochberg within the dimension gaps and
@@ -105,9 +106,14 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
     """Every dimension and item, overall and per option of every attribute; gaps; agreement; alpha; what was hidden."""
     base, views = _views(con, scope)
     matrix, k = base.matrix, base.limits.k
+    notes: list[str] = []
     if a is None or b is None:
         a, b = default_pair(matrix)
-    check_pair(matrix, base.filters, a, b)
+        if a[0] in base.filters or b[0] in base.filters:
+            notes.append(f"no gaps: the default pair {a[0]}={a[1]} vs {b[0]}={b[1]} is fixed by the filter")
+            a = b = None
+    if a is not None and b is not None:
+        check_pair(matrix, base.filters, a, b)
     population = view_cells(base.cube, base.filters, None)
     shown, _ = shown_cells(base.cube, base.visible, base.reason, population)
     overall = {unit: group_table(matrix, base.cube, base.visible, base.reason, population, unit, k) for unit in ("dimension", "item")}
@@ -119,11 +125,12 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
         for attribute, v in views
     }
     alpha = reliability_table(matrix, base.filters, k, bool(shown[0, base.cube.unit("respondents")]))
-    pair_view = open_view(con, scope, extra=(a[0], b[0]), wave=matrix.wave)
-    gap_frames = {
-        unit: gap_table(matrix, pair_view.cube, pair_view.visible, pair_view.reason, pair_view.filters, a, b, unit, k)[0]
-        for unit in ("dimension", "item")
-    }
+    gaps: list[dict[str, Any]] = []
+    if a is not None and b is not None:
+        pair_view = open_view(con, scope, extra=(a[0], b[0]), wave=matrix.wave)
+        for unit in ("dimension", "item"):
+            frame, _ = gap_table(matrix, pair_view.cube, pair_view.visible, pair_view.reason, pair_view.filters, a, b, unit, k)
+            gaps.extend(_gap_rows(frame, unit))
 
     dimensions: dict[str, Any] = {}
     items: dict[str, Any] = {}
@@ -165,9 +172,10 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
         "comment_threshold": base.limits.comment_k,
         "dimensions": dimensions,
         "items": items,
-        "gaps": _gap_rows(gap_frames["dimension"], "dimension") + _gap_rows(gap_frames["item"], "item"),
+        "gaps": gaps,
         "agreement": {"method": AGREEMENT_METHOD, "null_variance": (matrix.scale_points**2 - 1) / 12, "dimensions": agreement},
         "suppressed": suppressed,
+        "notes": notes,
     }
 
 
