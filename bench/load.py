@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
 from bench.protocol import ProtocolError, Tab, group_value, strings, text, trigger  # noqa: E402
 
 COMMENTS = ("Planning changes too often.", "Dashboards hang on the wall, nobody uses them.", "Good start, keep going.")
-DEFAULT_STEPS = (100, 200, 400, 600, 800, 1000, 1200)
+DEFAULT_STEPS = (25, 50, 100, 200, 400, 600, 800, 1000, 1200)
 P99_LIMIT_S = 1.0
 
 

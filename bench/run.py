@@ -353,6 +353,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=10.0, help="load: mean think time per section, seconds")
     parser.add_argument("--browsers", type=int, default=2, help="load: real Chromium respondents alongside")
     parser.add_argument("--load-budget", type=float, default=1800.0, help="load: seconds allowed for stepping up capacity")
+    parser.add_argument(
+        "--load-server-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="load: what-if Streamlit option for the server, e.g. runner.postScriptGC=false (repeatable; reported)",
+    )
     parser.add_argument("--export-respondents", type=int, default=10_000)
     parser.add_argument("--page-respondents", type=int, default=None, help="data behind the timed page (default: --respondents)")
     args = parser.parse_args(argv)
@@ -390,7 +397,15 @@ def main(argv: list[str] | None = None) -> int:
         from bench import load
 
         say("")
-        figures = load.run(args.sessions, load.DEFAULT_STEPS, args.think, args.browsers, args.load_budget, log=say)
+        figures = load.run(
+            args.sessions,
+            load.DEFAULT_STEPS,
+            args.think,
+            args.browsers,
+            args.load_budget,
+            log=say,
+            server_options=tuple(args.load_server_option),
+        )
         result.update({key: figures[key] for key in LOAD_KEYS})
         result["load"] = {k: v for k, v in figures.items() if k not in LOAD_KEYS}
     else:
