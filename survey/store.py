@@ -8,7 +8,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,8 +203,10 @@ class Database:
     def _release(self) -> None:
         with self._lock:
             if self._users == 0 and self._con is not None:
-                self._con.close()
-                self._con = None
+                con, self._con = self._con, None
+                # Closing checkpoints; if that fails (disk full) the log still holds the data and the next open retries.
+                with suppress(duckdb.Error):
+                    con.close()
             self._timer = None
 
     @contextmanager
