@@ -275,18 +275,24 @@ def pandas_summary(long: pd.DataFrame, meta: Meta) -> dict[str, Any]:
     values = people[units]
     k = meta.k
     n_all = values.count().to_frame("all").T
-    population_shown = len(people) >= k
+    n_people = len(people)
+    population_shown = n_people >= k
+    # A cell shows a unit only when both its count for the unit and its count of respondents pass the rules.
     shown_all = (n_all >= k) & population_shown
     overall = _cells(n_all, values.mean().to_frame("all").T, values.std().to_frame("all").T, shown_all, meta)
-    why_all = pd.DataFrame(np.where(shown_all, SHOWN, BELOW if population_shown else FILTER_HIDDEN), index=["all"], columns=units)
+    why_all = pd.DataFrame(np.where(shown_all, SHOWN, BELOW), index=["all"], columns=units)
     by: dict[str, dict[str, pd.DataFrame]] = {}
     shown_by: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
     for attribute, options in meta.attributes.items():
         grouped = people.groupby(attribute, observed=False)[units]
         n = grouped.count().reindex(list(options))
-        visible, reason = _visibility(n.to_numpy(), n_all.to_numpy()[0], shown_all.to_numpy()[0], k)
+        visible, reason = _visibility(n.to_numpy(), n_all.to_numpy()[0], n_all.to_numpy()[0] >= k, k)
+        heads = people[attribute].value_counts(sort=False).reindex(list(options)).to_numpy()[:, None]
+        heads_visible, heads_reason = _visibility(heads, np.array([n_people]), np.array([population_shown]), k)
+        reason = np.where(visible & ~heads_visible, heads_reason, reason)
+        visible = visible & heads_visible
         if not population_shown:
-            reason, visible = np.where(visible | (reason == SHOWN), FILTER_HIDDEN, reason), np.zeros_like(visible)
+            reason, visible = np.full_like(reason, FILTER_HIDDEN), np.zeros_like(visible)
         shown = pd.DataFrame(visible, index=n.index, columns=units)
         shown_by[attribute] = (shown, pd.DataFrame(reason, index=n.index, columns=units))
         by[attribute] = _cells(n, grouped.mean().reindex(list(options)), grouped.std().reindex(list(options)), shown, meta)
