@@ -35,3 +35,15 @@ def test_page_runs_cleanly(page: str, data: str, demo_db: Path, tmp_path: Path, 
         at.switch_page(page)
         at.run()
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_broken_instrument_is_listed_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import survey.instrument
+
+    monkeypatch.setenv("COHERENCE_DB", str(tmp_path / "fresh.duckdb"))
+    monkeypatch.setattr(survey.instrument, "DEFAULT_INSTRUMENT_PATH", ROOT / "tests" / "data" / "instruments" / "missing_nl_text.yaml")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.button(key="start_empty").click().run()
+    assert not at.exception
+    assert any("problem(s)" in e.value for e in at.error)
+    assert any(".nl: missing" in c.value for c in at.code)
