@@ -2,17 +2,12 @@
 
 import streamlit as st
 
-from pages.ui.campaign_picker import clear_caches, pick_campaign
-from pages.ui.common import db, menu, require
+from pages.ui import facilitator
+from pages.ui.campaign_picker import clear_caches
+from pages.ui.common import db
 from survey.importer import DEFAULT_MAX_BYTES, ImportRefused, preview_import, run_import
 
-st.set_page_config(page_title="Import · Coherence Scan", page_icon=":material/upload_file:", layout="wide")
-menu()
-require("facilitator")
-st.title("Import responses")
-campaign = pick_campaign(st)
-if campaign is None:
-    st.stop()
+campaign = facilitator.page("Import responses", ":material/upload_file:")
 
 st.write(
     "One row per respondent; columns are the attribute ids (`level`, `function`, `site`…), the item ids, optional "

@@ -7,18 +7,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.ui.campaign_picker import pick_campaign
-from pages.ui.common import db, menu, require
+from pages.ui import facilitator
+from pages.ui.common import db
 from survey.campaigns import CampaignError
 from survey.invites import DEFAULT_BASE_URL, InviteError, invite_counts, open_link_poster, survey_link, write_invites
 
-st.set_page_config(page_title="Invites · Coherence Scan", page_icon=":material/qr_code_2:", layout="wide")
-menu()
-require("facilitator")
-st.title("Invites")
-campaign = pick_campaign(st)
-if campaign is None:
-    st.stop()
+campaign = facilitator.page("Invites", ":material/qr_code_2:")
 
 base_url = st.text_input("Address respondents use to reach this app", value=DEFAULT_BASE_URL,
                          help="The links and QR codes point here, e.g. https://survey.plant.example")

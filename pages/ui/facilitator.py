@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.ui.common import db
+from pages.ui.campaign_picker import pick_campaign
+from pages.ui.common import db, menu, require
 from survey.campaigns import Campaign, campaign_instrument
 from survey.organisation import (
     OrganisationError,
@@ -16,6 +17,18 @@ from survey.organisation import (
     set_value_estimates,
 )
 from survey.progress import progress
+
+
+def page(title: str, icon: str, menu_title: str | None = None) -> Campaign:
+    """Shared top of the facilitator pages: config, menu, role check, title and the campaign to work on."""
+    st.set_page_config(page_title=f"{menu_title or title} · Coherence Scan", page_icon=icon, layout="wide")
+    menu()
+    require("facilitator")
+    st.title(title)
+    campaign = pick_campaign(st)
+    if campaign is None:
+        st.stop()
+    return campaign
 
 
 def progress_panel(campaign: Campaign, wave: int) -> None:
