@@ -71,12 +71,17 @@ class Thresholds:
     comment_k: int
 
 
-def thresholds(con: duckdb.DuckDBPyConnection, campaign_id: str) -> Thresholds:
-    """The campaign's thresholds, never below the minimum whatever the table holds."""
-    row = con.execute(THRESHOLDS_SQL, [campaign_id]).fetchone()
-    k = max(MIN_THRESHOLD, int(row[0])) if row and row[0] is not None else DEFAULT_THRESHOLD
-    comment_k = max(k, int(row[1])) if row and row[1] is not None else max(k, DEFAULT_COMMENT_THRESHOLD)
+def clamp_thresholds(threshold: int | None, comment_threshold: int | None) -> Thresholds:
+    """Thresholds as stored, raised to the minimum (k >= 3, comments >= k) whatever the table holds."""
+    k = max(MIN_THRESHOLD, int(threshold)) if threshold is not None else DEFAULT_THRESHOLD
+    comment_k = max(k, int(comment_threshold)) if comment_threshold is not None else max(k, DEFAULT_COMMENT_THRESHOLD)
     return Thresholds(k, comment_k)
+
+
+def thresholds(con: duckdb.DuckDBPyConnection, campaign_id: str) -> Thresholds:
+    """The campaign's thresholds (defaults when the campaign is unknown)."""
+    row = con.execute(THRESHOLDS_SQL, [campaign_id]).fetchone()
+    return clamp_thresholds(row[0], row[1]) if row else clamp_thresholds(None, None)
 
 
 @dataclass(frozen=True)

@@ -4,24 +4,27 @@ A cube over attributes (a1, ..., am) holds, per unit, the statistics of every co
 `a1 = x1 AND ... AND am = xm`, where each xi is one of the attribute's options, the *not stated*
 slot (respondents who left the attribute empty) or the *any* slot (the attribute is not constrained).
 
-Two GROUP BYs produce it. The first runs once per matrix: the finest cells, grouped by every
-attribute, with n, sum and sum of squares of every unit (a few hundred rows for a typical
-organisation, whatever the number of respondents). The second runs per view over those cells,
-grouped by the view's attributes. Every coarser cell (a filter, a breakdown, a total) is then filled
-in by adding along each axis: n, sums and sums of squares add up, so means, SDs and intervals of any
-cell follow without another pass over respondents.
+One DuckDB GROUP BY per matrix produces the finest cells: grouped by every attribute, with n, sum
+and sum of squares of every unit (a few hundred rows for a typical organisation, whatever the
+number of respondents); they are fetched once and kept with the matrix. A view's cube adds those
+rows up by the view's attributes, and every coarser cell (a filter, a breakdown, a total) is filled
+in by adding along each axis: n, sums and sums of squares add up, so means, SDs and intervals of
+any cell follow without another pass over respondents.
 
 Axis layout: index 0..len(options)-1 are the options in instrument order, `len(options)` is
 *not stated*, `len(options) + 1` is *any*. The last array axis runs over units.
 
 Unit keys: "respondents" (everyone), "d:<dimension>" (dimension scores), "i:<item>" (reverse-scored
-items), "l:<loss>" (1 when named, 0 when not, among respondents who answered the value block).
+items), "l:<loss>" (1 when named, 0 when not, among respondents who answered the value block),
+"c:<dimension>" (sum of the dimension's items, for respondents who answered all of them) and
+"c:<dimension>:<item>" (the item over those same complete respondents), which Cronbach's alpha needs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -31,9 +34,6 @@ from analysis.scoring import RespondentMatrix, attr_col, dim_col, item_col, loss
 RESPONDENTS = "respondents"
 STATS = ("n", "s", "q")
 
-# {matrix} is filled in by RespondentMatrix.derived; the other placeholders by _cells_sql.
-FINEST_CELLS_SQL = "SELECT {group_columns}{aggregates} FROM {{matrix}}{group_by}"
-VIEW_CELLS_SQL = "SELECT {group_columns}{sums} FROM {cells}{group_by}"
 CELL_STATS_SQL = "SELECT {group_columns}{aggregates} FROM {table}{where}{group_by}"
 
 
@@ -68,6 +68,11 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, str]:
     units.update({f"d:{d}": dim_col(d) for d in matrix.dimension_ids})
     units.update({f"i:{i}": item_col(i) for i in matrix.item_ids})
     units.update({f"l:{x}": f"CASE WHEN vb THEN CAST({loss_col(x)} AS INTEGER) END" for x in matrix.losses})
+    for dimension in matrix.dimension_ids:
+        items = matrix.items_of(dimension)
+        complete = " AND ".join(f"{item_col(i)} IS NOT NULL" for i in items)
+        units[f"c:{dimension}"] = f"CASE WHEN {complete} THEN {' + '.join(f'CAST({item_col(i)} AS DOUBLE)' for i in items)} END"
+        units.update({f"c:{dimension}:{i}": f"CASE WHEN {complete} THEN {item_col(i)} END" for i in items})
     return units
 
 
@@ -80,17 +85,6 @@ def _aggregates(units: Mapping[str, str], squares: bool) -> str:
         if squares:
             parts.append(f"sum({value} * {value}) AS {quote('q|' + key)}")
     return ", ".join(parts)
-
-
-def finest_cells(matrix: RespondentMatrix) -> str:
-    """The per-matrix table of finest cells (grouped by every attribute); built on first use."""
-    attributes = matrix.attributes
-    sql = FINEST_CELLS_SQL.format(
-        group_columns="".join(f"{attr_col(a)}, " for a in attributes),
-        aggregates=_aggregates(matrix_units(matrix), squares=True),
-        group_by=" GROUP BY ALL" if attributes else "",
-    )
-    return matrix.derived("cells", sql)
 
 
 Columns = Mapping[str, np.ndarray]
@@ -111,18 +105,16 @@ def _fetch(matrix: RespondentMatrix, sql: str) -> dict[str, np.ndarray]:
     return out
 
 
+def finest_cells(matrix: RespondentMatrix) -> Columns:
+    """The finest cells of a matrix (grouped by every attribute, every unit), from one GROUP BY, fetched once."""
+    return cast(Columns, matrix.memo("finest", lambda: cell_rows(matrix, matrix.attributes, matrix_units(matrix))))
+
+
 def build_cube(matrix: RespondentMatrix, attributes: Sequence[str], units: Sequence[str] | None = None) -> Cube:
-    """The cube of the given attributes for the given units (default: all), summed from the finest cells."""
+    """The cube of the given attributes for the given units (default: all), added up from the finest cells."""
     attributes = tuple(dict.fromkeys(attributes))
     keys = tuple(units) if units is not None else tuple(matrix_units(matrix))
-    sums = ", ".join(f"sum({quote(f'{stat}|{key}')}) AS {quote(f'{stat}|{key}')}" for key in keys for stat in STATS)
-    sql = VIEW_CELLS_SQL.format(
-        group_columns="".join(f"{attr_col(a)} AS {quote(a)}, " for a in attributes),
-        sums=sums,
-        cells=finest_cells(matrix),
-        group_by=" GROUP BY ALL" if attributes else "",
-    )
-    return cube_from_rows(_fetch(matrix, sql), attributes, option_lists(matrix, attributes), keys)
+    return cube_from_rows(finest_cells(matrix), attributes, option_lists(matrix, attributes), keys)
 
 
 def cell_rows(
@@ -145,24 +137,29 @@ def option_lists(matrix: RespondentMatrix, attributes: Sequence[str]) -> tuple[t
 
 
 def cube_from_rows(rows: Columns, attributes: tuple[str, ...], options: tuple[tuple[str, ...], ...], units: tuple[str, ...]) -> Cube:
-    """Scatter cells into the cube, then fill the *any* slots by summing along each axis.
+    """Add cells up into the cube, then fill the *any* slots by summing along each axis.
 
     `rows` has one array per attribute and `n|<unit>`, `s|<unit>`, `q|<unit>` per unit; rows may be
-    finer than `attributes` (the extra attributes are added up).
+    finer than `attributes` (the extra attributes are added up, sorted once and summed per cell).
     """
+    inner = tuple(len(o) + 1 for o in options)
     shape = tuple(len(o) + 2 for o in options) + (len(units),)
     arrays = {stat: np.zeros(shape) for stat in STATS}
-    if rows and len(next(iter(rows.values()))):
-        index = []
+    count = len(next(iter(rows.values()))) if rows else 0
+    if count:
+        codes = []
         for attribute, opts in zip(attributes, options, strict=True):
-            codes = pd.Categorical(rows[attribute], categories=list(opts)).codes.astype(np.int64)  # unknown or NULL: -1
-            index.append(np.where(codes < 0, len(opts), codes))
+            code = pd.Categorical(rows[attribute], categories=list(opts)).codes.astype(np.int64)  # unknown or NULL: -1
+            codes.append(np.where(code < 0, len(opts), code))
+        cell = np.ravel_multi_index(codes, inner) if attributes else np.zeros(count, dtype=np.int64)
+        order = np.argsort(cell, kind="stable")
+        ordered = cell[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        targets = np.unravel_index(ordered[starts], inner) if attributes else ()
         for stat in STATS:
             values = np.column_stack([np.asarray(rows[f"{stat}|{key}"], dtype=float) for key in units])
-            if attributes:
-                np.add.at(arrays[stat], tuple(index), values)
-            else:
-                arrays[stat] += values.sum(axis=0)
+            sums = np.add.reduceat(values[order], starts, axis=0)
+            arrays[stat][tuple(targets)] = sums if attributes else sums[0]
     for axis in range(len(attributes)):
         for array in arrays.values():
             lead = (slice(None),) * axis

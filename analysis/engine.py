@@ -46,16 +46,14 @@ from typing import Any
 import duckdb
 
 from analysis import schemas
-from analysis.anonymity import AnonymityReport
+from analysis.anonymity import AnonymityReport, HiddenCell
 from analysis.comments import comment_table
-from analysis.cube import RESPONDENTS
 from analysis.distribution import distribution_table
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
-from analysis.groups import group_table, shown_cells, view_cells
+from analysis.groups import group_table, view_cells
 from analysis.participation import headcounts, participation_table
 from analysis.reliability import reliability_table
-from analysis.scope import Result, Scope, ValueAtStake, check_filters, open_view, resolve_wave
-from analysis.scoring import respondent_matrix
+from analysis.scope import Result, Scope, ValueAtStake, open_view, resolve_wave
 from analysis.summary import build_summary
 from analysis.trend import trend_table
 from analysis.value import estimates, ranking_table, share_table
@@ -77,13 +75,10 @@ def agreement(con: duckdb.DuckDBPyConnection, scope: Scope, unit: str = "dimensi
 
 def gaps(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group = DEFAULT_A, b: Group = DEFAULT_B, unit: str = "dimension") -> Result:
     """Gap A − B per dimension or item with Welch CI, Hedges' g and BH-adjusted p, sorted by size."""
-    wave = resolve_wave(con, scope)
-    matrix = respondent_matrix(con, scope.campaign_id, wave)
-    filters = check_filters(matrix, scope.filters)
-    check_pair(matrix, filters, a, b)
-    v = open_view(con, scope, extra=(a[0], b[0]), wave=wave)
+    v = open_view(con, scope, extra=(a[0], b[0]))
+    check_pair(v.matrix, v.filters, a, b)
     frame, report = gap_table(v.matrix, v.cube, v.visible, v.reason, v.filters, a, b, unit, v.limits.k)
-    return Result(schemas.check(frame, "gaps", v.limits.k), report, wave, v.limits.k)
+    return Result(schemas.check(frame, "gaps", v.limits.k), report, v.matrix.wave, v.limits.k)
 
 
 def item_distribution(con: duckdb.DuckDBPyConnection, scope: Scope, item_id: str, by: str | None = "level", lang: str = "en") -> Result:
@@ -97,12 +92,11 @@ def value_at_stake(
     con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = "level", a: Group = DEFAULT_A, b: Group = DEFAULT_B
 ) -> ValueAtStake:
     """Share of each group naming each loss, and the losses ranked by € value and A-vs-B misalignment."""
-    wave = resolve_wave(con, scope)
-    matrix = respondent_matrix(con, scope.campaign_id, wave)
-    if not matrix.losses:
-        raise ValueError(f"instrument {matrix.instrument.key} has no value-at-stake block")
-    check_pair(matrix, check_filters(matrix, scope.filters, by), a, b)
-    v = open_view(con, scope, by, extra=(a[0], b[0]), wave=wave)
+    v = open_view(con, scope, by, extra=(a[0], b[0]))
+    if not v.matrix.losses:
+        raise ValueError(f"instrument {v.matrix.instrument.key} has no value-at-stake block")
+    check_pair(v.matrix, v.filters, a, b)
+    wave = v.matrix.wave
     shares, report = share_table(v.matrix, v.cube, v.visible, v.reason, v.filters, by, v.limits.k)
     ranking = ranking_table(v.matrix, v.cube, v.visible, v.reason, v.filters, a, b, estimates(con, scope.campaign_id))
     return ValueAtStake(schemas.check(shares, "shares", v.limits.k), ranking, report, wave, v.limits.k)
@@ -155,10 +149,9 @@ def participation(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None =
 def reliability(con: duckdb.DuckDBPyConnection, scope: Scope) -> Result:
     """Cronbach's alpha per dimension in the scope's population, flagged when below 0.7."""
     v = open_view(con, scope)
-    vis, _ = shown_cells(v.cube, v.visible, v.reason, view_cells(v.cube, v.filters, None))
-    frame = reliability_table(v.matrix, v.filters, v.limits.k, bool(vis[0, v.cube.unit(RESPONDENTS)]))
-    report = AnonymityReport(v.limits.k, ())
-    return Result(schemas.check(frame, "reliability", v.limits.k), report, v.matrix.wave, v.limits.k)
+    frame = reliability_table(v.matrix, v.cube, v.visible, v.reason, v.filters)
+    hidden = tuple(HiddenCell(f"alpha:{r.dimension}", "all", r.reason) for r in frame.itertuples() if r.suppressed)
+    return Result(schemas.check(frame, "reliability", v.limits.k), AnonymityReport(v.limits.k, hidden), v.matrix.wave, v.limits.k)
 
 
 def summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None = None, b: Group | None = None) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from analysis.anonymity import FILTER_HIDDEN, REASONS, AnonymityReport, HiddenCe
 from analysis.cube import RESPONDENTS, Cube
 from analysis.scoring import RespondentMatrix
 
+REASON_NAMES = np.array([REASONS[code] for code in sorted(REASONS)], dtype=object)
 GROUP_COLUMNS = [
     "unit_type",
     "unit",
@@ -150,29 +151,31 @@ def group_table(
     else:
         raise ValueError(f"unit must be 'dimension' or 'item', got {unit_type!r}")
     summary = describe(n[:, pos], s[:, pos], q[:, pos])
-    shown = vis[:, pos]
+    cells_n, units_n = len(cells), len(units)
+
+    def unit_major(values: np.ndarray) -> np.ndarray:
+        return values.T.ravel()
+
     frame = pd.DataFrame(
         {
             "unit_type": unit_type,
-            "unit": np.tile(units, len(cells)),
-            "dimension": np.tile(dims, len(cells)),
-            "group": np.repeat([c.group for c in cells], len(units)),
-            "attribute": np.repeat(np.array([c.attribute for c in cells], dtype=object), len(units)),
-            "option": np.repeat(np.array([c.option for c in cells], dtype=object), len(units)),
-            "n": n[:, pos].ravel(),
-            "mean": summary["mean"].ravel(),
-            "sd": summary["sd"].ravel(),
-            "ci_low": summary["ci_low"].ravel(),
-            "ci_high": summary["ci_high"].ravel(),
-            "rwg": unit_rwg.ravel(),
-            "suppressed": ~shown.ravel(),
-            "reason": [REASONS[int(r)] for r in why[:, pos].ravel()],
+            "unit": np.repeat(units, cells_n),
+            "dimension": np.repeat(dims, cells_n),
+            "group": np.tile([c.group for c in cells], units_n),
+            "attribute": np.tile(np.array([c.attribute for c in cells], dtype=object), units_n),
+            "option": np.tile(np.array([c.option for c in cells], dtype=object), units_n),
+            "n": unit_major(n[:, pos]),
+            "mean": unit_major(summary["mean"]),
+            "sd": unit_major(summary["sd"]),
+            "ci_low": unit_major(summary["ci_low"]),
+            "ci_high": unit_major(summary["ci_high"]),
+            "rwg": unit_major(unit_rwg),
+            "suppressed": ~unit_major(vis[:, pos]),
+            "reason": REASON_NAMES[unit_major(why[:, pos])],
         }
     )
     frame = blank_hidden(frame)
-    order = {u: i for i, u in enumerate(units)}
-    frame = frame.sort_values("unit", key=lambda col: col.map(order), kind="stable").reset_index(drop=True)
-    return frame[GROUP_COLUMNS], report_of(frame, k)
+    return frame, report_of(frame, k)
 
 
 def _nanmean(columns: list[np.ndarray], rows: int) -> np.ndarray:

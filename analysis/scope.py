@@ -8,16 +8,17 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis.anonymity import AnonymityReport, Thresholds, thresholds, visibility
+from analysis.anonymity import AnonymityReport, Thresholds, clamp_thresholds, visibility
 from analysis.cube import Cube, build_cube
 from analysis.scoring import RespondentMatrix, respondent_matrix
-from survey.campaigns import CampaignError, get_campaign
+from survey.campaigns import CampaignError
 
-LATEST_WAVE_SQL = """
-    SELECT coalesce((SELECT max(wave) FROM responses WHERE campaign_id = $campaign),
-                    (SELECT max(wave) FROM waves WHERE campaign_id = $campaign))
+CAMPAIGN_STATE_SQL = """
+    SELECT c.threshold, c.comment_threshold,
+           (SELECT max(wave) FROM responses WHERE campaign_id = $campaign),
+           (SELECT list(wave ORDER BY wave) FROM waves WHERE campaign_id = $campaign)
+    FROM campaigns c WHERE c.campaign_id = $campaign
 """
-WAVE_EXISTS_SQL = "SELECT 1 FROM waves WHERE campaign_id = ? AND wave = ?"
 
 
 @dataclass(frozen=True)
@@ -48,17 +49,34 @@ class ValueAtStake:
     threshold: int
 
 
-def resolve_wave(con: duckdb.DuckDBPyConnection, scope: Scope) -> int:
+@dataclass(frozen=True)
+class CampaignState:
+    """What every view needs to know about its campaign, read in one query."""
+
+    limits: Thresholds
+    waves: tuple[int, ...]
+    latest_with_responses: int | None
+
+
+def campaign_state(con: duckdb.DuckDBPyConnection, campaign_id: str) -> CampaignState:
+    row = con.execute(CAMPAIGN_STATE_SQL, {"campaign": campaign_id}).fetchone()
+    if row is None:
+        raise CampaignError(f"unknown campaign '{campaign_id}'")
+    return CampaignState(clamp_thresholds(row[0], row[1]), tuple(row[3] or ()), row[2])
+
+
+def resolve_wave(con: duckdb.DuckDBPyConnection, scope: Scope, state: CampaignState | None = None) -> int:
     """The scope's wave, or the newest wave holding responses (else the newest wave)."""
-    get_campaign(con, scope.campaign_id)
+    state = state or campaign_state(con, scope.campaign_id)
     if scope.wave is not None:
-        if con.execute(WAVE_EXISTS_SQL, [scope.campaign_id, scope.wave]).fetchone() is None:
+        if scope.wave not in state.waves:
             raise CampaignError(f"campaign '{scope.campaign_id}' has no wave {scope.wave}")
         return scope.wave
-    wave = con.execute(LATEST_WAVE_SQL, {"campaign": scope.campaign_id}).fetchone()[0]
-    if wave is None:
+    if state.latest_with_responses is not None:
+        return int(state.latest_with_responses)
+    if not state.waves:
         raise CampaignError(f"campaign '{scope.campaign_id}' has no wave")
-    return int(wave)
+    return state.waves[-1]
 
 
 def check_filters(matrix: RespondentMatrix, filters: tuple[tuple[str, str], ...], by: str | None = None) -> dict[str, str]:
@@ -102,10 +120,25 @@ def open_view(
     comments: bool = False,
 ) -> View:
     """The matrix of the scope's wave, its filters checked, and the cube over filters, `by` and `extra` attributes with verdicts."""
-    matrix = respondent_matrix(con, scope.campaign_id, wave if wave is not None else resolve_wave(con, scope))
-    filters = check_filters(matrix, scope.filters, by)
-    limits = thresholds(con, scope.campaign_id)
-    attributes = tuple(dict.fromkeys([*filters, *([by] if by else []), *extra]))
+    state = campaign_state(con, scope.campaign_id)
+    matrix = respondent_matrix(con, scope.campaign_id, wave if wave is not None else resolve_wave(con, scope, state))
+    return view_of(matrix, state.limits, scope.filters, by, extra, comments)
+
+
+def view_of(
+    matrix: RespondentMatrix,
+    limits: Thresholds,
+    filters: tuple[tuple[str, str], ...],
+    by: str | None = None,
+    extra: tuple[str, ...] = (),
+    comments: bool = False,
+) -> View:
+    """Another view of an already opened matrix (no query against the database file)."""
+    checked = check_filters(matrix, filters, by)
+    for attribute in extra:
+        if attribute not in matrix.instrument.attributes:
+            raise ValueError(f"unknown attribute '{attribute}' (known: {', '.join(matrix.instrument.attributes)})")
+    attributes = tuple(dict.fromkeys([*checked, *([by] if by else []), *extra]))
     cube = build_cube(matrix, attributes)
     visible, reason = visibility(cube.n, limits.comment_k if comments else limits.k)
-    return View(matrix, filters, limits, cube, visible, reason)
+    return View(matrix, checked, limits, cube, visible, reason)

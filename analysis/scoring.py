@@ -156,9 +156,9 @@ class RespondentMatrix:
         """A cursor on the workspace that holds this matrix (one per query, so threads never share one)."""
         return _WORKSPACE.cursor()
 
-    def derived(self, name: str, sql: str) -> str:
-        """A table computed once from this matrix (`{matrix}` in `sql` names it), dropped with it; returns its name."""
-        return _WORKSPACE.derived(self.table, name, sql)
+    def memo(self, name: str, compute: Callable[[], object]) -> object:
+        """A value derived from this matrix (e.g. its finest cells), computed once and dropped with it."""
+        return _WORKSPACE.memo(self.table, name, compute)
 
 
 def _reverse_scored(item: CatalogueItem) -> str:
@@ -207,7 +207,7 @@ class _Workspace:
         self._lock = threading.Lock()
         self._built: OrderedDict[tuple, RespondentMatrix] = OrderedDict()
         self._counter = 0
-        self._derived: dict[str, set[str]] = {}
+        self._memos: dict[str, dict[str, object]] = {}
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
@@ -243,17 +243,20 @@ class _Workspace:
                 self._drop(old.table)
             return matrix
 
-    def derived(self, table: str, name: str, sql: str) -> str:
-        target = f"{table}_{name}"
+    def memo(self, table: str, name: str, compute: Callable[[], object]) -> object:
+        """A value computed once per matrix (outside the lock, so a slow computation blocks no other view)."""
         with self._lock:
-            if target not in self._derived.get(table, set()):
-                self._con.execute(f"CREATE TABLE {target} AS {sql.format(matrix=table)}")
-                self._derived.setdefault(table, set()).add(target)
-        return target
+            found = self._memos.get(table, {}).get(name)
+        if found is not None:
+            return found
+        value = compute()
+        with self._lock:
+            if any(m.table == table for m in self._built.values()):
+                self._memos.setdefault(table, {})[name] = value
+        return value
 
     def _drop(self, table: str) -> None:
-        for extra in self._derived.pop(table, set()):
-            self._con.execute(f"DROP TABLE IF EXISTS {extra}")
+        self._memos.pop(table, None)
         self._con.execute(f"DROP TABLE IF EXISTS {table}")
 
     def clear(self) -> None:

@@ -24,6 +24,7 @@ without them, the first two options of its first attribute.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -32,7 +33,7 @@ import pandas as pd
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
 from analysis.groups import group_table, shown_cells, view_cells
 from analysis.reliability import reliability_table
-from analysis.scope import Scope, View, open_view
+from analysis.scope import Scope, View, open_view, view_of
 from analysis.scoring import RespondentMatrix
 
 AGREEMENT_METHOD = (
@@ -48,7 +49,7 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(value) else value
 
 
-def cell(row: pd.Series) -> dict[str, Any]:
+def cell(row: Mapping[str, Any]) -> dict[str, Any]:
     """A CELL of the document: the numbers of a shown row, or only `suppressed: true`."""
     if bool(row["suppressed"]):
         return {"suppressed": True}
@@ -96,10 +97,32 @@ def _gap_rows(frame: pd.DataFrame, key: str) -> list[dict[str, Any]]:
 
 
 def _views(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[View, list[tuple[str, View]]]:
-    """One view per attribute that can be a breakdown (not filtered), and a view of the population itself."""
+    """The scope's population, and one view per attribute that can be a breakdown (not filtered)."""
     base = open_view(con, scope)
     filtered = dict(scope.filters)
-    return base, [(a, open_view(con, scope, by=a, wave=base.matrix.wave)) for a in base.matrix.attributes if a not in filtered]
+    views = [(a, view_of(base.matrix, base.limits, scope.filters, by=a)) for a in base.matrix.attributes if a not in filtered]
+    return base, views
+
+
+def _entries(rows: list[dict[str, Any]], matrix: RespondentMatrix, unit: str, alpha: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Per unit: overall CELL and CELLs by attribute and option (items also name their dimension and key)."""
+    reverse = {c.item_id: c.reverse for c in matrix.catalogue}
+    out: dict[str, Any] = {}
+    for row in rows:
+        entry = out.get(row["unit"])
+        if entry is None:
+            entry = (
+                {"alpha": _number(alpha[row["unit"]]["alpha"]), "alpha_low": bool(alpha[row["unit"]]["low"])} if unit == "dimension" else {}
+            )
+            if unit == "item":
+                entry.update({"dimension": row["dimension"], "reverse": reverse[row["unit"]]})
+            entry.update({"overall": None, "by": {}})
+            out[row["unit"]] = entry
+        if row["group"] == "all":
+            entry["overall"] = cell(row)
+        else:
+            entry["by"].setdefault(row["attribute"], {})[row["option"]] = cell(row)
+    return out
 
 
 def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None = None, b: Group | None = None) -> dict[str, Any]:
@@ -112,57 +135,32 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
         if a[0] in base.filters or b[0] in base.filters:
             notes.append(f"no gaps: the default pair {a[0]}={a[1]} vs {b[0]}={b[1]} is fixed by the filter")
             a = b = None
-    if a is not None and b is not None:
-        check_pair(matrix, base.filters, a, b)
-    population = view_cells(base.cube, base.filters, None)
-    shown, _ = shown_cells(base.cube, base.visible, base.reason, population)
-    overall = {unit: group_table(matrix, base.cube, base.visible, base.reason, population, unit, k) for unit in ("dimension", "item")}
-    by_attribute = {
-        attribute: {
-            unit: group_table(matrix, v.cube, v.visible, v.reason, view_cells(v.cube, v.filters, attribute), unit, k)
-            for unit in ("dimension", "item")
-        }
-        for attribute, v in views
-    }
-    alpha = reliability_table(matrix, base.filters, k, bool(shown[0, base.cube.unit("respondents")]))
     gaps: list[dict[str, Any]] = []
     if a is not None and b is not None:
-        pair_view = open_view(con, scope, extra=(a[0], b[0]), wave=matrix.wave)
+        check_pair(matrix, base.filters, a, b)
+        pair = view_of(matrix, base.limits, scope.filters, extra=(a[0], b[0]))
         for unit in ("dimension", "item"):
-            frame, _ = gap_table(matrix, pair_view.cube, pair_view.visible, pair_view.reason, pair_view.filters, a, b, unit, k)
+            frame, _ = gap_table(matrix, pair.cube, pair.visible, pair.reason, pair.filters, a, b, unit, k)
             gaps.extend(_gap_rows(frame, unit))
-
-    dimensions: dict[str, Any] = {}
-    items: dict[str, Any] = {}
-    agreement: dict[str, Any] = {}
+    population = view_cells(base.cube, base.filters, None)
+    alpha = reliability_table(matrix, base.cube, base.visible, base.reason, base.filters).set_index("dimension").to_dict("index")
+    sections: dict[str, dict[str, Any]] = {}
     suppressed: list[dict[str, str]] = []
-    for unit, target in (("dimension", dimensions), ("item", items)):
-        frames = [overall[unit][0]] + [by_attribute[attr][unit][0][lambda f: f["group"] != "all"] for attr in by_attribute]
-        rows = pd.concat(frames, ignore_index=True)
-        for r in rows[rows["suppressed"]].itertuples(index=False):
-            suppressed.append({"unit": r.unit, "group": r.group, "reason": r.reason})
-        for unit_id, part in rows.groupby("unit", sort=False):
-            entry: dict[str, Any] = {}
-            if unit == "item":
-                first = part.iloc[0]
-                entry["dimension"] = first["dimension"]
-                entry["reverse"] = next(c.reverse for c in matrix.catalogue if c.item_id == unit_id)
-            all_row = part[part["group"] == "all"].iloc[0]
-            entry["overall"] = cell(all_row)
-            entry["by"] = {}
-            for r in part[part["group"] != "all"].to_dict("records"):
-                entry["by"].setdefault(r["attribute"], {})[r["option"]] = cell(pd.Series(r))
-            if unit == "dimension":
-                a_row = alpha[alpha["dimension"] == unit_id].iloc[0]
-                entry = {"alpha": _number(a_row["alpha"]), "alpha_low": bool(a_row["low"]), **entry}
-                agreement[str(unit_id)] = {
-                    "overall": None if all_row["suppressed"] else _number(all_row["rwg"]),
-                    "by": {
-                        attr: {opt: (c.get("rwg") if not c.get("suppressed") else None) for opt, c in options.items()}
-                        for attr, options in entry["by"].items()
-                    },
-                }
-            target[str(unit_id)] = entry
+    for unit in ("dimension", "item"):
+        frames = [group_table(matrix, base.cube, base.visible, base.reason, population, unit, k)[0]]
+        for attribute, v in views:
+            frame = group_table(matrix, v.cube, v.visible, v.reason, view_cells(v.cube, v.filters, attribute), unit, k)[0]
+            frames.append(frame[frame["group"] != "all"])
+        rows = pd.concat(frames, ignore_index=True).to_dict("records")
+        suppressed.extend({"unit": r["unit"], "group": r["group"], "reason": r["reason"]} for r in rows if r["suppressed"])
+        sections[unit] = _entries(rows, matrix, unit, alpha)
+    agreement = {
+        dim: {
+            "overall": entry["overall"].get("rwg"),
+            "by": {attr: {opt: c.get("rwg") for opt, c in options.items()} for attr, options in entry["by"].items()},
+        }
+        for dim, entry in sections["dimension"].items()
+    }
     return {
         "campaign": matrix.campaign_id,
         "wave": matrix.wave,
@@ -170,8 +168,8 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
         "respondents": _respondents(base),
         "threshold": k,
         "comment_threshold": base.limits.comment_k,
-        "dimensions": dimensions,
-        "items": items,
+        "dimensions": sections["dimension"],
+        "items": sections["item"],
         "gaps": gaps,
         "agreement": {"method": AGREEMENT_METHOD, "null_variance": (matrix.scale_points**2 - 1) / 12, "dimensions": agreement},
         "suppressed": suppressed,
