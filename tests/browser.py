@@ -98,3 +98,36 @@ def wait_idle(page: object, timeout: float = 20_000) -> None:
         timeout=timeout,
     )
     page.wait_for_timeout(300)
+
+
+def click_button(page: object, name: str) -> None:
+    page.get_by_role("button", name=name, exact=True).last.click()
+    wait_idle(page)
+
+
+def answer_survey(page: object, instrument: object, lang: str, shot: object = None) -> None:
+    """Walk a respondent through every step of the survey page already open in `page`, and submit."""
+    words = {"en": ("Start the survey", "Next", "Submit my answers", "Thank you!"),
+             "nl": ("Start de vragenlijst", "Volgende", "Verstuur mijn antwoorden", "Bedankt!")}[lang]
+    shot = shot or (lambda name: None)
+    click_button(page, words[0])
+    for attr in instrument.attributes.values():
+        page.get_by_label(attr.label[lang]).click()
+        page.get_by_role("option", name=next(iter(attr.options.values()))[lang]).click()
+    shot("profile")
+    click_button(page, words[1])
+    for d, dim in enumerate(instrument.dimensions):
+        page.get_by_text(dim.label[lang], exact=True).first.wait_for()
+        for i, item in enumerate(dim.items):
+            page.get_by_role("radiogroup", name=item.text[lang]).get_by_text(str(1 + (i + d) % 5), exact=True).click()
+        if d == 0:
+            shot("section")
+        click_button(page, words[1])
+    if instrument.value_at_stake:
+        page.get_by_text(next(iter(instrument.value_at_stake.losses.values()))[lang]).click()
+        shot("value")
+        click_button(page, words[1])
+    shot("review")
+    click_button(page, words[2])
+    page.get_by_text(words[3]).wait_for()
+    shot("thanks")

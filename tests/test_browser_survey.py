@@ -10,7 +10,7 @@ import pytest
 from survey.campaigns import create_campaign
 from survey.instrument import default_instrument
 from survey.store import Database
-from tests.browser import chromium, streamlit_server, wait_idle
+from tests.browser import answer_survey, chromium, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("SCREENSHOTS")
@@ -20,11 +20,6 @@ def _shot(page: object, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def _click(page: object, name: str) -> None:
-    page.get_by_role("button", name=name, exact=True).last.click()
-    wait_idle(page)
 
 
 @pytest.mark.parametrize("width", [390, 1280])
@@ -42,32 +37,11 @@ def test_respondent_journey_in_chromium(tmp_path: Path, width: int) -> None:
         page.get_by_text("Nederlands", exact=True).click()
         wait_idle(page)
         page.get_by_text(instrument.title["nl"]).wait_for()
-        _click(page, "Start de vragenlijst")
-        for attr_id, option in (("level", "shop_floor"), ("function", "production"), ("site", "venlo")):
-            attr = instrument.attributes[attr_id]
-            page.get_by_label(attr.label["nl"]).click()
-            page.get_by_role("option", name=attr.options[option]["nl"]).click()
-        _shot(page, f"survey-profile-{width}")
-        _click(page, "Volgende")
-        for d, dim in enumerate(instrument.dimensions):
-            page.get_by_text(dim.label["nl"], exact=True).first.wait_for()
-            for i, item in enumerate(dim.items):
-                group = page.get_by_role("radiogroup", name=item.text["nl"])
-                value = 1 + (i + d) % 5
-                group.get_by_text(str(value), exact=True).click()
-            if d == 0:
-                _shot(page, f"survey-section-{width}")
-            _click(page, "Volgende")
-        page.get_by_text(instrument.value_at_stake.losses["unplanned_downtime"]["nl"]).click()
-        _shot(page, f"survey-value-{width}")
-        _click(page, "Volgende")
-        _shot(page, f"survey-review-{width}")
-        _click(page, "Verstuur mijn antwoorden")
-        page.get_by_text("Bedankt!").wait_for()
-        _shot(page, f"survey-thanks-{width}")
+        answer_survey(page, instrument, "nl", lambda name: _shot(page, f"survey-{name}-{width}"))
     database = Database(db_path, linger_s=0)
     with database.cursor() as con:
         assert con.execute("SELECT count(*), any_value(language) FROM responses").fetchone() == (1, "nl")
         assert con.execute("SELECT count(value) FROM answers").fetchone() == (30,)
         assert con.execute("SELECT loss FROM value_choices").fetchall() == [("unplanned_downtime",)]
+        assert con.execute("SELECT value FROM response_attributes WHERE attribute = 'level'").fetchall() == [("board",)]
     database.close()

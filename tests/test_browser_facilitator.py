@@ -1,0 +1,52 @@
+"""A facilitator creates a campaign, a respondent answers through its open link, the facilitator sees the count rise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from survey.instrument import default_instrument
+from tests.browser import answer_survey, chromium, click_button, streamlit_server, wait_idle
+
+pytestmark = pytest.mark.browser
+PASSWORD = "facilitator-pass-456"
+
+
+def _open_from_menu(page: object, label: str, heading: str) -> None:
+    page.get_by_test_id("stSidebar").get_by_role("link").filter(has_text=label).first.click()
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
+    wait_idle(page, 60_000)
+
+
+def test_create_campaign_share_link_respond_and_watch_the_count(tmp_path: Path) -> None:
+    env = {"COHERENCE_FACILITATOR_HASH": PasswordHasher(time_cost=2, memory_cost=19 * 1024).hash(PASSWORD)}
+    instrument = default_instrument()
+    with streamlit_server(tmp_path / "journey.duckdb", env) as url, chromium() as page:
+        page.goto(f"{url}/sign_in")
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        click_button(page, "Sign in")
+        page.get_by_text("You are signed in as").wait_for(timeout=30_000)
+
+        _open_from_menu(page, "Campaigns", "Campaigns")
+        page.get_by_text("New campaign").click()
+        page.get_by_label("Name").fill("Line 4 pilot scan")
+        click_button(page, "Create campaign")
+        page.get_by_text("is open with wave 1").wait_for(timeout=30_000)
+
+        _open_from_menu(page, "Invites", "Invites")
+        page.get_by_role("tab", name="Open link & poster").click()
+        link = page.get_by_test_id("stCode").filter(has_text="/survey?c=").first.inner_text().strip()
+        assert link.endswith("/survey?c=line-4-pilot-scan")
+
+        phone_context = page.context.browser.new_context(viewport={"width": 390, "height": 844})
+        phone = phone_context.new_page()
+        phone.goto(link.replace("http://localhost:8501", url))
+        phone.get_by_text(instrument.title["en"]).wait_for(timeout=30_000)
+        answer_survey(phone, instrument, "en")
+        phone_context.close()
+
+        _open_from_menu(page, "Campaigns", "Campaigns")
+        page.get_by_role("tab", name="Live progress").click()
+        page.get_by_test_id("stMetric").filter(has_text="Responses").get_by_text("1", exact=True).wait_for(timeout=30_000)
