@@ -7,14 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from analysis.export import export_long
+from analysis.export import FORMATS, ROLES, export
 from analysis.gaps import parse_group
 from analysis.scope import Scope
 from analysis.summary import build_summary
 from survey.campaigns import (
     CampaignError,
     active_campaign,
-    campaign_instrument,
     get_campaign,
     list_campaigns,
 )
@@ -31,17 +30,45 @@ def _campaign_id(con, requested: str | None) -> str:
     return campaign.campaign_id
 
 
+def _progress_printer(enabled: bool):
+    """A progress callback printing one line per step to stderr, or None."""
+    if not enabled:
+        return None
+    return lambda done, what: print(f"  {done:4.0%} {what}", file=sys.stderr)
+
+
 def _export(args: argparse.Namespace) -> int:
     db = Database(args.db, linger_s=0, wait_s=args.wait)
     with db.cursor() as con:
         campaign_id = _campaign_id(con, args.campaign)
-        instrument = campaign_instrument(con, campaign_id, args.wave)
-        if args.format in ("csv", "parquet"):
-            rows = export_long(con, instrument, campaign_id, Path(args.out), args.format, args.wave)
-            print(f"wrote {rows} answer rows of campaign '{campaign_id}' to {args.out}")
-            return 0
-    print(f"error: format '{args.format}' is not available yet", file=sys.stderr)
-    return 2
+        filters = tuple(parse_group(f) for f in args.filter)
+        a = parse_group(args.a) if args.a else None
+        b = parse_group(args.b) if args.b else None
+        result = export(
+            con,
+            args.format,
+            Path(args.out),
+            Scope(campaign_id, args.wave, filters),
+            role=args.role,
+            lang=args.lang,
+            actor=args.actor,
+            progress=_progress_printer(args.progress),
+            a=a,
+            b=b,
+        )
+    what = {
+        "xlsx": f"{len(result.sheets)} sheets ({', '.join(result.sheets)})",
+        "pptx": f"{len(result.slides)} slides",
+        "html": f"a report with {len(result.charts)} charts",
+        "png": f"{len(result.charts)} chart images",
+        "svg": f"{len(result.charts)} chart images",
+    }.get(result.format, f"{result.rows} answer rows")
+    if result.format == "xlsx" and result.rows:
+        what += f", {result.rows} answer rows in Raw"
+    print(f"wrote {what} of campaign '{campaign_id}' to {result.path} in {result.seconds:.1f} s")
+    for note in result.notes:
+        print(f"note: {note}")
+    return 0
 
 
 def _summary(args: argparse.Namespace) -> int:
@@ -76,11 +103,20 @@ def _summary(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description="Coherence Scan: results and exports.")
     sub = parser.add_subparsers(dest="command", required=True)
-    export = sub.add_parser("export", help="write results to a file")
-    export.add_argument("--format", required=True, choices=["csv", "parquet", "xlsx", "html", "pptx", "png"])
-    export.add_argument("--out", required=True)
+    export = sub.add_parser("export", help="write results to a file: workbook, report, deck, chart images or answer rows")
+    export.add_argument("--format", required=True, choices=list(FORMATS))
+    export.add_argument("--out", required=True, help="file to write (a folder for png/svg)")
     export.add_argument("--campaign", default=None, help="campaign id (default: the newest open campaign)")
-    export.add_argument("--wave", type=int, default=None, help="one wave only (default: all waves)")
+    export.add_argument(
+        "--wave", type=int, default=None, help="one wave (default: every wave for csv/parquet, the newest wave with responses otherwise)"
+    )
+    export.add_argument("--filter", action="append", default=[], metavar="ATTRIBUTE=OPTION", help="restrict to a group; repeat to combine")
+    export.add_argument("--lang", default="en", choices=["en", "nl"], help="language of the export's wording and labels")
+    export.add_argument("--role", default="facilitator", choices=list(ROLES), help="leader: aggregates only (no raw answers)")
+    export.add_argument("--a", default=None, metavar="ATTRIBUTE=OPTION", help="first group of the gaps (default level=board)")
+    export.add_argument("--b", default=None, metavar="ATTRIBUTE=OPTION", help="second group of the gaps (default level=shop_floor)")
+    export.add_argument("--actor", default="cli", help="who is exporting, for the audit log")
+    export.add_argument("--progress", action="store_true", help="print each step to stderr")
     export.add_argument("--wait", type=float, default=60.0, help="seconds to wait while the app holds the database")
     add_db_option(export)
     export.set_defaults(handler=_export)

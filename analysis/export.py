@@ -1,27 +1,162 @@
-"""Exports: pure functions that write files. Zero rows is an empty file with a header, not an error."""
+"""Exports: pure functions that write files for a campaign, a wave and filters, in every workshop format, each one audited.
+
+    result = export(con, "xlsx", Path("scan.xlsx"), Scope("demo", wave=1, filters=(("site", "venlo"),)),
+                    role="leader", lang="nl", actor="anna", progress=lambda done, what: ...)
+    result.files, result.sheets, result.notes
+
+Formats: csv and parquet (the contract's long format, facilitators only), xlsx, html, pptx, and
+png or svg (one image per chart in a folder). Every number comes from `analysis.engine`, already
+suppressed by the anonymity rules; only the facilitator's long format and Raw sheet read answers
+row by row. Zero responses is a valid, empty export with a note, not an error. Each finished
+export adds an audit_log row: who, "export", the format and the scope.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 
-from analysis.frames import long_answers_sql
-from survey.instrument import Instrument
+from analysis.export_html import write_html
+from analysis.export_images import write_images
+from analysis.export_long import export_long
+from analysis.export_pptx import write_pptx
+from analysis.export_report import WorkshopReport
+from analysis.export_texts import tr
+from analysis.export_xlsx import write_xlsx
+from analysis.gaps import Group
+from analysis.scope import Scope
+from survey.campaigns import campaign_instrument, get_campaign
+from survey.store import audit
+
+__all__ = ["FORMATS", "ROLES", "ExportRefused", "ExportResult", "export", "export_long"]
+
+FORMATS = ("csv", "parquet", "xlsx", "html", "pptx", "png", "svg")
+ROW_FORMATS = ("csv", "parquet")
+ROLES = ("facilitator", "leader")
+
+Progress = Callable[[float, str], None]
 
 
-def _copy(con: duckdb.DuckDBPyConnection, sql: str, params: dict, out: Path, options: str) -> int:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    count = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
-    target = str(out).replace("'", "''")
-    con.execute(f"COPY ({sql}) TO '{target}' ({options})", params)
-    return int(count)
+class ExportRefused(PermissionError):
+    """The role may not take this export out (a leader asking for answer rows)."""
 
 
-def export_long(con: duckdb.DuckDBPyConnection, instrument: Instrument, campaign_id: str, out: Path, fmt: str, wave: int | None = None) -> int:
-    """The long format of the contract (one row per answer, don't know empty) as CSV or Parquet, written by DuckDB.
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote.
 
-    Attribute values and ids are validated identifiers, so no cell can start a spreadsheet formula.
+    path: the file written, or the folder for png/svg.
+    files: every file written (the folder's images and its README for png/svg).
+    rows: answer rows written (csv/parquet, or the workbook's Raw sheet; 0 for the other formats).
+    sheets: worksheet names (xlsx). slides: slide titles in order (pptx). charts: chart names (html, png, svg).
+    notes: what the reader must know (no responses yet, a hidden selection, parts left out).
+    seconds: how long the export took.
     """
-    options = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet, COMPRESSION zstd"}[fmt]
-    return _copy(con, long_answers_sql(instrument), {"campaign": campaign_id, "wave": wave}, out, options)
+
+    format: str
+    path: Path
+    files: tuple[Path, ...]
+    rows: int = 0
+    sheets: tuple[str, ...] = ()
+    slides: tuple[str, ...] = ()
+    charts: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+    empty: bool = field(default=False)
+
+
+def _check(fmt: str, role: str) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format '{fmt}' (choose from {', '.join(FORMATS)})")
+    if role not in ROLES:
+        raise ValueError(f"unknown role '{role}' (choose from {', '.join(ROLES)})")
+    if fmt in ROW_FORMATS and role != "facilitator":
+        raise ExportRefused(
+            f"the {fmt} export holds one row per answer and is for facilitators only; "
+            "leaders can take the workbook, the report, the deck or the chart images, which show groups of at least k people"
+        )
+
+
+def export(
+    con: duckdb.DuckDBPyConnection,
+    fmt: str,
+    out_path: str | Path,
+    scope: Scope,
+    *,
+    role: str = "facilitator",
+    lang: str = "en",
+    actor: str = "cli",
+    progress: Progress | None = None,
+    a: Group | None = None,
+    b: Group | None = None,
+) -> ExportResult:
+    """Write `scope` as `fmt` to `out_path` (a folder for png/svg) and record it in the audit log.
+
+    For csv/parquet a scope without a wave means every wave (the long format carries the wave
+    column); every other format shows one wave, the newest holding responses unless given.
+    `progress(done, what)` is called with done rising from 0 to 1. `a`/`b` choose the gap pair
+    (default level=board vs level=shop_floor).
+    """
+    _check(fmt, role)
+    step = progress or (lambda _f, _m: None)
+    out = Path(out_path)
+    started = time.perf_counter()
+    step(0.0, "starting")
+    if fmt in ROW_FORMATS:
+        get_campaign(con, scope.campaign_id)
+        instrument = campaign_instrument(con, scope.campaign_id, scope.wave)
+        step(0.1, "answers")
+        rows = export_long(con, instrument, scope.campaign_id, out, fmt, scope.wave, scope.filters)
+        notes = () if rows else (tr("note_no_rows", lang),)
+        waves = str(scope.wave) if scope.wave is not None else "all"
+        filters = ",".join(f"{x}={o}" for x, o in scope.filters) or "none"
+        detail = f"{fmt} campaign={scope.campaign_id} wave={waves} filters={filters} rows={rows}"
+        result = ExportResult(fmt, out, (out,), rows=rows, notes=notes, empty=rows == 0)
+    else:
+        step(0.02, "results")
+        report = WorkshopReport(con, scope, lang=lang, a=a, b=b)
+
+        def sub(lo: float, hi: float) -> Progress:
+            return lambda done, what: step(lo + (hi - lo) * done, what)
+
+        rows, sheets, slides, charts = 0, (), (), ()
+        if fmt == "xlsx":
+            names, rows = write_xlsx(con, report, out, role=role, progress=sub(0.05, 0.98))
+            sheets, files = tuple(names), (out,)
+        elif fmt == "html":
+            charts, files = tuple(write_html(report, out, progress=sub(0.05, 0.98))), (out,)
+        elif fmt == "pptx":
+            slides, files = tuple(write_pptx(report, out, progress=sub(0.05, 0.98))), (out,)
+        else:
+            written, specs = write_images(report, out, fmt, progress=sub(0.05, 0.98))
+            files, charts = tuple(written), tuple(s.name for s in specs)
+        notes = tuple(report.notes())
+        detail = f"{fmt} {report.audit_detail()} role={role} lang={report.lang}"
+        result = ExportResult(
+            fmt, out, files, rows=rows, sheets=sheets, slides=slides, charts=charts, notes=notes, empty=not report.population_shown
+        )
+    audit(con, actor, "export", f"{detail} file={out.name}")
+    seconds = time.perf_counter() - started
+    step(1.0, "done")
+    return replace(result, seconds=round(seconds, 3))
+
+
+def _format_call(fmt: str) -> Callable[..., ExportResult]:
+    def call(con: duckdb.DuckDBPyConnection, scope: Scope, out_path: str | Path, **options: object) -> ExportResult:
+        return export(con, fmt, out_path, scope, **options)  # type: ignore[arg-type]
+
+    call.__name__ = f"export_{fmt}"
+    call.__doc__ = f"export(con, '{fmt}', out_path, scope, **options)."
+    return call
+
+
+# One name per format, for callers (and the benchmark) that pick an exporter by format name.
+export_xlsx = _format_call("xlsx")
+export_html = _format_call("html")
+export_pptx = _format_call("pptx")
+export_png = _format_call("png")
+export_svg = _format_call("svg")

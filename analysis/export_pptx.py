@@ -1,0 +1,357 @@
+"""The workshop deck: a 16:9 PowerPoint a facilitator can put in front of a board, charts drawn by vl-convert.
+
+Slides: title; who took part; the heatmap; where the two groups see it differently; value at stake;
+one discussion slide for each of the largest gaps (the numbers, the statements furthest apart, the
+answer distribution of the first of them, and three prompts for the room); how to read the numbers.
+Every slide keeps its title in the title placeholder, so outlines, screen readers and tests find it.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_SHAPE
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.slide import Slide
+from pptx.util import Emu, Inches, Pt
+
+from analysis.export_charts import distribution_spec, gap_spec, heatmap_spec, value_spec
+from analysis.export_images import render_png
+from analysis.export_report import DISCUSSION_GAPS, WorkshopReport, euros, number, p_text, percent
+
+NAVY = RGBColor(0x1F, 0x3A, 0x5F)
+ACCENT = RGBColor(0xE0, 0x7B, 0x24)
+INK = RGBColor(0x1F, 0x29, 0x33)
+MUTED = RGBColor(0x52, 0x60, 0x6D)
+WASH = RGBColor(0xF5, 0xF7, 0xFA)
+WHITE = RGBColor(0xFF, 0xFF, 0xFF)
+BLUE = RGBColor(0x21, 0x66, 0xAC)
+RED = RGBColor(0xB2, 0x18, 0x2B)
+WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
+MARGIN = Inches(0.6)
+CONTENT_TOP = Inches(1.45)
+CONTENT_BOTTOM = Inches(6.85)
+TEXT_SCALE = 1.3
+TITLE_LAYOUT, TITLE_ONLY_LAYOUT = 0, 5
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Pixel width and height from the PNG header."""
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+class _Deck:
+    def __init__(self, report: WorkshopReport) -> None:
+        self.r = report
+        self.prs = Presentation()
+        self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT
+        self.footer = report.scope_text()
+
+    # ----- building blocks --------------------------------------------------------------------
+
+    def _text(
+        self,
+        slide: Slide,
+        left: int,
+        top: int,
+        width: int,
+        height: int,
+        lines: list[tuple[str, int, bool, RGBColor]],
+        anchor: MSO_ANCHOR = MSO_ANCHOR.TOP,
+        space: int = 6,
+    ) -> None:
+        box = slide.shapes.add_textbox(left, top, width, height)
+        frame = box.text_frame
+        frame.word_wrap = True
+        frame.vertical_anchor = anchor
+        for i, (text, size, bold, colour) in enumerate(lines):
+            para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+            para.space_after = Pt(space)
+            run = para.add_run()
+            run.text = text
+            run.font.size = Pt(size)
+            run.font.bold = bold
+            run.font.color.rgb = colour
+
+    def _rect(self, slide: Slide, left: int, top: int, width: int, height: int, colour: RGBColor) -> None:
+        shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, left, top, width, height)
+        shape.fill.solid()
+        shape.fill.fore_color.rgb = colour
+        shape.line.fill.background()
+        shape.shadow.inherit = False
+
+    def slide(self, title: str, notes: str | None = None) -> Slide:
+        slide = self.prs.slides.add_slide(self.prs.slide_layouts[TITLE_ONLY_LAYOUT])
+        shape = slide.shapes.title
+        shape.left, shape.top, shape.width, shape.height = MARGIN, Inches(0.35), WIDTH - 2 * MARGIN, Inches(0.85)
+        shape.text_frame.word_wrap = True
+        shape.text_frame.vertical_anchor = MSO_ANCHOR.BOTTOM
+        shape.text = title
+        para = shape.text_frame.paragraphs[0]
+        para.alignment = PP_ALIGN.LEFT
+        for run in para.runs:
+            run.font.size = Pt(28)
+            run.font.bold = True
+            run.font.color.rgb = NAVY
+        self._rect(slide, MARGIN, Inches(1.22), Inches(1.1), Inches(0.06), ACCENT)
+        number_ = len(self.prs.slides)
+        self._text(slide, MARGIN, Inches(7.0), WIDTH - 2 * MARGIN - Inches(0.8), Inches(0.35), [(self.footer, 10, False, MUTED)])
+        self._text(slide, WIDTH - MARGIN - Inches(0.8), Inches(7.0), Inches(0.8), Inches(0.35), [(str(number_), 10, False, MUTED)])
+        if notes:
+            slide.notes_slide.notes_text_frame.text = notes
+        return slide
+
+    def picture(self, slide: Slide, png: bytes, left: int, top: int, width: int, height: int) -> None:
+        """The image as large as fits the box, aspect kept, centred horizontally in it."""
+        px_w, px_h = _png_size(png)
+        scale = min(width / px_w, height / px_h)
+        w, h = int(px_w * scale), int(px_h * scale)
+        slide.shapes.add_picture(io.BytesIO(png), left + (width - w) // 2, top, Emu(w), Emu(h))
+
+    def table(
+        self, slide: Slide, left: int, top: int, width: int, rows: list[list[str]], widths: list[float], hidden: set[tuple[int, int]]
+    ) -> None:
+        height = Inches(0.36) * len(rows)
+        shape = slide.shapes.add_table(len(rows), len(rows[0]), left, top, width, height)
+        table = shape.table
+        total = sum(widths)
+        for i, w in enumerate(widths):
+            table.columns[i].width = int(width * w / total)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                cell = table.cell(r, c)
+                cell.text = value
+                cell.margin_top = cell.margin_bottom = Inches(0.03)
+                para = cell.text_frame.paragraphs[0]
+                para.alignment = PP_ALIGN.LEFT if c == 0 else PP_ALIGN.RIGHT
+                for run in para.runs:
+                    run.font.size = Pt(13 if r == 0 else 14)
+                    run.font.bold = r == 0
+                    run.font.italic = (r, c) in hidden
+                    run.font.color.rgb = WHITE if r == 0 else INK
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = (
+                    NAVY if r == 0 else (RGBColor(0xD9, 0xD9, 0xD9) if (r, c) in hidden else (WASH if r % 2 else WHITE))
+                )
+
+    # ----- slides -----------------------------------------------------------------------------
+
+    def title_slide(self) -> None:
+        r = self.r
+        slide = self.prs.slides.add_slide(self.prs.slide_layouts[TITLE_LAYOUT])
+        slide.background.fill.solid()
+        slide.background.fill.fore_color.rgb = NAVY
+        self._rect(slide, MARGIN, Inches(4.35), Inches(1.4), Inches(0.08), ACCENT)
+        title, subtitle = slide.placeholders[0], slide.placeholders[1]
+        title.left, title.top, title.width, title.height = MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(2.6)
+        title.text_frame.word_wrap = True
+        title.text_frame.vertical_anchor = MSO_ANCHOR.BOTTOM
+        title.text = r.campaign.name
+        for para in title.text_frame.paragraphs:
+            para.alignment = PP_ALIGN.LEFT
+            for run in para.runs:
+                run.font.size, run.font.bold, run.font.color.rgb = Pt(40), True, WHITE
+        subtitle.left, subtitle.top, subtitle.width, subtitle.height = MARGIN, Inches(4.6), WIDTH - 2 * MARGIN, Inches(2.0)
+        n = r.respondents
+        lines = [
+            r.t("deck_title"),
+            r.t("deck_scope", wave=r.wave_text, respondents=n if n is not None else r.hidden_text, filters=r.filters_text),
+            f"{r.t('threshold')}: {r.k} · {r.t('generated')} {r.generated.isoformat()}",
+        ]
+        frame = subtitle.text_frame
+        frame.word_wrap = True
+        for i, line in enumerate(lines):
+            para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+            para.alignment = PP_ALIGN.LEFT
+            run = para.add_run()
+            run.text = line
+            run.font.size = Pt(22 if i == 0 else 16)
+            run.font.color.rgb = WHITE
+
+    def participation_slide(self) -> None:
+        r = self.r
+        slide = self.slide(r.t("participation_title"))
+        n, rate = r.population
+        rate_text = r.t("deck_rate", rate=percent(rate, r.lang)) if rate is not None else ""
+        self._rect(slide, MARGIN, CONTENT_TOP + Inches(0.1), Inches(0.08), Inches(2.2), NAVY)
+        self._text(
+            slide,
+            MARGIN + Inches(0.3),
+            CONTENT_TOP,
+            Inches(4.2),
+            Inches(3.2),
+            [
+                (str(n) if n is not None else r.hidden_text, 60, True, NAVY),
+                (r.t("respondents"), 18, False, MUTED),
+                (r.t("deck_participation_take", n=n if n is not None else r.hidden_text, rate=rate_text, k=r.k), 16, False, INK),
+            ],
+        )
+        result = next(iter(r.participation.values()))
+        rows = [[r.attribute_label(r.by) if r.by else r.t("col_group"), r.t("respondents"), r.t("headcount"), r.t("response_rate")]]
+        hidden: set[tuple[int, int]] = set()
+        for i, p in enumerate(result.data.to_dict("records"), start=1):
+            head = "" if pd.isna(p["headcount"]) else str(int(p["headcount"]))
+            if p["suppressed"]:
+                rows.append([r.group_label(p["group"]), r.hidden_text, head, r.hidden_text])
+                hidden |= {(i, 1), (i, 3)}
+            else:
+                rows.append(
+                    [
+                        r.group_label(p["group"]),
+                        str(int(p["n"])),
+                        head,
+                        "" if pd.isna(p["response_rate"]) else percent(p["response_rate"], r.lang),
+                    ]
+                )
+        self.table(slide, Inches(5.1), CONTENT_TOP + Inches(0.1), Inches(7.6), rows, [3.0, 1.6, 1.6, 1.6], hidden)
+
+    def heatmap_slide(self) -> None:
+        r = self.r
+        slide = self.slide(r.t("heatmap_dimensions"))
+        chart = heatmap_spec(r, "dimension", 960, titled=False, text_scale=TEXT_SCALE, row_px=54)
+        self.picture(slide, render_png(chart.spec), MARGIN, CONTENT_TOP, WIDTH - 2 * MARGIN, Inches(4.75))
+        self._text(slide, MARGIN, Inches(6.3), WIDTH - 2 * MARGIN, Inches(0.6), [(r.t("deck_heatmap_take"), 16, False, MUTED)])
+
+    def gaps_slide(self) -> None:
+        r = self.r
+        a, b = r.pair_labels
+        slide = self.slide(r.t("top_gaps", a=a, b=b))
+        if r.top_gaps(1).empty:
+            self._text(slide, MARGIN, CONTENT_TOP, WIDTH - 2 * MARGIN, Inches(2), [(r.t("deck_no_gaps", a=a, b=b, k=r.k), 20, False, INK)])
+            return
+        chart = gap_spec(r, "dimension", 620, titled=False, text_scale=TEXT_SCALE)
+        if chart is not None:
+            self.picture(slide, render_png(chart.spec), MARGIN, CONTENT_TOP + Inches(0.2), Inches(7.6), Inches(4.4))
+        lines: list[tuple[str, int, bool, RGBColor]] = [(r.t("deck_items_heading"), 18, True, NAVY)]
+        items = r.gaps_items.data if r.gaps_items is not None else pd.DataFrame()
+        for g in items[~items["suppressed"]].head(4).to_dict("records"):
+            lines.append((f"{number(g['diff'], 2, r.lang, sign=True)}  {g['unit']}", 15, True, BLUE if g["diff"] >= 0 else RED))
+            lines.append((r.item_text(g["unit"]), 13, False, INK))
+        self._text(slide, Inches(8.55), CONTENT_TOP + Inches(0.1), Inches(4.2), Inches(5.0), lines, space=4)
+        self._text(slide, MARGIN, Inches(6.4), Inches(7.6), Inches(0.5), [(r.t("deck_gaps_take", a=a, b=b), 14, False, MUTED)])
+
+    def value_slide(self) -> None:
+        r = self.r
+        vas = r.value
+        slide = self.slide(r.t("value_title"))
+        chart = value_spec(r, 640, titled=False, text_scale=TEXT_SCALE)
+        if vas is None or chart is None:
+            self._text(slide, MARGIN, CONTENT_TOP, WIDTH - 2 * MARGIN, Inches(1), [(r.t("note_no_value"), 20, False, INK)])
+            return
+        self.picture(slide, render_png(chart.spec), MARGIN, CONTENT_TOP, Inches(8.0), Inches(5.3))
+        top = vas.ranking.iloc[0]
+        eur = "" if pd.isna(top["eur_per_year"]) else r.t("deck_eur", eur=euros(top["eur_per_year"], r.lang))
+        lines: list[tuple[str, int, bool, RGBColor]] = [
+            (r.t("top_loss"), 14, False, MUTED),
+            (r.loss_label(str(top["loss"])), 26, True, NAVY),
+        ]
+        if eur:
+            lines.append((f"€ {euros(top['eur_per_year'], r.lang)}", 22, True, ACCENT))
+        lines.append((r.t("deck_value_take", loss=r.loss_label(str(top["loss"])), eur=eur), 15, False, INK))
+        self._rect(slide, Inches(8.95), CONTENT_TOP + Inches(0.1), Inches(0.08), Inches(2.6), ACCENT)
+        self._text(slide, Inches(9.2), CONTENT_TOP, Inches(3.6), Inches(5.0), lines)
+
+    def discussion_slide(self, gap: dict) -> None:
+        r = self.r
+        a, b = r.pair_labels
+        unit = r.dimension_label(gap["unit"])
+        slide = self.slide(r.t("discussion", unit=unit), notes=r.t("deck_notes_discussion"))
+        colour = BLUE if gap["diff"] >= 0 else RED
+        lines: list[tuple[str, int, bool, RGBColor]] = [
+            (f"{number(gap['diff'], 2, r.lang, sign=True)} {r.t('points')}", 44, True, colour),
+            (r.t("deck_gap_line", group=a, mean=number(gap["mean_a"], 2, r.lang), n=int(gap["n_a"])), 18, True, INK),
+            (r.t("deck_gap_line", group=b, mean=number(gap["mean_b"], 2, r.lang), n=int(gap["n_b"])), 18, True, INK),
+            (
+                r.t(
+                    "deck_gap_numbers",
+                    diff=number(gap["diff"], 2, r.lang, sign=True),
+                    low=number(gap["ci_low"], 2, r.lang, sign=True),
+                    high=number(gap["ci_high"], 2, r.lang, sign=True),
+                    g=number(gap["effect_size"], 2, r.lang),
+                    p=p_text(gap["p_adj"], r.lang),
+                ),
+                12,
+                False,
+                MUTED,
+            ),
+        ]
+        items = r.item_gaps_of(str(gap["unit"]))
+        if len(items):
+            lines.append((r.t("deck_items_heading"), 15, True, NAVY))
+            for g in items.to_dict("records"):
+                lines.append((f"{number(g['diff'], 2, r.lang, sign=True)}  {r.item_text(g['unit'])}", 13, False, INK))
+        self._text(slide, MARGIN, CONTENT_TOP, Inches(5.9), Inches(3.9), lines, space=4)
+        if len(items):
+            chart = distribution_spec(r, str(items.iloc[0]["unit"]), 560, titled=False, text_scale=TEXT_SCALE)
+            self._text(
+                slide,
+                Inches(6.8),
+                CONTENT_TOP,
+                Inches(5.9),
+                Inches(0.4),
+                [(f"{items.iloc[0]['unit']}: {r.t('distribution_title', item='').strip(': ')}", 12, True, MUTED)],
+            )
+            self.picture(slide, render_png(chart.spec), Inches(6.8), CONTENT_TOP + Inches(0.4), Inches(5.9), Inches(3.5))
+        prompts = [r.t("prompt_see", unit=unit.lower()), r.t("prompt_change", unit=unit.lower(), a=a, b=b), r.t("prompt_owner")]
+        box_top = Inches(5.45)
+        self._rect(slide, MARGIN, box_top, WIDTH - 2 * MARGIN, Inches(1.45), WASH)
+        self._rect(slide, MARGIN, box_top, Inches(0.08), Inches(1.45), ACCENT)
+        lines = [(r.t("deck_prompts_heading"), 14, True, ACCENT)] + [(f"{i}.  {p}", 14, False, INK) for i, p in enumerate(prompts, start=1)]
+        self._text(slide, MARGIN + Inches(0.25), box_top + Inches(0.05), WIDTH - 2 * MARGIN - Inches(0.4), Inches(1.4), lines, space=1)
+
+    def empty_slide(self) -> None:
+        r = self.r
+        slide = self.slide(r.t("deck_empty"))
+        self._text(slide, MARGIN, CONTENT_TOP, WIDTH - 2 * MARGIN, Inches(3), [(note, 20, False, INK) for note in r.notes()])
+
+    def definitions_slide(self) -> None:
+        r = self.r
+        slide = self.slide(r.t("definitions"))
+        definitions = r.definitions()
+        half = (len(definitions) + 1) // 2
+        column_width = (WIDTH - 2 * MARGIN - Inches(0.4)) // 2
+        for c, part in enumerate((definitions[:half], definitions[half:])):
+            lines: list[tuple[str, int, bool, RGBColor]] = []
+            for term, text in part:
+                lines.append((term, 13, True, NAVY))
+                lines.append((text, 11, False, INK))
+            self._text(slide, MARGIN + c * (column_width + Inches(0.4)), CONTENT_TOP, column_width, Inches(5.4), lines, space=2)
+
+
+def write_pptx(report: WorkshopReport, out: Path, progress: Callable[[float, str], None] | None = None) -> list[str]:
+    """Write the deck to `out`; returns the slide titles in order."""
+    step = progress or (lambda _f, _m: None)
+    deck = _Deck(report)
+    step(0.05, "title")
+    deck.title_slide()
+    if report.population_shown:
+        plan: list[tuple[str, Callable[[], None]]] = [
+            ("participation", deck.participation_slide),
+            ("heatmap", deck.heatmap_slide),
+        ]
+        if report.pair is not None:
+            plan.append(("gaps", deck.gaps_slide))
+        plan.append(("value", deck.value_slide))
+        plan += [
+            (f"discussion {g['unit']}", lambda g=g: deck.discussion_slide(g)) for g in report.top_gaps(DISCUSSION_GAPS).to_dict("records")
+        ]
+    else:
+        plan = [("empty", deck.empty_slide)]
+    plan.append(("definitions", deck.definitions_slide))
+    for i, (name, build) in enumerate(plan):
+        step(0.1 + 0.8 * i / len(plan), name)
+        build()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    deck.prs.save(str(out))
+    titles = []
+    for slide in deck.prs.slides:
+        title = slide.shapes.title
+        titles.append(title.text if title is not None else "")
+    return titles

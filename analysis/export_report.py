@@ -1,0 +1,371 @@
+"""What a workshop export shows: the engine's suppressed results for one scope, fetched once, labelled in one language.
+
+Every number in every export comes from `analysis.engine` through this object, so the workbook, the
+HTML report, the deck and the chart images show exactly what the app shows, with the same anonymity
+verdicts. Results are fetched lazily: an image export never pays for the comments, a workbook never
+pays for the item distributions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from functools import cached_property
+
+import duckdb
+import pandas as pd
+
+from analysis import engine
+from analysis.anonymity import thresholds
+from analysis.export_texts import LANGUAGES, tr
+from analysis.gaps import DEFAULT_A, DEFAULT_B, Group
+from analysis.scope import Result, Scope, ValueAtStake, resolve_wave
+from survey.campaigns import Campaign, campaign_instrument, get_campaign, list_waves
+from survey.instrument import Instrument
+from survey.responses import response_count
+
+Progress = Callable[[float, str], None]
+DISTRIBUTION_ITEMS = 6
+DISCUSSION_GAPS = 3
+
+
+def _text(labels: dict[str, str] | None, lang: str, fallback: str) -> str:
+    if not labels:
+        return fallback
+    return labels.get(lang) or next(iter(labels.values()), fallback)
+
+
+def number(value: object, digits: int = 2, lang: str = "en", sign: bool = False) -> str:
+    """A number for reading (comma decimals in Dutch); empty for a missing value."""
+    if value is None or value is pd.NA:
+        return ""
+    value = float(value)
+    if math.isnan(value):
+        return ""
+    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
+def percent(value: object, lang: str = "en") -> str:
+    text = number(None if value is None or value is pd.NA else float(value) * 100, 0, lang)
+    return f"{text}%" if text else ""
+
+
+def p_text(value: object, lang: str = "en") -> str:
+    if value is None or value is pd.NA or math.isnan(float(value)):
+        return ""
+    return "< 0,001" if lang == "nl" and float(value) < 0.001 else "< 0.001" if float(value) < 0.001 else number(value, 3, lang)
+
+
+def euros(value: object, lang: str = "en") -> str:
+    if value is None or value is pd.NA or math.isnan(float(value)):
+        return ""
+    text = f"{float(value):,.0f}"
+    return text.replace(",", ".") if lang == "nl" else text
+
+
+class WorkshopReport:
+    """One scope's results for the exports: a campaign, one wave, filters, a breakdown attribute and a gap pair.
+
+    The breakdown is `level` unless it is filtered (then the first unfiltered attribute). The gap
+    pair is level=board vs level=shop_floor, or the first two options of the breakdown attribute for
+    an instrument without them; there is no pair when every attribute is filtered.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        scope: Scope,
+        *,
+        lang: str = "en",
+        by: str | None = None,
+        a: Group | None = None,
+        b: Group | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.con = con
+        self.campaign: Campaign = get_campaign(con, scope.campaign_id)
+        self.wave = resolve_wave(con, scope)
+        self.scope = Scope(scope.campaign_id, self.wave, tuple(scope.filters))
+        self.instrument: Instrument = campaign_instrument(con, scope.campaign_id, self.wave)
+        self.lang = lang if lang in LANGUAGES else "en"
+        limits = thresholds(con, scope.campaign_id)
+        self.k, self.comment_k = limits.k, limits.comment_k
+        self.seed = seed
+        self._check_filters()
+        filtered = dict(self.scope.filters)
+        free = [x for x in self.instrument.attributes if x not in filtered]
+        if by is not None and by not in self.instrument.attributes:
+            raise ValueError(f"unknown attribute '{by}' (known: {', '.join(self.instrument.attributes)})")
+        self.by = by if by is not None else ("level" if "level" in free else (free[0] if free else None))
+        if (a is None) != (b is None):
+            raise ValueError("give both groups of the gap pair, or neither for the default pair")
+        self.pair: tuple[Group, Group] | None = (a, b) if a and b else self._default_pair(free)
+        waves = list_waves(con, scope.campaign_id)
+        self.wave_label = next((w.label for w in waves if w.wave == self.wave), str(self.wave))
+        earlier = [w for w in waves if w.wave < self.wave]
+        self.earlier_wave: int | None = earlier[-1].wave if earlier else None
+        self.earlier_label = earlier[-1].label if earlier else ""
+        self.has_responses = response_count(con, scope.campaign_id, self.wave) > 0
+        self.generated = dt.date.today()
+        self._notes: list[str] = []
+        self._distributions: dict[str, Result] = {}
+
+    # ----- scope and labels -------------------------------------------------------------------
+
+    def _check_filters(self) -> None:
+        seen: set[str] = set()
+        attributes = self.instrument.attributes
+        for attribute, option in self.scope.filters:
+            if attribute not in attributes:
+                raise ValueError(f"unknown attribute '{attribute}' (known: {', '.join(attributes)})")
+            if option not in attributes[attribute].options:
+                raise ValueError(f"'{option}' is not an option of {attribute} ({', '.join(attributes[attribute].options)})")
+            if attribute in seen:
+                raise ValueError(f"filter on {attribute} given twice")
+            seen.add(attribute)
+
+    def _default_pair(self, free: list[str]) -> tuple[Group, Group] | None:
+        level = self.instrument.attributes.get(DEFAULT_A[0])
+        if DEFAULT_A[0] in free and level is not None and DEFAULT_A[1] in level.options and DEFAULT_B[1] in level.options:
+            return DEFAULT_A, DEFAULT_B
+        if self.by is None:
+            return None
+        options = list(self.instrument.attributes[self.by].options)
+        return (self.by, options[0]), (self.by, options[1])
+
+    def t(self, key: str, **values: object) -> str:
+        return tr(key, self.lang, **values)
+
+    def dimension_label(self, dimension_id: str) -> str:
+        try:
+            return _text(self.instrument.dimension(dimension_id).label, self.lang, dimension_id)
+        except KeyError:
+            return dimension_id
+
+    def item_text(self, item_id: str) -> str:
+        try:
+            return _text(self.instrument.item(item_id).text, self.lang, item_id)
+        except KeyError:
+            return item_id
+
+    def unit_label(self, unit_type: str, unit: str) -> str:
+        return self.dimension_label(unit) if unit_type == "dimension" else unit
+
+    def attribute_label(self, attribute: str | None) -> str:
+        if attribute is None or attribute not in self.instrument.attributes:
+            return attribute or ""
+        return _text(self.instrument.attributes[attribute].label, self.lang, attribute)
+
+    def option_label(self, attribute: str, option: str) -> str:
+        attr = self.instrument.attributes.get(attribute)
+        if attr is None or option not in attr.options:
+            return option
+        return _text(attr.options[option], self.lang, option)
+
+    def group_label(self, group: str) -> str:
+        """'all' → 'All respondents'; 'level=board' → the option's label."""
+        if group == "all":
+            return self.t("all")
+        attribute, _, option = group.partition("=")
+        return self.option_label(attribute, option)
+
+    def loss_label(self, loss: str) -> str:
+        vas = self.instrument.value_at_stake
+        return _text(vas.losses.get(loss) if vas else None, self.lang, loss)
+
+    @property
+    def by_label(self) -> str:
+        return self.attribute_label(self.by).lower() if self.by else self.t("col_group").lower()
+
+    @property
+    def by_name(self) -> str:
+        """A short name of the breakdown for titles: the attribute id in words (level, site...)."""
+        return (self.by or "group").replace("_", " ")
+
+    @property
+    def pair_labels(self) -> tuple[str, str]:
+        if self.pair is None:
+            return "A", "B"
+        (aa, ao), (ba, bo) = self.pair
+        return self.option_label(aa, ao), self.option_label(ba, bo)
+
+    @property
+    def filters_text(self) -> str:
+        if not self.scope.filters:
+            return self.t("no_filters")
+        return "; ".join(f"{self.attribute_label(a)}: {self.option_label(a, o)}" for a, o in self.scope.filters)
+
+    @property
+    def wave_text(self) -> str:
+        return f"{self.t('wave')} {self.wave}: {self.wave_label}"
+
+    @property
+    def hidden_text(self) -> str:
+        return self.t("hidden", k=self.k)
+
+    def reason_text(self, reason: str, comments: bool = False) -> str:
+        """Why a cell is hidden, in words; gap and trend reasons carry a side prefix ('a: ', 'before: ')."""
+        _, _, code = reason.rpartition(": ")
+        key = f"reason_{code}"
+        try:
+            return tr(key, self.lang, k=self.comment_k if comments else self.k)
+        except KeyError:
+            return code
+
+    # ----- results (every number comes from the engine) ---------------------------------------
+
+    @cached_property
+    def participation(self) -> dict[str | None, Result]:
+        """Respondents and response rate per option of every unfiltered attribute (the breakdown first)."""
+        filtered = dict(self.scope.filters)
+        attributes = [self.by] if self.by else []
+        attributes += [x for x in self.instrument.attributes if x not in filtered and x != self.by]
+        if not attributes:
+            return {None: engine.participation(self.con, self.scope, by=None)}
+        return {attribute: engine.participation(self.con, self.scope, by=attribute) for attribute in attributes}
+
+    @cached_property
+    def population(self) -> tuple[int | None, float | None]:
+        """The scope's respondents and response rate, None where hidden or unknown."""
+        frame = next(iter(self.participation.values())).data
+        row = frame[frame["group"] == "all"].iloc[0]
+        if bool(row["suppressed"]):
+            return None, None
+        rate = row["response_rate"]
+        return int(row["n"]), (None if pd.isna(rate) else float(rate))
+
+    @property
+    def respondents(self) -> int | None:
+        return self.population[0]
+
+    @property
+    def population_shown(self) -> bool:
+        return self.population[0] is not None
+
+    @cached_property
+    def heatmap_dimensions(self) -> Result:
+        return engine.heatmap(self.con, self.scope, unit="dimension", by=self.by)
+
+    @cached_property
+    def heatmap_items(self) -> Result:
+        return engine.heatmap(self.con, self.scope, unit="item", by=self.by)
+
+    @cached_property
+    def gaps_dimensions(self) -> Result | None:
+        return engine.gaps(self.con, self.scope, *self.pair, unit="dimension") if self.pair else None
+
+    @cached_property
+    def gaps_items(self) -> Result | None:
+        return engine.gaps(self.con, self.scope, *self.pair, unit="item") if self.pair else None
+
+    @cached_property
+    def value(self) -> ValueAtStake | None:
+        if self.instrument.value_at_stake is None or self.pair is None:
+            return None
+        return engine.value_at_stake(self.con, self.scope, by=self.by, a=self.pair[0], b=self.pair[1])
+
+    @cached_property
+    def comments(self) -> Result:
+        return engine.comments(self.con, self.scope, by=self.by, seed=self.seed)
+
+    @cached_property
+    def reliability(self) -> Result:
+        return engine.reliability(self.con, self.scope)
+
+    @cached_property
+    def trend(self) -> Result | None:
+        if self.earlier_wave is None:
+            return None
+        try:
+            return engine.trend(self.con, self.scope, self.earlier_wave, unit="dimension", by=self.by)
+        except ValueError as exc:
+            self._notes.append(self.t("note_trend_failed", why=str(exc)))
+            return None
+
+    @cached_property
+    def distribution_items(self) -> list[str]:
+        """The statements whose answer distributions are drawn: those with the largest shown gaps."""
+        gaps = self.gaps_items
+        if gaps is None or not self.population_shown:
+            return []
+        shown = gaps.data[~gaps.data["suppressed"]]
+        return [str(x) for x in shown["unit"].head(DISTRIBUTION_ITEMS)]
+
+    def distribution(self, item_id: str) -> Result:
+        """One statement's answer distribution per group (fetched once per statement)."""
+        if item_id not in self._distributions:
+            self._distributions[item_id] = engine.item_distribution(self.con, self.scope, item_id, by=self.by, lang=self.instrument_lang)
+        return self._distributions[item_id]
+
+    @property
+    def instrument_lang(self) -> str:
+        return self.lang if self.lang in self.instrument.languages else self.instrument.languages[0]
+
+    def top_gaps(self, count: int = DISCUSSION_GAPS) -> pd.DataFrame:
+        """The largest shown dimension gaps, largest |gap| first (the engine's order)."""
+        if self.gaps_dimensions is None:
+            return pd.DataFrame()
+        frame = self.gaps_dimensions.data
+        return frame[~frame["suppressed"]].head(count)
+
+    def item_gaps_of(self, dimension: str, count: int = 2) -> pd.DataFrame:
+        if self.gaps_items is None:
+            return pd.DataFrame()
+        frame = self.gaps_items.data
+        return frame[(~frame["suppressed"]) & (frame["dimension"] == dimension)].head(count)
+
+    # ----- notes ------------------------------------------------------------------------------
+
+    def notes(self) -> list[str]:
+        """What a reader must know about this export: empty, hidden population, parts left out."""
+        out: list[str] = []
+        if self.earlier_wave is not None:
+            _ = self.trend  # a failed comparison leaves its note
+        if not self.has_responses:
+            out.append(self.t("note_empty"))
+        elif not self.population_shown:
+            out.append(self.t("note_population_hidden", k=self.k))
+        if self.by is None:
+            out.append(self.t("note_no_by"))
+        if self.instrument.value_at_stake is None:
+            out.append(self.t("note_no_value"))
+        return out + self._notes
+
+    def comment_notes(self) -> list[str]:
+        hidden = [self.group_label(g) for g in self.comments.anonymity.hidden_groups if g != "all"]
+        if hidden and self.population_shown:
+            return [self.t("note_comments_hidden", ck=self.comment_k, groups=", ".join(hidden))]
+        return []
+
+    def definitions(self) -> list[tuple[str, str]]:
+        """(term, explanation) pairs shared by the workbook, the report and the deck."""
+        a, b = self.pair_labels
+        scale = self.instrument.scale
+        items = [
+            ("def_score", {"min": scale.min, "max": scale.max}),
+            ("def_ci", {}),
+            ("def_gap", {"a": a, "b": b}),
+            ("def_effect", {}),
+            ("def_p", {}),
+            ("def_rwg", {}),
+            ("def_alpha", {}),
+            ("def_value", {"a": a, "b": b}),
+            ("def_anonymity", {"k": self.k, "ck": self.comment_k, "hidden": self.hidden_text}),
+            ("def_comments", {"ck": self.comment_k}),
+        ]
+        out = []
+        for key, values in items:
+            text = self.t(key, **values)
+            term, _, rest = text.partition(": ")
+            out.append((term, rest))
+        return out
+
+    def scope_text(self) -> str:
+        """One line naming the campaign, wave, filters and threshold, for chart subtitles and footers."""
+        return self.t("chart_subtitle", campaign=self.campaign.name, wave=self.wave_text, filters=self.filters_text, k=self.k)
+
+    def audit_detail(self) -> str:
+        filters = ",".join(f"{a}={o}" for a, o in self.scope.filters) or "none"
+        return f"campaign={self.campaign.campaign_id} wave={self.wave} filters={filters}"

@@ -1,0 +1,291 @@
+"""Wording of the workshop exports (workbook, report, deck, chart images) in every supported language."""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "nl")
+
+TEXTS: dict[str, dict[str, str]] = {
+    # Document and section titles
+    "report_title": {"en": "Workshop report", "nl": "Workshoprapport"},
+    "deck_title": {
+        "en": "Coherence Scan: where we see our transformation differently",
+        "nl": "Coherentiescan: waar we onze transformatie anders zien",
+    },
+    "summary": {"en": "Summary", "nl": "Samenvatting"},
+    "heatmap": {"en": "Heatmap", "nl": "Heatmap"},
+    "heatmap_dimensions": {"en": "Scores per dimension and group", "nl": "Scores per dimensie en groep"},
+    "heatmap_items": {"en": "Scores per statement and group", "nl": "Scores per stelling en groep"},
+    "grouped_by": {"en": "Groups: {by}.", "nl": "Groepen: {by}."},
+    "gaps": {"en": "Gaps", "nl": "Verschillen"},
+    "gaps_title": {"en": "Gaps: {a} minus {b}", "nl": "Verschillen: {a} min {b}"},
+    "gaps_items_title": {
+        "en": "Statements with the largest gaps: {a} minus {b}",
+        "nl": "Stellingen met de grootste verschillen: {a} min {b}",
+    },
+    "gaps_items_table": {"en": "Every statement", "nl": "Alle stellingen"},
+    "top_gaps": {"en": "Where {a} and {b} see it differently", "nl": "Waar {a} en {b} het anders zien"},
+    "items": {"en": "Items", "nl": "Stellingen"},
+    "distribution_title": {"en": "{item}: answers per group", "nl": "{item}: antwoorden per groep"},
+    "value": {"en": "Value at stake", "nl": "Waarde op het spel"},
+    "value_title": {"en": "Which losses hurt most, and who names them", "nl": "Welke verliezen het meest pijn doen, en wie ze noemt"},
+    "comments": {"en": "Comments", "nl": "Opmerkingen"},
+    "participation": {"en": "Response rates", "nl": "Respons"},
+    "participation_title": {"en": "Who took part", "nl": "Wie deed mee"},
+    "trend": {"en": "Trend", "nl": "Trend"},
+    "trend_title": {"en": "Change since {earlier}", "nl": "Verandering sinds {earlier}"},
+    "raw": {"en": "Raw", "nl": "Ruwe data"},
+    "definitions": {"en": "How to read these numbers", "nl": "Zo lees je deze cijfers"},
+    "anonymity": {"en": "Anonymity", "nl": "Anonimiteit"},
+    "what_hidden": {"en": "What is hidden and why", "nl": "Wat verborgen is en waarom"},
+    "discussion": {"en": "Discussion: {unit}", "nl": "Bespreking: {unit}"},
+    "contents": {"en": "Contents", "nl": "Inhoud"},
+    "key_figures": {"en": "Key figures", "nl": "Kerncijfers"},
+    "notes": {"en": "Notes", "nl": "Toelichting"},
+    "pair": {"en": "Gaps compare", "nl": "Verschillen tussen"},
+    # Facts
+    "campaign": {"en": "Campaign", "nl": "Campagne"},
+    "wave": {"en": "Wave", "nl": "Ronde"},
+    "filters": {"en": "Filters", "nl": "Filters"},
+    "no_filters": {"en": "none (everyone)", "nl": "geen (iedereen)"},
+    "threshold": {"en": "Anonymity threshold k", "nl": "Anonimiteitsdrempel k"},
+    "comment_threshold": {"en": "Comment threshold", "nl": "Drempel voor opmerkingen"},
+    "respondents": {"en": "Respondents", "nl": "Respondenten"},
+    "response_rate": {"en": "Response rate", "nl": "Responspercentage"},
+    "headcount": {"en": "Headcount", "nl": "Aantal medewerkers"},
+    "generated": {"en": "Generated", "nl": "Gemaakt op"},
+    "prepared_for": {"en": "Prepared for", "nl": "Gemaakt voor"},
+    "role_facilitator": {"en": "facilitator (includes the raw answers)", "nl": "facilitator (inclusief de ruwe antwoorden)"},
+    "role_leader": {"en": "leadership (aggregates only)", "nl": "leiding (alleen totalen)"},
+    "scale": {"en": "Scale", "nl": "Schaal"},
+    "instrument": {"en": "Questionnaire", "nl": "Vragenlijst"},
+    "all": {"en": "All respondents", "nl": "Alle respondenten"},
+    "largest_gap": {"en": "Largest gap", "nl": "Grootste verschil"},
+    "top_loss": {"en": "Top loss to discuss", "nl": "Belangrijkste verlies"},
+    "hidden": {"en": "hidden (n<{k})", "nl": "verborgen (n<{k})"},
+    "hidden_short": {"en": "hidden", "nl": "verborgen"},
+    "not_known": {"en": "not known", "nl": "onbekend"},
+    "none": {"en": "none", "nl": "geen"},
+    # Column headers
+    "col_type": {"en": "Type", "nl": "Soort"},
+    "col_dimension": {"en": "Dimension", "nl": "Dimensie"},
+    "col_item": {"en": "Item", "nl": "Stelling"},
+    "col_statement": {"en": "Statement", "nl": "Tekst"},
+    "col_group": {"en": "Group", "nl": "Groep"},
+    "col_attribute": {"en": "Grouped by", "nl": "Ingedeeld naar"},
+    "col_mean": {"en": "mean", "nl": "gemiddelde"},
+    "col_n": {"en": "n", "nl": "n"},
+    "col_sd": {"en": "SD", "nl": "SD"},
+    "col_ci_low": {"en": "95% CI low", "nl": "95%-BI onder"},
+    "col_ci_high": {"en": "95% CI high", "nl": "95%-BI boven"},
+    "col_ci": {"en": "95% CI", "nl": "95%-BI"},
+    "col_rwg": {"en": "agreement r_wg", "nl": "eensgezindheid r_wg"},
+    "col_reverse": {"en": "reverse-keyed", "nl": "omgekeerd gescoord"},
+    "col_gap": {"en": "gap", "nl": "verschil"},
+    "col_effect": {"en": "effect size g", "nl": "effectgrootte g"},
+    "col_p": {"en": "p", "nl": "p"},
+    "col_p_adj": {"en": "p adjusted", "nl": "p gecorrigeerd"},
+    "col_status": {"en": "shown / hidden", "nl": "getoond / verborgen"},
+    "col_rank": {"en": "Rank", "nl": "Rang"},
+    "col_loss": {"en": "Loss", "nl": "Verlies"},
+    "col_eur": {"en": "€ per year (estimate)", "nl": "€ per jaar (schatting)"},
+    "col_share": {"en": "named by {group}", "nl": "genoemd door {group}"},
+    "col_priority": {"en": "priority", "nl": "prioriteit"},
+    "col_comment": {"en": "Comment", "nl": "Opmerking"},
+    "col_alpha": {"en": "Cronbach's alpha", "nl": "Cronbachs alfa"},
+    "col_before": {"en": "mean {wave}", "nl": "gemiddelde {wave}"},
+    "col_change": {"en": "change", "nl": "verandering"},
+    "col_disagree": {"en": "% disagree", "nl": "% oneens"},
+    "col_neutral": {"en": "% neutral", "nl": "% neutraal"},
+    "col_agree": {"en": "% agree", "nl": "% eens"},
+    "type_dimension": {"en": "dimension", "nl": "dimensie"},
+    "type_item": {"en": "item", "nl": "stelling"},
+    # Definitions (PRODUCT.md, "What the analysis means")
+    "def_score": {
+        "en": "Score: a respondent's score on a dimension is the mean of the statements they answered in it (reverse-keyed statements turned round first), "
+        "if they answered at least half of them. A group's score is the mean over its respondents on the {min}–{max} scale. 'Don't know' is left out.",
+        "nl": "Score: de score van een respondent op een dimensie is het gemiddelde van de stellingen die hij daarin beantwoordde (omgekeerd gestelde "
+        "stellingen eerst omgedraaid), als hij er minstens de helft beantwoordde. De score van een groep is het gemiddelde over haar respondenten op de "
+        "schaal {min}–{max}. 'Weet ik niet' telt niet mee.",
+    },
+    "def_ci": {
+        "en": "95% CI: the range in which the group's true mean lies with 95% confidence. Small groups have wide ranges.",
+        "nl": "95%-BI: het bereik waarin het echte gemiddelde van de groep met 95% zekerheid ligt. Kleine groepen hebben een breed bereik.",
+    },
+    "def_gap": {
+        "en": "Gap: the score of {a} minus the score of {b}. Positive means {a} sees it more favourably.",
+        "nl": "Verschil: de score van {a} min de score van {b}. Positief betekent dat {a} het positiever ziet.",
+    },
+    "def_effect": {
+        "en": "Effect size (Hedges' g): the gap in standard deviations; about 0.2 is small, 0.5 medium, 0.8 large.",
+        "nl": "Effectgrootte (Hedges' g): het verschil uitgedrukt in standaarddeviaties; ongeveer 0,2 is klein, 0,5 middelgroot, 0,8 groot.",
+    },
+    "def_p": {
+        "en": "p adjusted: how likely a gap this large would be if both groups saw it the same, corrected for testing many gaps at once "
+        "(Benjamini–Hochberg). Below 0.05 the difference is unlikely to be chance.",
+        "nl": "p gecorrigeerd: hoe waarschijnlijk een verschil van deze omvang is als beide groepen het hetzelfde zagen, gecorrigeerd voor het "
+        "toetsen van veel verschillen tegelijk (Benjamini–Hochberg). Onder 0,05 is het verschil waarschijnlijk geen toeval.",
+    },
+    "def_rwg": {
+        "en": "Agreement (r_wg): how much the members of a group agree, from 1 (all answer alike) to 0 (as spread as random answers). "
+        "Alignment is about spread as much as about level.",
+        "nl": "Eensgezindheid (r_wg): hoe eensgezind de leden van een groep antwoorden, van 1 (iedereen gelijk) tot 0 (zo verspreid als willekeurige "
+        "antwoorden). Samenhang gaat over spreiding net zo goed als over niveau.",
+    },
+    "def_alpha": {
+        "en": "Reliability (Cronbach's alpha): whether a dimension's statements measure one thing; below 0.7, read its score with care.",
+        "nl": "Betrouwbaarheid (Cronbachs alfa): of de stellingen van een dimensie één ding meten; onder 0,7 de score met voorzichtigheid lezen.",
+    },
+    "def_value": {
+        "en": "Value at stake: the share of each group naming a loss, among those who answered the question. € per year is the facilitator's "
+        "estimate where entered. Priority ranks losses by value and by how much {a} and {b} disagree about them.",
+        "nl": "Waarde op het spel: het aandeel van elke groep dat een verlies noemt, van wie de vraag beantwoordde. € per jaar is de schatting van "
+        "de facilitator, waar ingevuld. De prioriteit rangschikt verliezen op waarde en op hoeveel {a} en {b} erover verschillen.",
+    },
+    "def_anonymity": {
+        "en": "Anonymity: no number, chart mark or table cell describes fewer than {k} respondents, and comments are shown only for groups of at "
+        "least {ck}. Where hiding one group would let it be worked out from a total and the other groups, a second group is hidden too. "
+        'Hidden cells read "{hidden}"; they are hidden, not empty.',
+        "nl": "Anonimiteit: geen getal, grafiekelement of tabelcel beschrijft minder dan {k} respondenten, en opmerkingen worden alleen getoond voor "
+        "groepen van minstens {ck}. Als een verborgen groep uit een totaal en de andere groepen terug te rekenen zou zijn, wordt een tweede groep "
+        'ook verborgen. Verborgen cellen tonen "{hidden}"; ze zijn verborgen, niet leeg.',
+    },
+    "def_comments": {
+        "en": "Comments: shown word for word, in random order, only from groups of at least {ck} respondents, without dates.",
+        "nl": "Opmerkingen: letterlijk weergegeven, in willekeurige volgorde, alleen van groepen van minstens {ck} respondenten, zonder datum.",
+    },
+    "comments_lead": {
+        "en": "Shown word for word, in random order, only from groups of at least {ck} respondents, without dates.",
+        "nl": "Letterlijk weergegeven, in willekeurige volgorde, alleen van groepen van minstens {ck} respondenten, zonder datum.",
+    },
+    "reason_below_threshold": {"en": "fewer than {k} respondents", "nl": "minder dan {k} respondenten"},
+    "reason_complementary": {
+        "en": "hidden too, so a smaller hidden group cannot be worked out from the total and the groups shown",
+        "nl": "ook verborgen, zodat een kleinere verborgen groep niet uit het totaal en de getoonde groepen terug te rekenen is",
+    },
+    "reason_differencing": {
+        "en": "differs from a larger group shown elsewhere by fewer than {k} respondents",
+        "nl": "verschilt minder dan {k} respondenten van een grotere groep die elders getoond wordt",
+    },
+    "reason_within_hidden": {"en": "part of a larger group that is hidden", "nl": "deel van een grotere groep die verborgen is"},
+    "reason_not_stated": {
+        "en": "respondents who did not state this attribute are never shown as a group",
+        "nl": "respondenten die dit kenmerk niet invulden worden nooit als groep getoond",
+    },
+    "reason_filter_hidden": {
+        "en": "the filtered population itself cannot be shown",
+        "nl": "de gefilterde groep zelf kan niet getoond worden",
+    },
+    # Notes
+    "note_empty": {
+        "en": "No responses in this wave yet: there are no results to show.",
+        "nl": "Nog geen antwoorden in deze ronde: er zijn geen resultaten om te tonen.",
+    },
+    "note_population_hidden": {
+        "en": "This selection holds fewer than {k} respondents (or could be worked out from other groups), so every result is hidden.",
+        "nl": "Deze selectie telt minder dan {k} respondenten (of is terug te rekenen uit andere groepen), dus alle resultaten zijn verborgen.",
+    },
+    "note_no_pair": {
+        "en": "Gaps between {a} and {b} are not shown: the filter fixes {attribute}.",
+        "nl": "Verschillen tussen {a} en {b} worden niet getoond: het filter legt {attribute} vast.",
+    },
+    "note_no_by": {
+        "en": "Every attribute is filtered, so results are shown for the selection as a whole only.",
+        "nl": "Elk kenmerk is gefilterd, dus de resultaten gelden alleen voor de selectie als geheel.",
+    },
+    "note_comments_hidden": {
+        "en": "Comments of these groups are left out (fewer than {ck} respondents, or they could be worked out): {groups}.",
+        "nl": "Opmerkingen van deze groepen zijn weggelaten (minder dan {ck} respondenten, of terug te rekenen): {groups}.",
+    },
+    "note_no_comments": {"en": "No comments to show.", "nl": "Geen opmerkingen om te tonen."},
+    "note_no_rows": {
+        "en": "No answers in this selection yet: the file holds the header only.",
+        "nl": "Nog geen antwoorden in deze selectie: het bestand bevat alleen de kopregel.",
+    },
+    "note_raw_too_large": {
+        "en": "The selection holds {rows} answer rows, more than one worksheet can hold; use the CSV or Parquet export for the raw answers.",
+        "nl": "De selectie telt {rows} antwoordregels, meer dan één werkblad kan bevatten; gebruik de CSV- of Parquet-export voor de ruwe antwoorden.",
+    },
+    "note_raw": {
+        "en": "One row per answer (the long format). Empty value = don't know. Facilitator use only: do not share this sheet.",
+        "nl": "Eén regel per antwoord (lang formaat). Lege waarde = weet ik niet. Alleen voor de facilitator: deel dit werkblad niet.",
+    },
+    "note_no_value": {
+        "en": "This questionnaire has no value-at-stake question.",
+        "nl": "Deze vragenlijst heeft geen vraag over waarde op het spel.",
+    },
+    "note_trend_failed": {"en": "No trend: {why}", "nl": "Geen trend: {why}"},
+    "note_distributions": {
+        "en": "Answer distributions are shown for the {n} statements with the largest gaps.",
+        "nl": "Antwoordverdelingen staan hier voor de {n} stellingen met de grootste verschillen.",
+    },
+    "note_no_gaps_shown": {
+        "en": "No gap can be shown: {a} or {b} is too small in this selection.",
+        "nl": "Er kan geen verschil getoond worden: {a} of {b} is te klein in deze selectie.",
+    },
+    "noscript": {
+        "en": "The charts need JavaScript; the tables hold the same numbers.",
+        "nl": "De grafieken hebben JavaScript nodig; de tabellen bevatten dezelfde cijfers.",
+    },
+    "print_hint": {"en": "Print or save as PDF from the browser (Ctrl+P).", "nl": "Afdrukken of opslaan als PDF via de browser (Ctrl+P)."},
+    # Deck
+    "deck_scope": {"en": "{wave} · {respondents} respondents · {filters}", "nl": "{wave} · {respondents} respondenten · {filters}"},
+    "deck_participation_take": {
+        "en": "{n} people answered{rate}. Groups smaller than {k} are never shown.",
+        "nl": "{n} mensen deden mee{rate}. Groepen kleiner dan {k} worden nooit getoond.",
+    },
+    "deck_rate": {"en": " ({rate} of the headcount)", "nl": " ({rate} van het aantal medewerkers)"},
+    "deck_heatmap_take": {
+        "en": "Blue: agreement with the statements; red: disagreement. Read across a row to see where the levels part ways.",
+        "nl": "Blauw: eens met de stellingen; rood: oneens. Lees een rij van links naar rechts om te zien waar de niveaus uiteenlopen.",
+    },
+    "deck_gaps_take": {
+        "en": "Bars right of zero: {a} is more positive than {b}. Lines show the 95% confidence interval.",
+        "nl": "Balken rechts van nul: {a} is positiever dan {b}. De lijnen tonen het 95%-betrouwbaarheidsinterval.",
+    },
+    "deck_value_take": {
+        "en": "Top priority: {loss}{eur}. Ranked by € value and by how differently the levels see it.",
+        "nl": "Hoogste prioriteit: {loss}{eur}. Gerangschikt op €-waarde en op hoe verschillend de niveaus het zien.",
+    },
+    "deck_eur": {"en": " (estimated € {eur} a year)", "nl": " (geschat € {eur} per jaar)"},
+    "deck_gap_line": {"en": "{group}: {mean} (n={n})", "nl": "{group}: {mean} (n={n})"},
+    "deck_gap_numbers": {
+        "en": "Gap {diff} points (95% CI {low} to {high}) · effect size g = {g} · p adjusted {p}",
+        "nl": "Verschil {diff} punten (95%-BI {low} tot {high}) · effectgrootte g = {g} · p gecorrigeerd {p}",
+    },
+    "deck_items_heading": {"en": "Statements furthest apart", "nl": "Stellingen die het verst uiteenliggen"},
+    "deck_prompts_heading": {"en": "For the room", "nl": "Voor de groep"},
+    "prompt_see": {
+        "en": "What do we see differently about {unit}, and what does each side see that the other does not?",
+        "nl": "Wat zien we anders aan {unit}, en wat ziet de ene kant dat de andere niet ziet?",
+    },
+    "prompt_change": {
+        "en": "What would have to change for {b} to score {unit} the way {a} does (or the other way round)?",
+        "nl": "Wat zou er moeten veranderen zodat {b} {unit} net zo scoort als {a} (of andersom)?",
+    },
+    "prompt_owner": {
+        "en": "Who owns closing this gap, and what is the first step?",
+        "nl": "Wie is eigenaar van het dichten van dit verschil, en wat is de eerste stap?",
+    },
+    "deck_no_gaps": {
+        "en": "No gap between {a} and {b} can be shown in this selection without describing fewer than {k} people.",
+        "nl": "In deze selectie kan geen verschil tussen {a} en {b} getoond worden zonder minder dan {k} mensen te beschrijven.",
+    },
+    "deck_empty": {"en": "Nothing to show yet", "nl": "Nog niets te tonen"},
+    "deck_notes_discussion": {
+        "en": "Give the room the numbers first, then ask the prompts in order. Keep the discussion on what people see from where they stand.",
+        "nl": "Geef de groep eerst de cijfers en stel dan de vragen op volgorde. Houd het gesprek bij wat mensen zien vanuit hun eigen plek.",
+    },
+    "points": {"en": "points", "nl": "punten"},
+    "value_axis": {"en": "% of the group naming the loss", "nl": "% van de groep dat het verlies noemt"},
+    "chart_subtitle": {
+        "en": "{campaign} · {wave} · {filters} · groups under {k} hidden",
+        "nl": "{campaign} · {wave} · {filters} · groepen onder {k} verborgen",
+    },
+}
+
+
+def tr(key: str, lang: str, **values: object) -> str:
+    """The export wording for `key` in `lang` (English when the language lacks it), placeholders filled in."""
+    entry = TEXTS[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**values) if values else text

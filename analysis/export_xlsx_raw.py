@@ -1,0 +1,163 @@
+"""The workbook's Raw sheet: long answer rows written straight into the sheet's XML after XlsxWriter has closed the file.
+
+A 10,000-respondent campaign has 300,000 answer rows, over three million cells; XlsxWriter's cell API
+needs about a minute for that. XlsxWriter still writes the sheet (header, widths, frozen row,
+autofilter, styles) with no data rows; `splice_rows` then opens the finished .xlsx and adds the rows
+to that sheet's <sheetData>, their texts to the shared-string table, built column by column from
+pandas' factorized codes so each distinct value is formatted once. Text cells are always strings
+(`t="s"`), never formulas; a text starting like a formula also gets the quote-prefix style.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import numpy as np
+import pandas as pd
+
+from analysis.export_long import FORMULA_STARTS
+
+EXCEL_MAX_ROWS = 1_048_576
+SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+ROWS_PER_CHUNK = 20_000
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _xml_text(value: str) -> str:
+    """Escaped for an XML text node; control characters written the way Excel writes them (_xHHHH_)."""
+    return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", escape(value))
+
+
+def _styles(archive: zipfile.ZipFile, date_code: str) -> tuple[int, int]:
+    """Indices of the cell styles for dates (`date_code`) and for quote-prefixed text, as XlsxWriter registered them."""
+    root = ET.fromstring(archive.read("xl/styles.xml"))
+    ns = {"m": SHEET_NS}
+    fmt_ids = {el.get("formatCode"): el.get("numFmtId") for el in root.findall("m:numFmts/m:numFmt", ns)}
+    date_id = fmt_ids.get(date_code)
+    date_style = quoted_style = None
+    for index, xf in enumerate(root.findall("m:cellXfs/m:xf", ns)):
+        plain = xf.get("fontId", "0") == "0" and xf.get("fillId", "0") == "0" and xf.get("borderId", "0") == "0"
+        if date_style is None and date_id is not None and xf.get("numFmtId") == date_id and plain:
+            date_style = index
+        if quoted_style is None and xf.get("quotePrefix") == "1" and xf.get("numFmtId", "0") == "0" and plain:
+            quoted_style = index
+    if date_style is None or quoted_style is None:
+        raise RuntimeError("the Raw sheet's date and text styles were not registered in the workbook")
+    return date_style, quoted_style
+
+
+class _Strings:
+    """The workbook's shared-string table, extended with the Raw sheet's texts."""
+
+    def __init__(self, xml: bytes) -> None:
+        self.xml = xml
+        root = ET.fromstring(xml)
+        self.index = {}
+        for i, si in enumerate(root.findall(f"{{{SHEET_NS}}}si")):
+            self.index.setdefault("".join(si.itertext()), i)
+        self.size = len(root.findall(f"{{{SHEET_NS}}}si"))
+        self.added: list[str] = []
+        self.references = 0
+
+    def code(self, text: str) -> int:
+        found = self.index.get(text)
+        if found is None:
+            found = self.size + len(self.added)
+            self.index[text] = found
+            self.added.append(text)
+        return found
+
+    def finish(self) -> bytes:
+        text = self.xml.decode("utf-8")
+        head = re.search(r"<sst\b[^>]*>", text)
+        if head is None:
+            raise RuntimeError("the workbook's shared strings table has an unexpected shape")
+        tag = head.group()
+        count = int(re.search(r'\bcount="(\d+)"', tag).group(1)) if 'count="' in tag else 0
+        new_tag = re.sub(r'\bcount="\d+"', f'count="{count + self.references}"', tag)
+        new_tag = re.sub(r'\buniqueCount="\d+"', f'uniqueCount="{self.size + len(self.added)}"', new_tag)
+        body = "".join(f'<si><t xml:space="preserve">{_xml_text(s)}</t></si>' for s in self.added)
+        text = text.replace(tag, new_tag, 1)
+        if text.rstrip().endswith("</sst>"):
+            text = text.rstrip()[: -len("</sst>")] + body + "</sst>"
+        else:  # an empty table is written as <sst .../>
+            text = text.replace(new_tag, new_tag.replace("/>", ">"), 1).rstrip() + body + "</sst>"
+        return text.encode("utf-8")
+
+
+def _fragments(series: pd.Series, kind: str, strings: _Strings, date_style: int, quoted_style: int) -> np.ndarray:
+    """For every row, the tail of its <c> element after the cell reference: ' t="s"><v>7</v></c>' or '/>' when empty."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    parts: list[str] = []
+    for value in uniques:
+        if kind == "text":
+            text = str(value)
+            style = f' s="{quoted_style}"' if text.startswith(FORMULA_STARTS) else ""
+            parts.append(f' t="s"{style}><v>{strings.code(text)}</v></c>')
+        elif kind == "date":
+            parts.append(f' s="{date_style}"><v>{(pd.Timestamp(value) - _EXCEL_EPOCH).days}</v></c>')
+        else:
+            parts.append(f"><v>{int(value)}</v></c>")
+    parts.append("/>")  # code -1 (missing) takes the last entry
+    table = np.array(parts, dtype=object)
+    if kind == "text":
+        strings.references += int((codes >= 0).sum())
+    return table[codes]
+
+
+def _rows(frame: pd.DataFrame, kinds: dict[str, str], strings: _Strings, date_style: int, quoted_style: int) -> Iterator[bytes]:
+    columns = list(frame.columns)
+    cells = [_fragments(frame[c], kinds[c], strings, date_style, quoted_style) for c in columns]
+    template = '<row r="{0}">' + "".join(f'<c r="{column_letter(i)}{{0}}"{{{i + 1}}}' for i in range(len(columns))) + "</row>"
+    render = template.format
+    for start in range(0, len(frame), ROWS_PER_CHUNK):
+        stop = min(len(frame), start + ROWS_PER_CHUNK)
+        block = zip(range(start + 2, stop + 2), *(c[start:stop] for c in cells), strict=True)
+        yield "".join(render(*row) for row in block).encode("utf-8")
+
+
+def splice_rows(path: Path, sheet_number: int, frame: pd.DataFrame, kinds: dict[str, str], date_code: str) -> None:
+    """Add `frame`'s rows (below the header row XlsxWriter wrote) to worksheet `sheet_number` of the .xlsx at `path`.
+
+    `kinds` maps each column to "text", "int" or "date". The file is rewritten through a temporary
+    copy and replaced only when complete, so a failure leaves the workbook XlsxWriter wrote.
+    """
+    member = f"xl/worksheets/sheet{sheet_number}.xml"
+    partial = path.with_name(path.name + ".partial")
+    with zipfile.ZipFile(path) as src:
+        date_style, quoted_style = _styles(src, date_code)
+        strings = _Strings(src.read("xl/sharedStrings.xml"))
+        sheet = src.read(member).decode("utf-8")
+        if sheet.count("<row ") != 1 or "</sheetData>" not in sheet:
+            raise RuntimeError(f"{member} is not the Raw sheet's header-only placeholder")
+        last = f"{column_letter(len(frame.columns) - 1)}{len(frame) + 1}"
+        sheet = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', sheet, count=1)
+        head, tail = sheet.split("</sheetData>", 1)
+        # Deflate level 1: the sheet is large and repetitive, and the faster level costs a few percent of size.
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+            for info in src.infolist():
+                if info.filename == member:
+                    with dst.open(member, "w", force_zip64=True) as out:
+                        out.write(head.encode("utf-8"))
+                        for chunk in _rows(frame, kinds, strings, date_style, quoted_style):
+                            out.write(chunk)
+                        out.write(("</sheetData>" + tail).encode("utf-8"))
+                elif info.filename != "xl/sharedStrings.xml":
+                    dst.writestr(info, src.read(info.filename))
+            dst.writestr("xl/sharedStrings.xml", strings.finish())
+    partial.replace(path)
