@@ -22,6 +22,7 @@ items), "l:<loss>" (1 when named, 0 when not, among respondents who answered the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -29,7 +30,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from analysis.scoring import RespondentMatrix, attr_col, dim_col, item_col, loss_col, quote
+from analysis.scoring import RespondentMatrix, attr_col, item_col, loss_col, quote
 
 RESPONDENTS = "respondents"
 STATS = ("n", "s", "q")
@@ -62,28 +63,49 @@ class Cube:
         return self.units.index(key)
 
 
-def matrix_units(matrix: RespondentMatrix) -> dict[str, str]:
-    """Every unit of a matrix and the SQL expression it is computed from (NULL = does not count)."""
-    units = {RESPONDENTS: "1"}
-    units.update({f"d:{d}": dim_col(d) for d in matrix.dimension_ids})
-    units.update({f"i:{i}": item_col(i) for i in matrix.item_ids})
-    units.update({f"l:{x}": f"CASE WHEN vb THEN CAST({loss_col(x)} AS INTEGER) END" for x in matrix.losses})
+@dataclass(frozen=True)
+class Unit:
+    """A unit's SQL expression over matrix columns (NULL = does not count).
+
+    Values are whole numbers times `scale`, so every sum is exact and the same whatever order DuckDB
+    adds rows in: the pages, the exports and the command line then agree to the last digit. A dimension
+    score (a mean of 1..m answers) times lcm(1..m) is a whole number; sums are divided back after fetching.
+    """
+
+    expression: str
+    scale: int = 1
+
+
+def _scaled_dimension_score(items: Sequence[str]) -> Unit:
+    """score × lcm(1..m): the total of the answered items times lcm / answered, when at least half are answered."""
+    scale = math.lcm(*range(1, len(items) + 1))
+    answered = " + ".join(f"CAST({item_col(i)} IS NOT NULL AS INTEGER)" for i in items)
+    total = " + ".join(f"coalesce(CAST({item_col(i)} AS BIGINT), 0)" for i in items)
+    return Unit(f"CASE WHEN 2 * ({answered}) >= {len(items)} THEN ({total}) * ({scale} // ({answered})) END", scale)
+
+
+def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
+    """Every unit of a matrix and how it is computed."""
+    units = {RESPONDENTS: Unit("1")}
+    units.update({f"d:{d}": _scaled_dimension_score(matrix.items_of(d)) for d in matrix.dimension_ids})
+    units.update({f"i:{i}": Unit(item_col(i)) for i in matrix.item_ids})
+    units.update({f"l:{x}": Unit(f"CASE WHEN vb THEN CAST({loss_col(x)} AS INTEGER) END") for x in matrix.losses})
     for dimension in matrix.dimension_ids:
         items = matrix.items_of(dimension)
         complete = " AND ".join(f"{item_col(i)} IS NOT NULL" for i in items)
-        units[f"c:{dimension}"] = f"CASE WHEN {complete} THEN {' + '.join(f'CAST({item_col(i)} AS DOUBLE)' for i in items)} END"
-        units.update({f"c:{dimension}:{i}": f"CASE WHEN {complete} THEN {item_col(i)} END" for i in items})
+        units[f"c:{dimension}"] = Unit(f"CASE WHEN {complete} THEN {' + '.join(f'CAST({item_col(i)} AS INTEGER)' for i in items)} END")
+        units.update({f"c:{dimension}:{i}": Unit(f"CASE WHEN {complete} THEN {item_col(i)} END") for i in items})
     return units
 
 
-def _aggregates(units: Mapping[str, str], squares: bool) -> str:
+def _aggregates(units: Mapping[str, Unit]) -> str:
+    """count, sum and sum of squares per unit, in exact integer arithmetic (HUGEINT), converted to DOUBLE at the end."""
     parts = []
-    for key, expression in units.items():
-        value = f"CAST({expression} AS DOUBLE)"
-        parts.append(f"count({expression}) AS {quote('n|' + key)}")
-        parts.append(f"sum({value}) AS {quote('s|' + key)}")
-        if squares:
-            parts.append(f"sum({value} * {value}) AS {quote('q|' + key)}")
+    for key, unit in units.items():
+        value = f"CAST({unit.expression} AS HUGEINT)"
+        parts.append(f"count({unit.expression}) AS {quote('n|' + key)}")
+        parts.append(f"CAST(sum({value}) AS DOUBLE) AS {quote('s|' + key)}")
+        parts.append(f"CAST(sum({value} * {value}) AS DOUBLE) AS {quote('q|' + key)}")
     return ", ".join(parts)
 
 
@@ -106,8 +128,21 @@ def _fetch(matrix: RespondentMatrix, sql: str) -> dict[str, np.ndarray]:
 
 
 def finest_cells(matrix: RespondentMatrix) -> Columns:
-    """The finest cells of a matrix (grouped by every attribute, every unit), from one GROUP BY, fetched once."""
-    return cast(Columns, matrix.memo("finest", lambda: cell_rows(matrix, matrix.attributes, matrix_units(matrix))))
+    """The finest cells of a matrix (grouped by every attribute, every unit), from one GROUP BY, fetched once.
+
+    Rows come sorted by their attribute values, so adding them up later happens in the same order every time.
+    """
+
+    def compute() -> Columns:
+        units = matrix_units(matrix)
+        rows = cell_rows(matrix, matrix.attributes, units, ordered=True)
+        for key, unit in units.items():
+            if unit.scale != 1:
+                rows[f"s|{key}"] = rows[f"s|{key}"] / unit.scale
+                rows[f"q|{key}"] = rows[f"q|{key}"] / unit.scale**2
+        return rows
+
+    return cast(Columns, matrix.memo("finest", compute))
 
 
 def build_cube(matrix: RespondentMatrix, attributes: Sequence[str], units: Sequence[str] | None = None) -> Cube:
@@ -118,17 +153,24 @@ def build_cube(matrix: RespondentMatrix, attributes: Sequence[str], units: Seque
 
 
 def cell_rows(
-    matrix: RespondentMatrix, attributes: Sequence[str], units: Mapping[str, str], *, where: str | None = None
+    matrix: RespondentMatrix,
+    attributes: Sequence[str],
+    units: Mapping[str, Unit],
+    *,
+    where: str | None = None,
+    ordered: bool = False,
 ) -> dict[str, np.ndarray]:
-    """Cells straight from the matrix, for units the finest cells do not hold (e.g. one item's answer values)."""
+    """Cells straight from the matrix: one GROUP BY over the given attributes (arrays `n|`, `s|`, `q|` per unit)."""
     attributes = tuple(dict.fromkeys(attributes))
     sql = CELL_STATS_SQL.format(
         group_columns="".join(f"{attr_col(a)} AS {quote(a)}, " for a in attributes),
-        aggregates=_aggregates(units, squares=True),
+        aggregates=_aggregates(units),
         table=matrix.table,
         where=f" WHERE {where}" if where else "",
         group_by=" GROUP BY ALL" if attributes else "",
     )
+    if ordered and attributes:
+        sql += " ORDER BY " + ", ".join(f"{quote(a)} NULLS LAST" for a in attributes)
     return _fetch(matrix, sql)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.anonymity import REASONS, AnonymityReport
-from analysis.cube import Cube, cell_rows, cube_from_rows, option_lists
+from analysis.cube import Cube, Unit, cell_rows, cube_from_rows, option_lists
 from analysis.groups import gather, report_of, shown_cells, view_cells
 from analysis.scoring import RespondentMatrix, item_col
 
@@ -52,7 +52,7 @@ def distribution_table(
     values = list(scale.values)
     column = item_col(item_id)
     as_asked = f"({entry.scale_min + entry.scale_max} - {column})" if entry.reverse else column
-    units = {f"v:{v}": f"CASE WHEN {column} IS NOT NULL THEN CAST({as_asked} = {v} AS INTEGER) END" for v in values}
+    units = {f"v:{v}": Unit(f"CASE WHEN {column} IS NOT NULL THEN CAST({as_asked} = {v} AS INTEGER) END") for v in values}
     attributes = cube.attributes
     counts = cube_from_rows(cell_rows(matrix, attributes, units), attributes, option_lists(matrix, attributes), tuple(units))
     cells = view_cells(cube, filters, by)
