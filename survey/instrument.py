@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,17 @@ import yaml
 DEFAULT_INSTRUMENT_PATH = Path(__file__).parent / "instruments" / "industry40_alignment.yaml"
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
 _RESERVED_COLUMNS = {"response_id", "campaign", "wave", "submitted_on", "language", "dimension", "item_id", "value"}
+# Far above any real questionnaire; they bound the work on a file whose YAML anchors describe millions of entries.
+MAX_LANGUAGES, MAX_ATTRIBUTES, MAX_OPTIONS, MAX_DIMENSIONS, MAX_ITEMS, MAX_LOSSES = 30, 50, 1000, 50, 500, 100
 
 Text = dict[str, str]
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 3, 60, 60
+
+
+def _shown(value: Any) -> str:
+    """A short repr for problem messages: a value built from YAML anchors can be enormous when spelled out."""
+    return _REPR.repr(value)
 
 
 class InstrumentError(ValueError):
@@ -143,6 +153,13 @@ class _Checker:
     def problem(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}")
 
+    def bounded(self, entries: list, path: str, limit: int, rule: str | None = None) -> list:
+        """The first `limit` entries; any beyond are reported once and not walked."""
+        if len(entries) > limit:
+            self.problem(path, rule or f"at most {limit} entries, got {len(entries)}")
+            return entries[: max(0, limit)]
+        return entries
+
     def mapping(self, node: Any, path: str) -> dict | None:
         if node is None:
             self.problem(path, "missing")
@@ -176,13 +193,13 @@ class _Checker:
 
     def ident(self, value: Any, path: str) -> str | None:
         if not isinstance(value, str) or not _ID.match(value):
-            self.problem(path, f"must be an id (a letter, then letters, digits, _ or -), got {value!r}")
+            self.problem(path, f"must be an id (a letter, then letters, digits, _ or -), got {_shown(value)}")
             return None
         return value
 
     def integer(self, value: Any, path: str) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(path, f"must be a whole number, got {value!r}" if value is not None else "missing")
+            self.problem(path, f"must be a whole number, got {_shown(value)}" if value is not None else "missing")
             return None
         return value
 
@@ -228,7 +245,7 @@ def _attributes(c: _Checker, node: Any) -> dict[str, Attribute]:
         return out
     if not node:
         c.problem("attributes", "at least one attribute (e.g. level) is needed")
-    for attr_id, spec in node.items():
+    for attr_id, spec in c.bounded(list(node.items()), "attributes", MAX_ATTRIBUTES):
         path = f"attributes.{attr_id}"
         if c.ident(attr_id, path) is None:
             continue
@@ -243,7 +260,7 @@ def _attributes(c: _Checker, node: Any) -> dict[str, Attribute]:
         if options_node is not None:
             if len(options_node) < 2:
                 c.problem(f"{path}.options", "needs at least two options")
-            for opt_id, opt_label in options_node.items():
+            for opt_id, opt_label in c.bounded(list(options_node.items()), f"{path}.options", MAX_OPTIONS):
                 opt_path = f"{path}.options.{opt_id}"
                 if c.ident(str(opt_id), opt_path) is None:
                     continue
@@ -265,7 +282,8 @@ def _dimensions(c: _Checker, node: Any) -> tuple[Dimension, ...]:
     dims: list[Dimension] = []
     seen_dims: dict[str, str] = {}
     seen_items: dict[str, str] = {}
-    for i, raw in enumerate(node):
+    walked = 0
+    for i, raw in enumerate(c.bounded(node, "dimensions", MAX_DIMENSIONS)):
         path = f"dimensions[{i}]"
         raw = c.mapping(raw, path)
         if raw is None:
@@ -283,6 +301,8 @@ def _dimensions(c: _Checker, node: Any) -> tuple[Dimension, ...]:
         if not isinstance(raw_items, list) or not raw_items:
             c.problem(f"{path}.items", "missing" if raw_items is None else "must be a non-empty list")
             raw_items = []
+        raw_items = c.bounded(raw_items, f"{path}.items", MAX_ITEMS - walked, f"at most {MAX_ITEMS} items in all dimensions together")
+        walked += len(raw_items)
         for j, raw_item in enumerate(raw_items):
             ipath = f"{path}.items[{j}]"
             raw_item = c.mapping(raw_item, ipath)
@@ -298,7 +318,7 @@ def _dimensions(c: _Checker, node: Any) -> tuple[Dimension, ...]:
             text = c.text(raw_item.get("text"), f"{ipath}.text")
             reverse = raw_item.get("reverse", False)
             if not isinstance(reverse, bool):
-                c.problem(f"{ipath}.reverse", f"must be true or false, got {reverse!r}")
+                c.problem(f"{ipath}.reverse", f"must be true or false, got {_shown(reverse)}")
             if item_id and text is not None and dim_id:
                 items.append(Item(item_id, dim_id, text, bool(reverse)))
         if dim_id and label is not None:
@@ -315,7 +335,7 @@ def _value_at_stake(c: _Checker, node: Any) -> ValueAtStake | None:
     prompt = c.text(node.get("prompt"), "value_at_stake.prompt")
     losses_node = c.mapping(node.get("losses"), "value_at_stake.losses") or {}
     losses: dict[str, Text] = {}
-    for loss_id, label in losses_node.items():
+    for loss_id, label in c.bounded(list(losses_node.items()), "value_at_stake.losses", MAX_LOSSES):
         lpath = f"value_at_stake.losses.{loss_id}"
         if c.ident(str(loss_id), lpath) is None:
             continue
@@ -338,6 +358,8 @@ def parse_instrument(text: str, source: str = "instrument") -> Instrument:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
         raise InstrumentError([f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})"], source) from exc
+    except RecursionError as exc:
+        raise InstrumentError(["file: nested too deeply to be an instrument (thousands of levels of [ or {)"], source) from exc
     if not isinstance(raw, dict):
         raise InstrumentError(["(top): must be a mapping with id, version, languages, title, scale, attributes, dimensions"], source)
 
@@ -345,6 +367,9 @@ def parse_instrument(text: str, source: str = "instrument") -> Instrument:
     if not isinstance(languages_raw, list) or not languages_raw or not all(isinstance(x, str) for x in languages_raw):
         early = ["languages: missing" if languages_raw is None else "languages: must be a non-empty list like [en, nl]"]
         languages: tuple[str, ...] = ("en",)
+    elif len(languages_raw) > MAX_LANGUAGES:
+        early = [f"languages: at most {MAX_LANGUAGES}, got {len(languages_raw)}"]
+        languages = tuple(languages_raw[:MAX_LANGUAGES])
     else:
         early = []
         languages = tuple(languages_raw)
