@@ -20,13 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from analysis.export_html import write_html
-from analysis.export_images import write_images
 from analysis.export_long import export_long
-from analysis.export_pptx import write_pptx
-from analysis.export_report import WorkshopReport
 from analysis.export_texts import tr
-from analysis.export_xlsx import write_xlsx
 from analysis.gaps import Group
 from analysis.scope import Scope
 from survey.campaigns import campaign_instrument, get_campaign
@@ -117,6 +112,8 @@ def export(
         detail = f"{fmt} campaign={scope.campaign_id} wave={waves} filters={filters} rows={rows}"
         result = ExportResult(fmt, out, (out,), rows=rows, notes=notes, empty=rows == 0)
     else:
+        from analysis.export_report import WorkshopReport
+
         step(0.02, "results")
         report = WorkshopReport(con, scope, lang=lang, a=a, b=b)
 
@@ -124,14 +121,23 @@ def export(
             return lambda done, what: step(lo + (hi - lo) * done, what)
 
         rows, sheets, slides, charts = 0, (), (), ()
+        # Each writer is imported when used: a CSV export need not load XlsxWriter, python-pptx and the chart renderer.
         if fmt == "xlsx":
+            from analysis.export_xlsx import write_xlsx
+
             names, rows = write_xlsx(con, report, out, role=role, progress=sub(0.05, 0.98))
             sheets, files = tuple(names), (out,)
         elif fmt == "html":
+            from analysis.export_html import write_html
+
             charts, files = tuple(write_html(report, out, progress=sub(0.05, 0.98))), (out,)
         elif fmt == "pptx":
+            from analysis.export_pptx import write_pptx
+
             slides, files = tuple(write_pptx(report, out, progress=sub(0.05, 0.98))), (out,)
         else:
+            from analysis.export_images import write_images
+
             written, specs = write_images(report, out, fmt, progress=sub(0.05, 0.98))
             files, charts = tuple(written), tuple(s.name for s in specs)
         notes = tuple(report.notes())

@@ -103,10 +103,14 @@ class _Sheet:
     def _seen(self, col: int, width: int) -> None:
         self.widths[col] = max(self.widths.get(col, 0), width)
 
-    def text(self, row: int, col: int, value: object, fmt: str = "text") -> None:
+    def text(self, row: int, col: int, value: object, fmt: str = "text", measure: bool = True) -> None:
         value = "" if value is None or value is pd.NA else str(value)
+        if not value:
+            self.ws.write_blank(row, col, None, self.book.fmt(fmt))
+            return
         self.ws.write_string(row, col, value, self.book.fmt(fmt, value.startswith(FORMULA_STARTS)))
-        self._seen(col, max((len(line) for line in value.splitlines()), default=0))
+        if measure:
+            self._seen(col, max((len(line) for line in value.splitlines()), default=0))
 
     def number(self, row: int, col: int, value: object, fmt: str) -> None:
         if value is None or value is pd.NA or pd.isna(value):
@@ -127,8 +131,8 @@ class _Sheet:
 
     def header(self, row: int, labels: list[str], start: int = 0) -> None:
         for i, label in enumerate(labels):
-            self.ws.write_string(row, start + i, label, self.book.fmt("header", label.startswith(FORMULA_STARTS)))
-            self._seen(start + i, min(len(label), 16))
+            self.text(row, start + i, label, "header", measure=False)
+            self._seen(start + i, min(len(label), 16))  # headers wrap
 
     def title(self, text: str, sub: str | None = None) -> None:
         self.ws.write_string(0, 0, text, self.book.fmt("title", text.startswith(FORMULA_STARTS)))

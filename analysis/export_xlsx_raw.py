@@ -3,9 +3,12 @@
 A 10,000-respondent campaign has 300,000 answer rows, over three million cells; XlsxWriter's cell API
 needs about a minute for that. XlsxWriter still writes the sheet (header, widths, frozen row,
 autofilter, styles) with no data rows; `splice_rows` then opens the finished .xlsx and adds the rows
-to that sheet's <sheetData>, their texts to the shared-string table, built column by column from
-pandas' factorized codes so each distinct value is formatted once. Text cells are always strings
-(`t="s"`), never formulas; a text starting like a formula also gets the quote-prefix style.
+to that sheet's <sheetData>, their texts to the shared-string table. Each distinct value of a
+column is formatted once (pandas factorizes the column) and rows are joined column by column.
+Rows and cells carry no `r` reference: ECMA-376 makes it optional (§18.3.1.4, §18.3.1.73), a cell
+is then the next column and a row the next row, as Excel, LibreOffice and openpyxl read it. Text
+cells are always shared strings (`t="s"`), never formulas; a text starting like a formula also
+gets the quote-prefix style.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ EXCEL_MAX_ROWS = 1_048_576
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-ROWS_PER_CHUNK = 20_000
+ROWS_PER_CHUNK = 50_000
 
 
 def column_letter(index: int) -> str:
@@ -101,19 +104,19 @@ class _Strings:
 
 
 def _fragments(series: pd.Series, kind: str, strings: _Strings, date_style: int, quoted_style: int) -> np.ndarray:
-    """For every row, the tail of its <c> element after the cell reference: ' t="s"><v>7</v></c>' or '/>' when empty."""
+    """For every row, its <c> element in this column: '<c t="s"><v>7</v></c>', or '<c/>' when empty."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     parts: list[str] = []
     for value in uniques:
         if kind == "text":
             text = str(value)
             style = f' s="{quoted_style}"' if text.startswith(FORMULA_STARTS) else ""
-            parts.append(f' t="s"{style}><v>{strings.code(text)}</v></c>')
+            parts.append(f'<c t="s"{style}><v>{strings.code(text)}</v></c>')
         elif kind == "date":
-            parts.append(f' s="{date_style}"><v>{(pd.Timestamp(value) - _EXCEL_EPOCH).days}</v></c>')
+            parts.append(f'<c s="{date_style}"><v>{(pd.Timestamp(value) - _EXCEL_EPOCH).days}</v></c>')
         else:
-            parts.append(f"><v>{int(value)}</v></c>")
-    parts.append("/>")  # code -1 (missing) takes the last entry
+            parts.append(f"<c><v>{int(value)}</v></c>")
+    parts.append("<c/>")  # code -1 (missing) takes the last entry
     table = np.array(parts, dtype=object)
     if kind == "text":
         strings.references += int((codes >= 0).sum())
@@ -121,14 +124,12 @@ def _fragments(series: pd.Series, kind: str, strings: _Strings, date_style: int,
 
 
 def _rows(frame: pd.DataFrame, kinds: dict[str, str], strings: _Strings, date_style: int, quoted_style: int) -> Iterator[bytes]:
-    columns = list(frame.columns)
-    cells = [_fragments(frame[c], kinds[c], strings, date_style, quoted_style) for c in columns]
-    template = '<row r="{0}">' + "".join(f'<c r="{column_letter(i)}{{0}}"{{{i + 1}}}' for i in range(len(columns))) + "</row>"
-    render = template.format
+    cells = [_fragments(frame[c], kinds[c], strings, date_style, quoted_style) for c in frame.columns]
     for start in range(0, len(frame), ROWS_PER_CHUNK):
-        stop = min(len(frame), start + ROWS_PER_CHUNK)
-        block = zip(range(start + 2, stop + 2), *(c[start:stop] for c in cells), strict=True)
-        yield "".join(render(*row) for row in block).encode("utf-8")
+        block = np.full(min(len(frame), start + ROWS_PER_CHUNK) - start, "<row>", dtype=object)
+        for column in cells:
+            block = block + column[start : start + ROWS_PER_CHUNK]
+        yield ("</row>".join(block) + "</row>").encode("utf-8")
 
 
 def splice_rows(path: Path, sheet_number: int, frame: pd.DataFrame, kinds: dict[str, str], date_code: str) -> None:
@@ -143,7 +144,7 @@ def splice_rows(path: Path, sheet_number: int, frame: pd.DataFrame, kinds: dict[
         date_style, quoted_style = _styles(src, date_code)
         strings = _Strings(src.read("xl/sharedStrings.xml"))
         sheet = src.read(member).decode("utf-8")
-        if sheet.count("<row ") != 1 or "</sheetData>" not in sheet:
+        if sheet.count("<row") != 1 or "</sheetData>" not in sheet:
             raise RuntimeError(f"{member} is not the Raw sheet's header-only placeholder")
         last = f"{column_letter(len(frame.columns) - 1)}{len(frame) + 1}"
         sheet = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', sheet, count=1)
