@@ -1,0 +1,105 @@
+"""Chart builders: light specs of aggregated rows, hidden cells drawn and labelled, diverging scales, order, phone width."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import altair as alt
+import duckdb
+import pytest
+
+from analysis import charts, engine
+from analysis.engine import Scope
+from survey.demo import load_demo
+from survey.store import Database
+
+GENT = Scope("demo", filters=(("site", "gent"),))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:
+    db = Database(tmp_path_factory.mktemp("charts") / "charts.duckdb", linger_s=0, wait_s=5)
+    with db.cursor() as con:
+        load_demo(con, 400, seed=11, waves=2)
+        yield con
+    db.close()
+
+
+def spec(chart: alt.TopLevelMixin) -> dict:
+    return chart.to_dict()
+
+
+def layer_data(chart: alt.LayerChart) -> list[dict]:
+    return spec(chart)["datasets"][next(iter(spec(chart)["datasets"]))]
+
+
+def all_rows(chart: alt.LayerChart) -> list[dict]:
+    return [row for rows in spec(chart)["datasets"].values() for row in rows]
+
+
+def test_heatmap_marks_hidden_cells_and_centres_the_colours(demo):
+    result = engine.heatmap(demo, GENT, unit="dimension", by="level")
+    chart = charts.heatmap_chart(result.data, scale_min=1, scale_max=5, threshold=result.threshold)
+    content = spec(chart)
+    assert content["width"] == "container"
+    rows = layer_data(chart)
+    assert len(rows) == len(result.data), "one row per cell: aggregated data only"
+    hidden = [r for r in rows if r["hidden"]]
+    assert hidden and all(r["label"] == "hidden\n(n<5)" for r in hidden)
+    assert all(r["mean"] is None and r["n"] is None for r in hidden)
+    shown = [r for r in rows if not r["hidden"]]
+    assert all(r["label"].endswith(f"n={int(r['n'])}") for r in shown)
+    scales = [layer["encoding"]["color"]["scale"] for layer in content["layer"] if "scale" in layer.get("encoding", {}).get("color", {})]
+    assert scales == [{"domain": [1, 5], "domainMid": 3.0, "scheme": "redblue"}]
+    assert set(rows[0]) == {"unit", "group", "mean", "n", "hidden", "label"}
+
+
+def test_heatmap_of_items_stays_light(demo):
+    result = engine.heatmap(demo, Scope("demo"), unit="item", by="level")
+    chart = charts.heatmap_chart(result.data, scale_min=1, scale_max=5, threshold=5)
+    assert len(json.dumps(spec(chart))) < 40_000
+
+
+def test_gap_chart_keeps_the_size_order_and_labels_hidden_gaps(demo):
+    result = engine.gaps(demo, GENT, unit="item")
+    chart = charts.gap_chart(result.data, threshold=5)
+    content = spec(chart)
+    order = content["layer"][0]["encoding"]["y"]["sort"]
+    assert order == list(result.data["unit"])
+    rows = layer_data(chart)
+    assert {r["label"] for r in rows if r["hidden"]} <= {"hidden (n<5)"}
+    assert content["width"] == "container"
+
+
+def test_diverging_positions_put_disagreement_left_and_split_the_neutral(demo):
+    frame = engine.item_distribution(demo, Scope("demo"), "STR1", by="level").data
+    placed = charts.diverging_positions(frame, 1, 5)
+    for _group, part in placed.groupby("group"):
+        part = part.sort_values("value")
+        below = part.loc[part["value"] < 3, "pct"].sum() + part.loc[part["value"] == 3, "pct"].sum() / 2
+        assert part["x_start"].iloc[0] == pytest.approx(-below)
+        assert part["x_end"].iloc[-1] == pytest.approx(100 - below)
+        assert part["x_start"].iloc[1:].to_numpy() == pytest.approx(part["x_end"].iloc[:-1].to_numpy())
+
+
+def test_distribution_chart_draws_only_shown_groups_and_labels_the_rest(demo):
+    result = engine.item_distribution(demo, GENT, "STR1", by="level")
+    chart = charts.distribution_chart(result.data, scale_min=1, scale_max=5, threshold=5)
+    rows = all_rows(chart)
+    hidden_groups = set(result.data.loc[result.data["suppressed"], "option"])
+    assert hidden_groups
+    labels = {r["group"] for r in rows if r.get("text") == "hidden (n<5)"}
+    assert labels == hidden_groups
+    assert not any(r.get("group") in hidden_groups and "pct" in r for r in rows)
+
+
+def test_agreement_and_trend_charts_build(demo):
+    agreement = engine.agreement(demo, GENT)
+    chart = charts.agreement_chart(agreement.data, "strategy", scale_min=1, scale_max=5, threshold=5)
+    assert any(r.get("label") == "hidden (n<5)" for r in all_rows(chart))
+    trend = engine.trend(demo, Scope("demo"), earlier_wave=1, by="level")
+    chart = charts.trend_chart(trend.data, threshold=5, group="level=shop_floor")
+    rows = layer_data(chart)
+    assert [r["unit"] for r in rows] == list(trend.data.loc[trend.data["group"] == "level=shop_floor", "unit"])
+    assert spec(chart)["width"] == "container"
