@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import streamlit as st
@@ -45,6 +46,7 @@ from survey.responses import SubmissionError, submit
 from survey.store import DatabaseBusy, DatabaseDamaged
 from survey.texts import t
 
+_LINK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 STATE_KEYS = ("sv_draft", "sv_step", "sv_key", "sv_done", "sv_started")
 CAMPAIGN_TTL_S = 5
 
@@ -106,6 +108,8 @@ def open_invite(raw: object) -> str | None:
 
 def load_campaign(campaign_id: str | None) -> tuple[Campaign, int, Instrument] | None:
     """The campaign this session answers, its current wave and instrument (None when nothing is open)."""
+    if campaign_id is not None and not _LINK_ID.match(campaign_id):
+        return None  # a mangled or hostile ?c= is never echoed and never queried: the page says no survey is open here
     found = _current(str(db().path), campaign_id)
     if found is None:
         return None
@@ -124,7 +128,12 @@ def _current(db_path: str, campaign_id: str | None) -> tuple[Campaign, int, str,
     from survey.campaigns import active_campaign
 
     with db().cursor() as con:
-        campaign = get_campaign(con, campaign_id) if campaign_id else active_campaign(con)
+        if campaign_id is None:
+            campaign = active_campaign(con)
+        elif con.execute("SELECT 1 FROM campaigns WHERE campaign_id = ?", [campaign_id]).fetchone():
+            campaign = get_campaign(con, campaign_id)
+        else:
+            return None  # an unknown link reads like no open survey; what was typed is never echoed back
         if campaign is None:
             return None
         wave = current_wave(con, campaign.campaign_id)

@@ -1,0 +1,304 @@
+"""Who sees what: every page checks the role itself, sign-in refuses and slows guessers, hostile links get a friendly page.
+
+Pages are found by globbing pages/ when the tests run, so a page added later is covered without
+touching this file; the role each page needs is the one the menu (pages/ui/common.py MENU) declares.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from streamlit.testing.v1 import AppTest
+
+from pages.ui import common
+from survey.access import FREE_TRIES, Throttle
+from survey.demo import load_demo
+from survey.store import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC = {"app.py", "pages/1_survey.py", "pages/12_sign_in.py"}
+# Element types that carry results: tables, numbers, charts, pictures of charts, files to take away.
+RESULT_TYPES = {
+    "dataframe",
+    "table",
+    "metric",
+    "vega_lite_chart",
+    "arrow_vega_lite_chart",
+    "plotly_chart",
+    "deck_gl_json_chart",
+    "graphviz_chart",
+    "bokeh_chart",
+    "pyplot",
+    "image",
+    "json",
+    "download_button",
+}
+SIGN_IN_NOTICE = {"title", "info", "warning", "page_link"}
+LEADER_PASSWORD, FACILITATOR_PASSWORD = "leader password 1", "facilitator password 2"
+# Cheap parameters keep the tests fast; production parameters live in survey/access.py (see test_hash_password.py).
+_CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def pages() -> list[str]:
+    return sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py") if p.name != "__init__.py")
+
+
+def needed_role(page: str) -> str | None:
+    return {path: needed for path, _, _, needed in common.MENU}[page]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Real results to leak: two waves of demo answers, large enough that every dashboard has something to show."""
+    path = tmp_path_factory.mktemp("access") / "demo.duckdb"
+    database = Database(path, linger_s=0)
+    with database.cursor() as con:
+        load_demo(con, 150, seed=5, waves=2)
+    database.close()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def app_env(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COHERENCE_DB", str(demo_db))
+    monkeypatch.setenv("COHERENCE_LEADER_HASH", _CHEAP.hash(LEADER_PASSWORD))
+    monkeypatch.setenv("COHERENCE_FACILITATOR_HASH", _CHEAP.hash(FACILITATOR_PASSWORD))
+    common.throttle.clear()  # the back-off is shared by all sessions of a server: start each test with a fresh one
+
+
+def _walk(node: object, where: str, out: list[tuple[str, str, object]]) -> None:
+    kind = getattr(node, "type", type(node).__name__)
+    area = kind if kind in ("main", "sidebar") else where
+    out.append((area, kind, node))
+    children = getattr(node, "children", None)
+    if isinstance(children, dict):
+        for child in children.values():
+            _walk(child, area, out)
+
+
+def elements(at: AppTest) -> list[tuple[str, str, object]]:
+    """(area, type, node) for everything the run rendered."""
+    out: list[tuple[str, str, object]] = []
+    _walk(at._tree, "root", out)
+    return out
+
+
+def shown_text(at: AppTest) -> str:
+    parts = []
+    for _, _, node in elements(at):
+        for attr in ("value", "label", "body"):
+            value = getattr(node, attr, None)
+            if isinstance(value, str):
+                parts.append(value)
+    return "\n".join(parts)
+
+
+def open_page(page: str, role: str | None = None, params: dict[str, str] | None = None) -> AppTest:
+    """Run the app's home, then switch to `page` (how a browser opening the page's URL runs it)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if role:
+        at.session_state["role"] = role
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page != "app.py":
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def titles(at: AppTest) -> list[str]:
+    return [t.value for t in at.title]
+
+
+def test_every_page_declares_its_role_in_the_menu() -> None:
+    menu = {path for path, _, _, _ in common.MENU}
+    missing = [p for p in pages() if p not in menu]
+    assert not missing, f"add these pages to MENU in pages/ui/common.py with the role they need: {missing}"
+    assert {p for p in pages() if needed_role(p) is None} <= PUBLIC, "only the survey and sign-in pages may be public"
+
+
+@pytest.mark.parametrize("page", ["app.py", *pages()])
+def test_without_sign_in_no_page_shows_results(page: str) -> None:
+    at = open_page(page)
+    found = elements(at)
+    if page in PUBLIC:
+        assert "Sign-in needed" not in titles(at)
+        return
+    assert titles(at) == ["Sign-in needed"]
+    assert not {kind for _, kind, _ in found} & RESULT_TYPES
+    main = {kind for area, kind, _ in found if area == "main"} - {"main"}
+    assert main <= SIGN_IN_NOTICE, f"only the sign-in notice may show, got {sorted(main - SIGN_IN_NOTICE)}"
+    assert any(getattr(node, "value", "") and "sign in" in str(node.value).lower() for _, kind, node in found if kind == "info")
+
+
+@pytest.mark.parametrize("role", ["leader", "facilitator"])
+@pytest.mark.parametrize("page", [p for p in pages() if p not in PUBLIC])
+def test_role_boundaries(page: str, role: str) -> None:
+    """A facilitator opens everything; a leader opens the dashboards but no facilitator page."""
+    blocked = role == "leader" and needed_role(page) == "facilitator"
+    at = open_page(page, role=role)
+    assert ("Sign-in needed" in titles(at)) is blocked, titles(at)
+    if blocked:
+        assert not {kind for _, kind, _ in elements(at)} & RESULT_TYPES
+
+
+def test_the_boundaries_are_tested_on_real_pages() -> None:
+    roles = {needed_role(p) for p in pages()}
+    assert {"leader", "facilitator"} <= roles, "the boundary test needs at least one leader and one facilitator page"
+
+
+def test_require_stops_the_page_before_its_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`require` stops the script: nothing a page draws after it reaches the browser."""
+    for name in ("COHERENCE_LEADER_HASH", "COHERENCE_FACILITATOR_HASH"):
+        monkeypatch.delenv(name)  # run outside the app: no sign-in link to draw, only the notice
+    page = tmp_path / "leaky.py"
+    page.write_text(
+        "import streamlit as st\nfrom pages.ui.common import require\n"
+        "require('facilitator')\nst.metric('Respondents', 812)\nst.dataframe({'a': [1]})\n"
+    )
+    for role, stopped in ((None, True), ("leader", True), ("facilitator", False)):
+        at = AppTest.from_file(str(page), default_timeout=30)
+        if role:
+            at.session_state["role"] = role
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        kinds = {kind for _, kind, _ in elements(at)}
+        assert bool(kinds & RESULT_TYPES) is not stopped, (role, kinds)
+        assert ("Sign-in needed" in titles(at)) is stopped
+
+
+def test_without_a_configured_password_results_stay_locked_and_the_page_says_how(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COHERENCE_LEADER_HASH")
+    monkeypatch.delenv("COHERENCE_FACILITATOR_HASH")
+    page = next(p for p in pages() if needed_role(p) == "leader")
+    at = open_page(page)
+    assert titles(at) == ["Sign-in needed"]
+    assert any("python -m survey hash-password" in w.value for w in at.warning)
+    at = open_page("pages/12_sign_in.py")
+    assert any("No password is configured" in w.value for w in at.warning)
+    assert not at.text_input
+
+
+def _sign_in(at: AppTest, password: str) -> AppTest:
+    at.text_input(key="password").input(password)
+    next(b for b in at.button if b.label == "Sign in").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("password, role", [(LEADER_PASSWORD, "leader"), (FACILITATOR_PASSWORD, "facilitator")])
+def test_right_password_gives_its_role(password: str, role: str) -> None:
+    at = _sign_in(open_page("pages/12_sign_in.py"), password)
+    assert at.session_state["role"] == role
+    assert any(role in s.value for s in at.success)
+
+
+@pytest.mark.parametrize("wrong", ["", "leader password", LEADER_PASSWORD + " ", LEADER_PASSWORD.upper(), "x" * 5000, "' OR 1=1 --"])
+def test_wrong_password_is_refused(wrong: str) -> None:
+    at = _sign_in(open_page("pages/12_sign_in.py"), wrong)
+    assert "role" not in at.session_state
+    assert any(e.value == "Wrong password." for e in at.error)
+
+
+def test_throttle_slows_down_after_three_failures_even_in_a_new_session() -> None:
+    at = open_page("pages/12_sign_in.py")
+    for _ in range(FREE_TRIES):
+        _sign_in(at, "guess")
+        assert any(e.value == "Wrong password." for e in at.error)
+    _sign_in(at, LEADER_PASSWORD)  # even the right password waits its turn
+    assert "role" not in at.session_state
+    assert any(e.value.startswith("Too many failed attempts") for e in at.error)
+    other = _sign_in(open_page("pages/12_sign_in.py"), LEADER_PASSWORD)  # a new tab does not escape the back-off
+    assert "role" not in other.session_state
+    time.sleep(common.throttle().wait_seconds() + 0.05)
+    _sign_in(other, LEADER_PASSWORD)
+    assert other.session_state["role"] == "leader"
+
+
+def test_back_off_doubles_and_is_capped_and_resets_on_success() -> None:
+    gate = Throttle()
+    waits = []
+    for i in range(12):
+        gate.record(False, now=100.0 * i)
+        waits.append(gate.wait_seconds(now=100.0 * i))
+    assert waits[: FREE_TRIES - 1] == [0.0] * (FREE_TRIES - 1)
+    assert waits[FREE_TRIES - 1 : FREE_TRIES + 3] == [1.0, 2.0, 4.0, 8.0]
+    assert max(waits) == 60.0
+    gate.record(True, now=2000.0)
+    assert gate.failures == 0 and gate.wait_seconds(now=2000.0) == 0.0
+
+
+# --------------------------------------------------------------------------- hostile input
+
+UNSAFE = [
+    re.compile(r"unsafe_allow_html\s*=\s*True"),
+    re.compile(r"\bst\.html\s*\("),
+    re.compile(r"streamlit\.components|components\.v1|\bcomponents\.(html|iframe|declare_component)\b"),
+]
+
+
+def _unsafe_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if any(p.search(line) for p in UNSAFE)]
+
+
+def test_the_unsafe_html_check_recognises_each_form() -> None:
+    bad = 'st.markdown(x, unsafe_allow_html=True)\nst.html("<b>")\nimport streamlit.components.v1 as components\ncomponents.html(x)'
+    assert len(_unsafe_lines(bad)) == 4
+    assert _unsafe_lines('st.markdown(escape_markdown(x))\nst.write("html")') == []
+
+
+def test_no_page_renders_raw_html() -> None:
+    """User text must stay text: no unsafe_allow_html, st.html or custom components anywhere in the app."""
+    files = [ROOT / "app.py", *sorted((ROOT / "pages").rglob("*.py"))]
+    found = {str(f.relative_to(ROOT)): lines for f in files if (lines := _unsafe_lines(f.read_text(encoding="utf-8")))}
+    assert not found, found
+
+
+HOSTILE_PARAMS = [
+    {"c": "<script>alert(1)</script>"},
+    {"c": '<img src=x onerror="alert(1)">'},
+    {"c": "[Your session expired: sign in here](https://phish.example)"},
+    {"c": "javascript:alert(1)"},
+    {"c": "\x00"},
+    {"c": "demo\x00"},
+    {"c": "%00"},
+    {"c": "x" * 20_000},
+    {"c": "../../etc/passwd"},
+    {"c": "demo' OR '1'='1"},
+    {"c": "ünïcødé-🏭"},
+    {"c": "no-such-campaign"},
+    {"invite": "garbage"},
+    {"invite": "<script>alert(1)</script>"},
+    {"invite": "A" * 43},
+    {"invite": "\x00" * 40},
+    {"invite": "y" * 20_000},
+    {"invite": "garbage", "c": "demo"},
+    {"kiosk": "<script>alert(1)</script>"},
+    {"c": "demo", "kiosk": "%00"},
+]
+
+
+@pytest.mark.parametrize("params", HOSTILE_PARAMS, ids=[repr(p)[:40] for p in HOSTILE_PARAMS])
+def test_malformed_links_get_a_friendly_page_and_are_never_echoed(params: dict[str, str]) -> None:
+    at = open_page("pages/1_survey.py", params=params)
+    text = shown_text(at)
+    for value in params.values():
+        if value not in ("demo", "1"):
+            assert value[:60] not in text, f"the page echoed {value[:60]!r}"
+    friendly = [*at.info, *at.warning]
+    if set(params) <= {"c", "invite"}:
+        assert friendly, "a bad link must say what is wrong"
+        assert not at.error, [e.value for e in at.error]
+    assert "Traceback" not in text
+
+
+def test_the_demo_link_itself_still_opens_the_survey() -> None:
+    at = open_page("pages/1_survey.py", params={"c": "demo"})
+    assert at.button(key="sv_start")
