@@ -24,7 +24,7 @@ MENU = (
     ("pages/8_campaigns.py", "Campaigns", ":material/campaign:", "facilitator"),
     ("pages/9_invites.py", "Invites", ":material/qr_code_2:", "facilitator"),
     ("pages/10_import.py", "Import", ":material/upload_file:", "facilitator"),
-    ("pages/11_exports.py", "Exports", ":material/download:", "facilitator"),
+    ("pages/11_exports.py", "Exports", ":material/download:", "leader"),
     ("pages/12_sign_in.py", "Sign in", ":material/login:", None),
 )
 

@@ -1,0 +1,63 @@
+"""Exports for workshops: workbook, offline HTML report, slide deck, chart images, and (facilitators) answer rows."""
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+import streamlit as st
+
+from analysis.export import ExportRefused, export
+from analysis.scope import Scope
+from pages.ui import dashboard as ui
+from pages.ui.common import db, role
+
+FORMATS = {
+    "xlsx": ("Excel workbook", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "html": ("HTML report (opens offline)", "html", "text/html"),
+    "pptx": ("Workshop deck (PowerPoint)", "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    "png": ("Chart images (PNG, zip)", "zip", "application/zip"),
+    "svg": ("Chart images (SVG, zip)", "zip", "application/zip"),
+    "csv": ("Answer rows, long format (CSV)", "csv", "text/csv"),
+    "parquet": ("Answer rows, long format (Parquet)", "parquet", "application/octet-stream"),
+}
+
+view = ui.page("Exports", ":material/download:")
+if view is None:
+    st.stop()
+who = role() or "leader"
+allowed = [f for f in FORMATS if who == "facilitator" or f not in ("csv", "parquet")]
+fmt = st.radio("Format", allowed, format_func=lambda f: FORMATS[f][0], key="export_fmt")
+st.caption(f"Wave {view.wave}" + (f", filtered to {', '.join(f'{a}={o}' for a, o in view.filters)}" if view.filters else "")
+           + f". Every number and comment obeys the anonymity threshold (k = {view.threshold}) exactly as on screen."
+           + (" Answer rows are for facilitators only and hold no names, tokens or times finer than the day." if fmt in ("csv", "parquet") else ""))
+
+if st.button("Create export", type="primary", key="export_go"):
+    bar = st.progress(0.0, text="Starting…")
+    scope = Scope(view.campaign.campaign_id, wave=view.wave, filters=view.filters)
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / (f"charts-{fmt}" if fmt in ("png", "svg") else f"coherence-scan.{FORMATS[fmt][1]}")
+        try:
+            with db().cursor() as con:
+                result = export(con, fmt, target, scope, role=who, lang=view.lang, actor=who,
+                                progress=lambda done, what: bar.progress(min(max(done, 0.0), 1.0), text=what))
+        except ExportRefused as exc:
+            st.error(str(exc))
+            st.stop()
+        if target.is_dir():
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+                for path in result.files:
+                    zf.write(path, path.relative_to(target))
+            data = buffer.getvalue()
+        else:
+            data = target.read_bytes()
+    bar.progress(1.0, text=f"Done in {result.seconds:.1f} s")
+    st.session_state.export_file = (fmt, data, result.notes)
+
+if st.session_state.get("export_file"):
+    done_fmt, data, notes = st.session_state.export_file
+    for note in notes:
+        st.info(note)
+    name = f"coherence-scan-{view.campaign.campaign_id}-wave{view.wave}.{FORMATS[done_fmt][1]}"
+    st.download_button(f"Download {FORMATS[done_fmt][0]}", data, file_name=name, mime=FORMATS[done_fmt][2], key="export_dl", type="primary")
