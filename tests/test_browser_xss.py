@@ -1,0 +1,167 @@
+"""A respondent's comment carrying <script>, <img onerror> and Markdown tricks never runs, in any view that shows it.
+
+One respondent submits the hostile comment through the survey in Chromium; then every view in VIEWS
+is opened and checked: the script did not run, no element was injected, and the comment (where the
+view shows comments) reads as the literal text that was typed. A new view that shows respondent
+text gets one more entry in VIEWS.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from playwright.sync_api import expect
+
+from analysis.export import export
+from analysis.scope import Scope
+from survey.demo import load_demo
+from survey.instrument import default_instrument
+from survey.store import Database
+from tests.browser import chromium, streamlit_server, wait_idle
+
+pytestmark = pytest.mark.browser
+
+MARKER = "xss-probe-7f3a"
+PAYLOAD = (
+    f'{MARKER} <script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+    " [click](javascript:window.__xss=3) ![pic](x) **bold** <b>tag</b>"
+)
+LEADER_PASSWORD = "leader password for xss"
+INSTRUMENT = default_instrument()
+
+
+def _inert(page: object, where: str) -> None:
+    """Nothing from the comment ran or became markup."""
+    state = page.evaluate(
+        """() => ({
+            xss: typeof window.__xss === 'undefined' ? null : window.__xss,
+            imgs: document.querySelectorAll('img[src="x"]').length,
+            js_links: [...document.querySelectorAll('a[href]')].filter(a => a.href.trim().toLowerCase().startsWith('javascript:')).length,
+            scripts: [...document.scripts].filter(s => s.textContent.includes('__xss')).length,
+        })"""
+    )
+    assert state == {"xss": None, "imgs": 0, "js_links": 0, "scripts": 0}, f"{where}: {state}"
+
+
+def _shows_literally(page: object, where: str) -> None:
+    page.get_by_text(MARKER).first.wait_for(timeout=30_000)
+    text = page.evaluate("() => document.body.innerText")
+    assert "<script>window.__xss=1</script>" in text, f"{where}: the comment is not shown as the text typed"
+    assert '<img src=x onerror="window.__xss=2">' in text, where
+
+
+def _click(page: object, name: str) -> None:
+    page.get_by_role("button", name=name, exact=True).last.click()
+    wait_idle(page)
+
+
+def answer_with_hostile_comment(page: object, url: str) -> None:
+    page.goto(f"{url}/survey")
+    page.get_by_text(INSTRUMENT.title["en"]).wait_for(timeout=30_000)
+    _inert(page, "survey intro")
+    _click(page, "Start the survey")
+    for attr_id, option in (("level", "shop_floor"), ("function", "production"), ("site", "venlo")):
+        attr = INSTRUMENT.attributes[attr_id]
+        page.get_by_label(attr.label["en"]).click()
+        page.get_by_role("option", name=attr.options[option]["en"]).click()
+    _click(page, "Next")
+    first = INSTRUMENT.dimensions[0]
+    for i, dim in enumerate(INSTRUMENT.dimensions):
+        page.get_by_text(dim.label["en"], exact=True).first.wait_for()
+        page.get_by_role("radiogroup", name=dim.items[0].text["en"]).get_by_text("3", exact=True).click()
+        if i == 0:
+            page.get_by_role("textbox", name=first.comment_prompt["en"]).fill(PAYLOAD)
+        _click(page, "Next")
+        _inert(page, f"after section {dim.id}")
+    _click(page, "Next")  # value at stake: nothing chosen
+    _inert(page, "review")
+    # Back to the first section: the comment comes back into its text box as text.
+    page.get_by_role("button", name="Change").first.click()
+    wait_idle(page)
+    expect(page.get_by_role("textbox", name=first.comment_prompt["en"])).to_have_value(PAYLOAD, timeout=20_000)
+    _inert(page, "comment shown again for editing")
+    for _ in INSTRUMENT.dimensions:
+        _click(page, "Next")
+    _click(page, "Next")
+    _click(page, "Submit my answers")
+    page.get_by_text("Thank you!").wait_for()
+    _inert(page, "thank-you page")
+
+
+def comments_page(page: object, url: str, report: Path) -> None:
+    """The leaders' comments page, reached by signing in (a page load would start a new session)."""
+    page.goto(f"{url}/sign_in")
+    page.get_by_label("Password", exact=True).fill(LEADER_PASSWORD)
+    _click(page, "Sign in")
+    page.get_by_text("signed in as").first.wait_for()
+    page.get_by_role("link", name="Comments").click()
+    wait_idle(page)
+    page.get_by_label("Search").fill(MARKER)
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    _shows_literally(page, "comments page")
+    _inert(page, "comments page")
+
+
+def html_report(page: object, url: str, report: Path) -> None:
+    """The self-contained HTML report, served from loopback like any file a leader opens."""
+    with _serve(report.parent) as base:
+        page.goto(f"{base}/{report.name}")
+        _shows_literally(page, "HTML report")
+        _inert(page, "HTML report")
+
+
+# Every view that shows (or could show) respondent text: (name, opener). Extend when a new one appears.
+VIEWS: list[tuple[str, Callable[[object, str, Path], None]]] = [
+    ("comments page", comments_page),
+    ("HTML report", html_report),
+]
+
+
+@contextmanager
+def _serve(folder: Path) -> Iterator[str]:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, object]]:
+    """A demo campaign (large enough for comments to pass the threshold) plus the hostile response, the app, a browser."""
+    folder = tmp_path_factory.mktemp("xss")
+    db_path = folder / "xss.duckdb"
+    database = Database(db_path, linger_s=0)
+    with database.cursor() as con:
+        load_demo(con, 150, seed=9)
+    database.close()
+    env = {"COHERENCE_LEADER_HASH": PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(LEADER_PASSWORD)}
+    dialogs: list[str] = []
+    with streamlit_server(db_path, env=env) as url, chromium() as page:
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        answer_with_hostile_comment(page, url)
+        report = folder / "report.html"
+        with Database(db_path, linger_s=0, wait_s=60).cursor() as con:
+            stored = con.execute("SELECT text FROM comments WHERE text LIKE ?", [f"{MARKER}%"]).fetchall()
+            assert stored == [(PAYLOAD,)], "the comment is stored verbatim"
+            export(con, "html", report, Scope("demo"), role="leader", actor="xss test")
+        yield url, report, page
+    assert dialogs == [], f"an alert/confirm/prompt was opened: {dialogs}"
+
+
+@pytest.mark.parametrize("name, opener", VIEWS, ids=[name for name, _ in VIEWS])
+def test_hostile_comment_stays_text(hostile_app: tuple[str, Path, object], name: str, opener) -> None:
+    url, report, page = hostile_app
+    opener(page, url, report)
