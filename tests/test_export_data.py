@@ -29,10 +29,12 @@ COMMENTS = {"strategy": FORMULA_HYPERLINK, "operations": FORMULA_CMD, "governanc
 
 
 def hostile_instrument() -> Instrument:
-    """The default questionnaire with a site label that tries to close a <script> and a dimension label that is a formula."""
+    """The default questionnaire with site and level labels that try to close a <script>, and a dimension label that is a formula."""
     text = default_instrument().source_text
     text = text.replace("version: 1\n", "version: 99\n", 1)
     text = text.replace('gent: {en: "Ghent plant", nl: "Vestiging Gent"}', f'gent: {{en: "{SCRIPT_LABEL}", nl: "{SCRIPT_LABEL}"}}')
+    old = 'senior_management: {en: "Senior management", nl: "Hoger management"}'
+    text = text.replace(old, f'senior_management: {{en: "{SCRIPT_LABEL}", nl: "{SCRIPT_LABEL}"}}')
     text = text.replace('label: {en: "Strategy", nl: "Strategie"}', 'label: {en: "=1+2 Strategy", nl: "=1+2 Strategie"}')
     return parse_instrument(text, "hostile")
 
@@ -64,11 +66,12 @@ def _people(
     ]
 
 
-def build_small_group_campaign(con: duckdb.DuckDBPyConnection, campaign_id: str = "hostile", seed: int = 3) -> Instrument:
+def build_small_group_campaign(con: duckdb.DuckDBPyConnection, campaign_id: str = "hostile", seed: int = 1) -> Instrument:
     """14 board members, 15 operators (each with the hostile comments), 12 specialists and 3 supervisors, k = 5.
 
     Operators are the largest group so complementary suppression (which hides the smallest visible
     sibling when the supervisors are hidden) never takes their comments; it takes the specialists.
+    With seed 1 no number the exports may show reads 1.33 (test_export_privacy checks this first).
     """
     instrument = hostile_instrument()
     create_campaign(con, HOSTILE_NAME, instrument, campaign_id=campaign_id, threshold=5, comment_threshold=10)

@@ -1,0 +1,68 @@
+"""Chart images: each chart alone as PNG or SVG in a folder, with a README naming them; the trend only when there is an earlier wave."""
+
+from __future__ import annotations
+
+import struct
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from analysis.export import export
+from analysis.scope import Scope
+from survey.campaigns import create_campaign
+from survey.demo import load_demo
+from survey.store import Database
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    db = Database(tmp_path_factory.mktemp("images") / "x.duckdb", linger_s=0)
+    with db.cursor() as con:
+        load_demo(con, 250, seed=12, waves=2)
+        create_campaign(con, "Nobody yet", campaign_id="empty")
+    yield db
+    db.close()
+
+
+def test_png_folder_holds_each_chart_alone_with_a_readme(database: Database, tmp_path: Path) -> None:
+    with database.cursor() as con:
+        result = export(con, "png", tmp_path / "charts", Scope("demo"))
+    names = [p.name for p in sorted((tmp_path / "charts").iterdir())]
+    assert names[-1] == "README.txt" and len(names) == len(result.files) == len(result.charts) + 1
+    assert [n.split("_", 1)[1].removesuffix(".png") for n in names[:-1]] == list(result.charts)
+    assert {"heatmap_dimensions", "heatmap_items", "gaps_dimensions", "gaps_items", "value_at_stake", "trend"} <= set(result.charts)
+    assert sum(1 for c in result.charts if c.startswith("distribution_")) == 6
+    for path in result.files[:-1]:
+        data = path.read_bytes()
+        assert data.startswith(PNG_MAGIC)
+        width, height = struct.unpack(">II", data[16:24])
+        assert width == 1640 and 200 < height < 6000, path.name  # 820 CSS pixels at 2x
+    readme = (tmp_path / "charts" / "README.txt").read_text(encoding="utf-8")
+    assert "groups under 5 hidden" in readme and "01_heatmap_dimensions.png: Scores per dimension and group" in readme
+
+
+def test_svg_files_are_standalone_svg_with_titles_and_no_outside_reference(database: Database, tmp_path: Path) -> None:
+    with database.cursor() as con:
+        result = export(con, "svg", tmp_path / "svg", Scope("demo", wave=1), lang="nl")
+    assert "trend" not in result.charts  # wave 1 has no earlier wave
+    for path in result.files[:-1]:
+        root = ET.fromstring(path.read_text(encoding="utf-8"))
+        assert root.tag.endswith("svg")
+        texts = [t.text or "" for t in root.iter() if t.tag.endswith("text")]
+        assert any("Demo: Industry 4.0 coherence scan" in t for t in texts), path.name
+        hrefs = [v for el in root.iter() for k, v in el.attrib.items() if k.endswith("href")]
+        assert not [h for h in hrefs if not h.startswith(("#", "data:"))]
+    heatmap = (tmp_path / "svg" / "01_heatmap_dimensions.svg").read_text(encoding="utf-8")
+    assert "Bestuur / directieteam" in heatmap and "Scores per dimensie en groep" in heatmap
+
+
+def test_zero_responses_is_a_folder_with_only_the_readme_and_its_note(database: Database, tmp_path: Path) -> None:
+    with database.cursor() as con:
+        result = export(con, "png", tmp_path / "empty", Scope("empty"))
+    assert [p.name for p in (tmp_path / "empty").iterdir()] == ["README.txt"]
+    assert result.charts == () and result.empty
+    assert "No responses in this wave yet" in (tmp_path / "empty" / "README.txt").read_text(encoding="utf-8")
