@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from survey.campaigns import create_campaign
+from survey.importer import ImportRefused, run_import
 from survey.instrument import DEFAULT_INSTRUMENT_PATH, Instrument, InstrumentError, default_instrument, parse_instrument
 from survey.journey import steps
 from survey.responses import Submission, SubmissionError, submit
@@ -161,6 +163,60 @@ def test_fuzzing_exercised_both_outcomes() -> None:
         pytest.skip("run together with the submission fuzz test")
     print(f"\nsubmission fuzz: {OUTCOMES}")
     assert OUTCOMES["stored"] >= 10 and OUTCOMES["refused"] >= 10, OUTCOMES
+
+
+# --------------------------------------------------------------------------- imports
+
+IMPORT_FILES = sorted((Path(__file__).resolve().parent / "data" / "imports").glob("*.csv"))
+IMPORT_EXAMPLES = 150
+IMPORT_OUTCOMES = {"imported": 0, "refused": 0}
+
+
+@st.composite
+def mangled_csv(draw: st.DrawFn) -> bytes:
+    """A fixture file (good or bad) with bytes inserted, deleted or replaced: cut rows, stray quotes, other encodings."""
+    readable = [f for f in IMPORT_FILES if f.stem.startswith(("good", "bom", "cp1252", "utf16"))]
+    data = draw(st.sampled_from(readable * 3 + IMPORT_FILES)).read_bytes()  # mostly files that import when left alone
+    for _ in range(draw(st.sampled_from([0, 0, 1, 2, 4]))):
+        at = draw(st.integers(0, len(data)))
+        cut = draw(st.integers(0, 30))
+        insert = draw(
+            st.one_of(
+                st.binary(max_size=8),
+                st.sampled_from([b",", b";", b"\t", b'"', b"\n", b"\r\n", b"\xef\xbb\xbf", b"=cmd|' /C calc'!A0", b"\x00", b"99", b"-1"]),
+                st.text(max_size=8).map(lambda t: t.encode("utf-8")),
+            )
+        )
+        data = data[:at] + insert + data[at + cut :]
+    return data
+
+
+@settings(max_examples=IMPORT_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=mangled_csv())
+def test_fuzzed_import_writes_every_row_or_none(fuzz_db: Database, data: bytes) -> None:
+    with fuzz_db.cursor() as con:
+        before = _counts(con)
+        try:
+            result = run_import(con, "fuzz", data, "fuzz.csv", force=True, actor="fuzz")
+        except ImportRefused as exc:
+            assert exc.problems and all(str(p) for p in exc.problems)
+            assert _counts(con) == before, "a refused import wrote rows"
+            IMPORT_OUTCOMES["refused"] += 1
+            return
+        after = _counts(con)
+        assert result.rows >= 1
+        assert after["responses"] == before["responses"] + result.rows
+        assert after["answers"] == before["answers"] + result.rows * len(INSTRUMENT.items)
+        assert con.execute("SELECT count(*) FROM responses WHERE import_id = ?", [result.import_id]).fetchone()[0] == result.rows
+        assert con.execute("SELECT rows FROM imports WHERE import_id = ?", [result.import_id]).fetchone()[0] == result.rows
+        IMPORT_OUTCOMES["imported"] += 1
+
+
+def test_import_fuzzing_exercised_both_outcomes() -> None:
+    if sum(IMPORT_OUTCOMES.values()) == 0:
+        pytest.skip("run together with the import fuzz test")
+    print(f"\nimport fuzz: {IMPORT_OUTCOMES}")
+    assert IMPORT_OUTCOMES["imported"] >= 5 and IMPORT_OUTCOMES["refused"] >= 5, IMPORT_OUTCOMES
 
 
 # --------------------------------------------------------------------------- instrument files
