@@ -8,14 +8,30 @@ so no distribution describes fewer than k respondents or lets a hidden group be 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
+import duckdb
 import numpy as np
 import pandas as pd
 
 from analysis.anonymity import REASONS, AnonymityReport
-from analysis.cube import Cube, Unit, cell_rows, cube_from_rows, option_lists
+from analysis.cube import Cube, cube_from_rows, option_lists
 from analysis.groups import gather, report_of, shown_cells, view_cells
-from analysis.scoring import RespondentMatrix, item_col
+from analysis.scoring import PICKED, Columns, RespondentMatrix, attr_col, fetch_columns, literal, quote
+
+# One item's answers as given (not reverse-scored), counted per combination of attributes and per scale value.
+DISTRIBUTION_SQL = """
+    WITH picked AS (
+        SELECT response_id FROM responses WHERE campaign_id = $campaign AND wave = $wave
+    ), attrs AS (
+        SELECT response_id, {attribute_pivot} FROM response_attributes {picked} GROUP BY response_id
+    ), answered AS (
+        SELECT response_id, value FROM answers WHERE item_id = $item AND value IS NOT NULL
+    )
+    SELECT {attribute_columns}{counts}
+    FROM picked JOIN answered USING (response_id) LEFT JOIN attrs USING (response_id)
+    {group_by}
+"""
 
 DISTRIBUTION_COLUMNS = [
     "item",
@@ -33,7 +49,31 @@ DISTRIBUTION_COLUMNS = [
 ]
 
 
+def value_counts(con: duckdb.DuckDBPyConnection, matrix: RespondentMatrix, item_id: str) -> Columns:
+    """Answers of one item per finest cell: `n|v:<value>` answered, `s|v:<value>` at that value; read once per wave."""
+    values = list(matrix.instrument.scale.values)
+    attributes = matrix.attributes
+    counts = []
+    for v in values:
+        key = quote(f"v:{v}")[1:-1]
+        counts += [
+            f'count(*) AS "n|{key}"',
+            f'count(*) FILTER (WHERE value = {v}) AS "s|{key}"',
+            f'count(*) FILTER (WHERE value = {v}) AS "q|{key}"',
+        ]
+    sql = DISTRIBUTION_SQL.format(
+        attribute_pivot=", ".join(f"max(CASE WHEN attribute = {literal(a)} THEN value END) AS {attr_col(a)}" for a in attributes),
+        picked="" if matrix.whole_table else PICKED,
+        attribute_columns="".join(f"{attr_col(a)} AS {quote(a)}, " for a in attributes),
+        counts=", ".join(counts),
+        group_by="GROUP BY ALL ORDER BY ALL" if attributes else "",
+    )
+    params = {"campaign": matrix.campaign_id, "wave": matrix.wave, "item": item_id}
+    return cast(Columns, matrix.memo(f"values:{item_id}", lambda: fetch_columns(con, sql, params)))
+
+
 def distribution_table(
+    con: duckdb.DuckDBPyConnection,
     matrix: RespondentMatrix,
     cube: Cube,
     visible: np.ndarray,
@@ -50,11 +90,9 @@ def distribution_table(
         raise ValueError(f"unknown item '{item_id}'")
     scale = matrix.instrument.scale
     values = list(scale.values)
-    column = item_col(item_id)
-    as_asked = f"({entry.scale_min + entry.scale_max} - {column})" if entry.reverse else column
-    units = {f"v:{v}": Unit(f"CASE WHEN {column} IS NOT NULL THEN CAST({as_asked} = {v} AS INTEGER) END") for v in values}
     attributes = cube.attributes
-    counts = cube_from_rows(cell_rows(matrix, attributes, units), attributes, option_lists(matrix, attributes), tuple(units))
+    keys = tuple(f"v:{v}" for v in values)
+    counts = cube_from_rows(value_counts(con, matrix, item_id), attributes, option_lists(matrix, attributes), keys)
     cells = view_cells(cube, filters, by)
     vis, why = shown_cells(cube, visible, reason, cells)
     unit = cube.unit(f"i:{item_id}")

@@ -84,7 +84,7 @@ def gaps(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group = DEFAULT_A, b: 
 def item_distribution(con: duckdb.DuckDBPyConnection, scope: Scope, item_id: str, by: str | None = "level", lang: str = "en") -> Result:
     """Percentage of answers at each scale value of one item, per group, for diverging stacked bars."""
     v = open_view(con, scope, by)
-    frame, report = distribution_table(v.matrix, v.cube, v.visible, v.reason, v.filters, by, item_id, v.limits.k, lang)
+    frame, report = distribution_table(con, v.matrix, v.cube, v.visible, v.reason, v.filters, by, item_id, v.limits.k, lang)
     return Result(schemas.check(frame, "distribution", v.limits.k), report, v.matrix.wave, v.limits.k)
 
 

@@ -1,36 +1,41 @@
-"""Respondent-level scores: one row per respondent of a wave, reverse keys applied, dimension scores, built in DuckDB.
+"""Respondent-level scores in DuckDB (reverse keys, dimension scores) and the one pass that turns them into cell statistics.
 
-The matrix is the only place answers are read from storage. Every aggregate the engine shows is a
-`GROUP BY` over it, so the long `answers` table (30 rows per respondent, keyed by text ids) is
-scanned once per wave instead of once per chart. The matrix never leaves the engine: it holds one
-row per person and is not for display.
+The respondent matrix is a query, never a stored table: one row per respondent of a wave, built
+from the long tables and consumed at once by a GROUP BY over every attribute, so a wave's answers
+are read from storage in a single pass. What is kept afterwards (in this process, keyed by a
+fingerprint of the stored responses) is only that pass's result: n, sum and sum of squares per
+unit for each finest cell (a few hundred rows), from which every view is added up. A new or deleted
+response changes the fingerprint (the database file, the count and a hash of the wave's response
+ids, the row counts of the answer tables); stored responses are never edited, only added or deleted.
 
-Columns of the matrix table (quoted identifiers, because ids may contain `-`):
+Matrix columns (quoted identifiers, because ids may contain `-`):
     "a:<attribute>"  VARCHAR   option id, NULL when the respondent did not state it
-    "i:<item>"       SMALLINT  the answer reverse-scored (min + max - value), NULL for don't know
+    "i:<item>"       SMALLINT  the answer reverse-scored (min + max − value), NULL for don't know
     "d:<dimension>"  DOUBLE    mean of the answered items if at least half were answered, else NULL
     "l:<loss>"       BOOLEAN   named this loss in the value-at-stake block
     "vb"             BOOLEAN   named at least one loss (answered the block)
-
-Built matrices are kept in an in-memory DuckDB workspace keyed by the database file and a
-fingerprint of the stored responses (count and hash of the wave's response ids plus the row counts
-of the answer tables), so a new or deleted response rebuilds it and nothing else does: stored
-responses are never edited, only added or deleted.
+Answers are pivoted by packing: each answer (shifted to 1..points) goes into an 8-bit slot of one of
+a few 64-bit integers per respondent, combined with bit_or; a handful of integer aggregates are much
+cheaper than one CASE per item on every answer row.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
+import pandas as pd
 
 from survey.campaigns import CampaignError, campaign_instrument
 from survey.instrument import Instrument
 
-MAX_CACHED_MATRICES = 8
+MAX_CACHED_WAVES = 16
+SLOTS = 8  # 8-bit slots per 64-bit pack: values shifted to 1..points (at most 101 points), 0 = no answer
 
 ITEM_CATALOGUE_SQL = """
     SELECT ii.item_id, ii.dimension, ii.reverse, ii.scale_min, ii.scale_max
@@ -40,42 +45,51 @@ ITEM_CATALOGUE_SQL = """
 """
 
 FINGERPRINT_SQL = """
+    WITH wave_rows AS (
+        SELECT count(*) AS n, coalesce(bit_xor(hash(response_id)), 0) AS ids
+        FROM responses WHERE campaign_id = $campaign AND wave = $wave
+    )
     SELECT (SELECT path FROM duckdb_databases() WHERE database_name = current_database()),
            w.instrument_key,
-           (SELECT count(*) FROM responses WHERE campaign_id = $campaign AND wave = $wave),
-           (SELECT coalesce(bit_xor(hash(response_id)), 0) FROM responses WHERE campaign_id = $campaign AND wave = $wave),
+           wave_rows.n,
+           wave_rows.ids,
+           (SELECT count(*) FROM responses),
            (SELECT count(*) FROM answers),
            (SELECT count(*) FROM response_attributes),
            (SELECT count(*) FROM value_choices)
-    FROM waves w WHERE w.campaign_id = $campaign AND w.wave = $wave
+    FROM waves w, wave_rows WHERE w.campaign_id = $campaign AND w.wave = $wave
 """
 
-# One pass over each long table for the wave's respondents; {placeholders} are column lists built
-# from the instrument (ids are validated identifiers, quoted again here).
+# One pass over each long table for the wave's respondents. {picked} restricts a table to the wave
+# (left out when the wave holds every stored response); the other placeholders are column lists
+# built from the instrument (ids are validated identifiers, quoted again here).
 MATRIX_SQL = """
     WITH picked AS (
         SELECT response_id FROM responses WHERE campaign_id = $campaign AND wave = $wave
+    ), slots(item_id, pack, shift) AS (
+        VALUES {slots}
     ), attrs AS (
         SELECT response_id, {attribute_pivot}
-        FROM response_attributes WHERE response_id IN (SELECT response_id FROM picked)
-        GROUP BY response_id
-    ), raw AS (
-        SELECT response_id, {item_pivot}
-        FROM answers WHERE response_id IN (SELECT response_id FROM picked)
-        GROUP BY response_id
+        FROM response_attributes {picked} GROUP BY response_id
+    ), packed AS (
+        SELECT response_id, {packs}
+        FROM answers JOIN slots USING (item_id) {picked} GROUP BY response_id
     ), losses AS (
         SELECT response_id, {loss_pivot}
-        FROM value_choices WHERE response_id IN (SELECT response_id FROM picked)
-        GROUP BY response_id
+        FROM value_choices {picked} GROUP BY response_id
     ), items AS (
         SELECT p.response_id, {attribute_columns}, {item_columns}, {loss_columns}
         FROM picked p
         LEFT JOIN attrs USING (response_id)
-        LEFT JOIN raw USING (response_id)
+        LEFT JOIN packed USING (response_id)
         LEFT JOIN losses USING (response_id)
     )
     SELECT * EXCLUDE (response_id), {dimension_columns} FROM items
 """
+PICKED = "WHERE response_id IN (SELECT response_id FROM picked)"
+
+# Cells of the matrix grouped by attributes, rows sorted so that adding them up later is done in the same order every time.
+CELLS_SQL = "WITH matrix AS ({matrix}) SELECT {group_columns}{aggregates} FROM matrix{where}{group_by}{order_by}"
 
 
 def quote(identifier: str) -> str:
@@ -114,15 +128,34 @@ class CatalogueItem:
 
 
 @dataclass(frozen=True)
-class RespondentMatrix:
-    """A built matrix: where it lives in the workspace and what the wave asked."""
+class Unit:
+    """What a cell statistic is computed from: a SQL expression over matrix columns (NULL = does not count).
 
-    table: str
+    Values are whole numbers times `scale`, so every sum is exact and the same whatever order DuckDB
+    adds rows in: pages, exports and the command line agree to the last digit. A dimension score (a
+    mean of 1..m answers) times lcm(1..m) is a whole number; sums are divided back after fetching.
+    """
+
+    expression: str
+    scale: int = 1
+    bound: float = 1.0  # largest absolute value of the expression, to choose exact arithmetic
+
+
+Columns = Mapping[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class RespondentMatrix:
+    """One wave as the engine sees it: what was asked, how many answered, and the finest cells of every unit."""
+
     campaign_id: str
     wave: int
     instrument: Instrument
     catalogue: tuple[CatalogueItem, ...]
     respondents: int
+    whole_table: bool
+    cells: Columns = field(default_factory=dict, repr=False)
+    _memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def scale_points(self) -> int:
@@ -152,20 +185,28 @@ class RespondentMatrix:
         vas = self.instrument.value_at_stake
         return tuple(vas.losses) if vas else ()
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor on the workspace that holds this matrix (one per query, so threads never share one)."""
-        return _WORKSPACE.cursor()
-
     def memo(self, name: str, compute: Callable[[], object]) -> object:
-        """A value derived from this matrix (e.g. its finest cells), computed once and dropped with it."""
-        return _WORKSPACE.memo(self.table, name, compute)
+        """A value derived from this wave's data (e.g. one item's answer distribution), computed once."""
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]
+
+    def sql(self) -> str:
+        """The matrix query of this wave (parameters $campaign and $wave)."""
+        return matrix_sql(self.instrument, self.catalogue, self.whole_table)
 
 
-def _reverse_scored(item: CatalogueItem) -> str:
-    col = quote(f"r:{item.item_id}")
-    if item.reverse:
-        return f"CAST({item.scale_min + item.scale_max} - {col} AS SMALLINT) AS {item_col(item.item_id)}"
-    return f"CAST({col} AS SMALLINT) AS {item_col(item.item_id)}"
+def _pack_base(catalogue: tuple[CatalogueItem, ...]) -> int:
+    """The value stored as 1 in a slot (the lowest scale point), so every answer fits 1..255 and 0 means none."""
+    return min((c.scale_min for c in catalogue), default=0)
+
+
+def _reverse_scored(item: CatalogueItem, position: int, base: int) -> str:
+    """Unpack one answer from its slot and apply the reverse key (min + max − value)."""
+    pack, shift = divmod(position, SLOTS)
+    raw = f"(CAST(NULLIF((p{pack} >> {SLOTS * shift}) & 255, 0) AS INTEGER) - 1 + ({base}))"
+    value = f"{item.scale_min + item.scale_max} - {raw}" if item.reverse else raw
+    return f"CAST({value} AS SMALLINT) AS {item_col(item.item_id)}"
 
 
 def _dimension_score(dimension_id: str, items: list[str]) -> str:
@@ -175,103 +216,150 @@ def _dimension_score(dimension_id: str, items: list[str]) -> str:
     return f"CASE WHEN 2 * ({answered}) >= {len(items)} THEN CAST({total} AS DOUBLE) / ({answered}) END AS {dim_col(dimension_id)}"
 
 
-def matrix_sql(instrument: Instrument, catalogue: tuple[CatalogueItem, ...]) -> str:
-    """The build query for one wave; parameters $campaign and $wave."""
+def matrix_sql(instrument: Instrument, catalogue: tuple[CatalogueItem, ...], whole_table: bool = False) -> str:
+    """The respondent matrix of one wave as a query; parameters $campaign and $wave."""
     attributes = list(instrument.attributes)
     losses = list(instrument.value_at_stake.losses) if instrument.value_at_stake else []
-    attribute_pivot = ", ".join(f"max(CASE WHEN attribute = {literal(a)} THEN value END) AS {attr_col(a)}" for a in attributes)
-    item_pivot = ", ".join(f"max(CASE WHEN item_id = {literal(c.item_id)} THEN value END) AS {quote('r:' + c.item_id)}" for c in catalogue)
-    loss_pivot = ", ".join(f"bool_or(loss = {literal(x)}) AS {loss_col(x)}" for x in losses) or "true AS _none"
-    loss_columns = ", ".join(
-        [f"coalesce({loss_col(x)}, false) AS {loss_col(x)}" for x in losses] + ["losses.response_id IS NOT NULL AS vb"]
+    packs = max(1, math.ceil(len(catalogue) / SLOTS))
+    slots = ", ".join(f"({literal(c.item_id)}, {k // SLOTS}, {SLOTS * (k % SLOTS)})" for k, c in enumerate(catalogue)) or "(NULL, 0, 0)"
+    base = _pack_base(catalogue)
+    pack_columns = ", ".join(
+        f"bit_or(CAST(value - ({base}) + 1 AS UBIGINT) << shift) FILTER (WHERE pack = {p}) AS p{p}" for p in range(packs)
     )
     by_dim: dict[str, list[str]] = {}
     for c in catalogue:
         by_dim.setdefault(c.dimension, []).append(c.item_id)
     return MATRIX_SQL.format(
-        attribute_pivot=attribute_pivot,
-        item_pivot=item_pivot,
-        loss_pivot=loss_pivot,
+        slots=slots,
+        picked="" if whole_table else PICKED,
+        attribute_pivot=", ".join(f"max(CASE WHEN attribute = {literal(a)} THEN value END) AS {attr_col(a)}" for a in attributes),
+        packs=pack_columns,
+        loss_pivot=", ".join(f"bool_or(loss = {literal(x)}) AS {loss_col(x)}" for x in losses) or "true AS _none",
         attribute_columns=", ".join(attr_col(a) for a in attributes),
-        item_columns=", ".join(_reverse_scored(c) for c in catalogue),
-        loss_columns=loss_columns,
+        item_columns=", ".join(_reverse_scored(c, k, base) for k, c in enumerate(catalogue)),
+        loss_columns=", ".join(
+            [f"coalesce({loss_col(x)}, false) AS {loss_col(x)}" for x in losses] + ["losses.response_id IS NOT NULL AS vb"]
+        ),
         dimension_columns=", ".join(_dimension_score(d, items) for d, items in by_dim.items()),
     )
 
 
-class _Workspace:
-    """An in-memory DuckDB holding built matrices, least recently used dropped first."""
+def _scaled_dimension_score(items: list[str], top: int) -> Unit:
+    """score × lcm(1..m): the total of the answered items times lcm / answered, when at least half are answered."""
+    scale = math.lcm(*range(1, len(items) + 1))
+    answered = " + ".join(f"CAST({item_col(i)} IS NOT NULL AS INTEGER)" for i in items)
+    total = " + ".join(f"coalesce(CAST({item_col(i)} AS BIGINT), 0)" for i in items)
+    return Unit(f"CASE WHEN 2 * ({answered}) >= {len(items)} THEN ({total}) * ({scale} // ({answered})) END", scale, float(top * scale))
+
+
+def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
+    """Every unit of a wave, keyed as the cube names them.
+
+    "respondents" (everyone), "d:<dimension>" (dimension scores), "i:<item>" (reverse-scored items),
+    "l:<loss>" (1 when named, 0 when not, among respondents who answered the value block),
+    "c:<dimension>" (sum of the dimension's items for respondents who answered all of them) and
+    "c:<dimension>:<item>" (the item over those same complete respondents), which Cronbach's alpha needs.
+    """
+    top = max([abs(matrix.instrument.scale.min), abs(matrix.instrument.scale.max), 1])
+    units = {"respondents": Unit("1")}
+    units.update({f"d:{d}": _scaled_dimension_score(list(matrix.items_of(d)), top) for d in matrix.dimension_ids})
+    units.update({f"i:{i}": Unit(item_col(i), 1, top) for i in matrix.item_ids})
+    units.update({f"l:{x}": Unit(f"CASE WHEN vb THEN CAST({loss_col(x)} AS INTEGER) END") for x in matrix.losses})
+    for dimension in matrix.dimension_ids:
+        items = matrix.items_of(dimension)
+        complete = " AND ".join(f"{item_col(i)} IS NOT NULL" for i in items)
+        total = " + ".join(f"CAST({item_col(i)} AS INTEGER)" for i in items)
+        units[f"c:{dimension}"] = Unit(f"CASE WHEN {complete} THEN {total} END", 1, float(top * len(items)))
+        units.update({f"c:{dimension}:{i}": Unit(f"CASE WHEN {complete} THEN {item_col(i)} END", 1, top) for i in items})
+    return units
+
+
+def aggregates_sql(units: Mapping[str, Unit], rows: int) -> str:
+    """count, sum and sum of squares per unit, in arithmetic that is exact for `rows` respondents.
+
+    Sums of whole numbers in DOUBLE are exact while they stay below 2^53, in any order; a unit whose
+    sum of squares could pass that (large scales, long dimensions, many respondents) is added in HUGEINT.
+    """
+    parts = []
+    for key, unit in units.items():
+        wide = max(rows, 1) * unit.bound * unit.bound >= 2.0**53
+        value = f"CAST({unit.expression} AS {'HUGEINT' if wide else 'DOUBLE'})"
+        total, squares = f"sum({value})", f"sum({value} * {value})"
+        if wide:
+            total, squares = f"CAST({total} AS DOUBLE)", f"CAST({squares} AS DOUBLE)"
+        parts.append(f"count({unit.expression}) AS {quote('n|' + key)}")
+        parts.append(f"{total} AS {quote('s|' + key)}")
+        parts.append(f"{squares} AS {quote('q|' + key)}")
+    return ", ".join(parts)
+
+
+def fetch_columns(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object]) -> dict[str, np.ndarray]:
+    """Result columns as plain arrays; NULL becomes None in text columns and 0 in numbers (an empty sum)."""
+    raw = con.execute(sql, dict(params)).fetchnumpy()
+    out = {}
+    for name, column in raw.items():
+        if np.ma.isMaskedArray(column):
+            column = column.filled(None if column.dtype == object else 0)
+        out[name] = np.asarray(column)
+    return out
+
+
+def cell_rows(
+    con: duckdb.DuckDBPyConnection,
+    matrix: RespondentMatrix,
+    attributes: tuple[str, ...],
+    units: Mapping[str, Unit],
+    where: str | None = None,
+) -> dict[str, np.ndarray]:
+    """One pass from storage: the matrix grouped by the attributes, n / sum / sum of squares per unit (divided back by scale)."""
+    sql = CELLS_SQL.format(
+        matrix=matrix.sql(),
+        group_columns="".join(f"{attr_col(a)} AS {quote(a)}, " for a in attributes),
+        aggregates=aggregates_sql(units, matrix.respondents),
+        where=f" WHERE {where}" if where else "",
+        group_by=" GROUP BY ALL" if attributes else "",
+        order_by=(" ORDER BY " + ", ".join(f"{quote(a)} NULLS LAST" for a in attributes)) if attributes else "",
+    )
+    rows = fetch_columns(con, sql, {"campaign": matrix.campaign_id, "wave": matrix.wave})
+    for key, unit in units.items():
+        if unit.scale != 1:
+            rows[f"s|{key}"] = rows[f"s|{key}"] / unit.scale
+            rows[f"q|{key}"] = rows[f"q|{key}"] / unit.scale**2
+    return rows
+
+
+class _Cache:
+    """Waves already read, least recently used dropped first (each holds a few hundred cells, not respondents)."""
 
     def __init__(self) -> None:
-        self._con = duckdb.connect(":memory:")
         self._lock = threading.Lock()
-        self._built: OrderedDict[tuple, RespondentMatrix] = OrderedDict()
-        self._counter = 0
-        self._memos: dict[str, dict[str, object]] = {}
-
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        with self._lock:
-            return self._con.cursor()
+        self._waves: OrderedDict[tuple, RespondentMatrix] = OrderedDict()
 
     def get(self, key: tuple) -> RespondentMatrix | None:
         with self._lock:
-            found = self._built.get(key)
+            found = self._waves.get(key)
             if found is not None:
-                self._built.move_to_end(key)
+                self._waves.move_to_end(key)
             return found
 
-    def put(
-        self, key: tuple, build: duckdb.DuckDBPyConnection, sql: str, params: dict, make: Callable[[str, int], RespondentMatrix]
-    ) -> RespondentMatrix:
-        frame = build.execute(sql, params).to_arrow_table()
+    def put(self, key: tuple, matrix: RespondentMatrix) -> RespondentMatrix:
         with self._lock:
-            if key in self._built:
-                return self._built[key]
-            self._counter += 1
-            table = f"m{self._counter}"
-            cur = self._con.cursor()
-            try:
-                cur.register("_incoming", frame)
-                cur.execute(f"CREATE TABLE {table} AS SELECT * FROM _incoming")
-                cur.unregister("_incoming")
-            finally:
-                cur.close()
-            matrix = make(table, frame.num_rows)
-            self._built[key] = matrix
-            while len(self._built) > MAX_CACHED_MATRICES:
-                _, old = self._built.popitem(last=False)
-                self._drop(old.table)
+            self._waves[key] = matrix
+            while len(self._waves) > MAX_CACHED_WAVES:
+                self._waves.popitem(last=False)
             return matrix
-
-    def memo(self, table: str, name: str, compute: Callable[[], object]) -> object:
-        """A value computed once per matrix (outside the lock, so a slow computation blocks no other view)."""
-        with self._lock:
-            found = self._memos.get(table, {}).get(name)
-        if found is not None:
-            return found
-        value = compute()
-        with self._lock:
-            if any(m.table == table for m in self._built.values()):
-                self._memos.setdefault(table, {})[name] = value
-        return value
-
-    def _drop(self, table: str) -> None:
-        self._memos.pop(table, None)
-        self._con.execute(f"DROP TABLE IF EXISTS {table}")
 
     def clear(self) -> None:
         with self._lock:
-            for matrix in self._built.values():
-                self._drop(matrix.table)
-            self._built.clear()
+            self._waves.clear()
 
 
-_WORKSPACE = _Workspace()
+_CACHE = _Cache()
 
 
 def clear_matrices() -> None:
-    """Forget every built matrix (tests use it to measure a cold build)."""
-    _WORKSPACE.clear()
+    """Forget every wave read so far, so the next view reads storage again (benchmarks time a cold start this way)."""
+    _CACHE.clear()
 
 
 def item_catalogue(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int) -> tuple[CatalogueItem, ...]:
@@ -281,19 +369,24 @@ def item_catalogue(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int) 
 
 
 def respondent_matrix(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int) -> RespondentMatrix:
-    """The wave's respondent matrix, built once per content fingerprint and reused by every view."""
+    """The wave with its finest cells, read from storage in one pass once per content fingerprint."""
     params = {"campaign": campaign_id, "wave": wave}
     row = con.execute(FINGERPRINT_SQL, params).fetchone()
     if row is None:
         raise CampaignError(f"campaign '{campaign_id}' has no wave {wave}")
     key = (campaign_id, wave, *row)
-    found = _WORKSPACE.get(key)
+    found = _CACHE.get(key)
     if found is not None:
         return found
     instrument = campaign_instrument(con, campaign_id, wave)
     catalogue = item_catalogue(con, campaign_id, wave)
+    respondents, all_responses = int(row[2]), int(row[4])
+    shell = RespondentMatrix(campaign_id, wave, instrument, catalogue, respondents, whole_table=respondents == all_responses)
+    cells = cell_rows(con, shell, shell.attributes, matrix_units(shell))
+    return _CACHE.put(key, RespondentMatrix(campaign_id, wave, instrument, catalogue, respondents, shell.whole_table, cells))
 
-    def make(table: str, rows: int) -> RespondentMatrix:
-        return RespondentMatrix(table, campaign_id, wave, instrument, catalogue, rows)
 
-    return _WORKSPACE.put(key, con, matrix_sql(instrument, catalogue), params, make)
+def respondent_scores(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int) -> pd.DataFrame:
+    """The respondent matrix itself, one row per person: for checking the scoring, never for display."""
+    matrix = respondent_matrix(con, campaign_id, wave)
+    return con.execute(matrix.sql(), {"campaign": campaign_id, "wave": wave}).df()

@@ -15,7 +15,7 @@ from statsmodels.stats.multitest import multipletests
 
 from analysis import engine
 from analysis.engine import Scope
-from analysis.scoring import respondent_matrix
+from analysis.scoring import respondent_scores
 from survey.campaigns import create_campaign, start_wave
 from survey.instrument import Instrument, load_instrument
 from survey.responses import insert_frames
@@ -123,12 +123,7 @@ def bfi_con(tmp_path_factory: pytest.TempPathFactory, raw: pd.DataFrame) -> Iter
 
 
 def _matrix_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    matrix = respondent_matrix(con, "bfi", 1)
-    cur = matrix.cursor()
-    try:
-        return cur.execute(f"SELECT * FROM {matrix.table}").df()
-    finally:
-        cur.close()
+    return respondent_scores(con, "bfi", 1)
 
 
 @pytest.mark.parametrize("dimension", list(DIMENSIONS))
