@@ -8,7 +8,7 @@ in, so a chart carries no more than the tables beside it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +85,8 @@ def _finish(
     else:
         spec.pop("title", None)
     spec["background"] = "white"
+    # Room on the right for the last of the heatmap's slanted group labels, which autosize does not count.
+    spec["padding"] = {"left": 5, "top": 5, "right": 48, "bottom": 5}
     spec["config"] = {
         "font": FONT,
         "view": {"stroke": None},
@@ -135,7 +137,9 @@ def heatmap_spec(
     return ChartSpec(key, title, spec)
 
 
-def gap_spec(report: WorkshopReport, unit: str, width: int | str, titled: bool, text_scale: float = 1.0) -> ChartSpec | None:
+def gap_spec(
+    report: WorkshopReport, unit: str, width: int | str, titled: bool, text_scale: float = 1.0, row_px: float | None = None
+) -> ChartSpec | None:
     result = report.gaps_dimensions if unit == "dimension" else report.gaps_items
     if result is None:
         return None
@@ -146,7 +150,10 @@ def gap_spec(report: WorkshopReport, unit: str, width: int | str, titled: bool, 
     frame["a"], frame["b"] = a, b
     chart = charts.gap_chart(frame, threshold=result.threshold, unit_labels=_unit_labels(report, frame))
     limit = 200 if unit == "dimension" else 420
-    return ChartSpec(key, title, _finish(chart, report, width, limit, title if titled else None, text_scale))
+    spec = _finish(chart, report, width, limit, title if titled else None, text_scale)
+    if row_px is not None:
+        spec["height"] = row_px * max(1, len(frame))
+    return ChartSpec(key, title, spec)
 
 
 def distribution_spec(report: WorkshopReport, item_id: str, width: int | str, titled: bool, text_scale: float = 1.0) -> ChartSpec:
@@ -197,6 +204,8 @@ def value_spec(report: WorkshopReport, width: int | str, titled: bool, text_scal
             )
     data = pd.DataFrame(rows)
     order = list(dict.fromkeys(data["loss"])) if len(data) else []
+    top = float(data["share"].max()) if len(data) and data["share"].notna().any() else 0.0
+    domain = [0, max(50, min(100, math.ceil(top * 1.15 / 10) * 10))]
     groups = [names["all"], names["a"], names["b"]]
     y = alt.Y("loss:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
     offset = alt.YOffset("group:N", sort=groups)
@@ -205,12 +214,12 @@ def value_spec(report: WorkshopReport, width: int | str, titled: bool, text_scal
         base.transform_filter("!datum.hidden")
         .mark_bar(height={"band": 0.9})
         .encode(
-            x=alt.X("share:Q", title=report.t("value_axis"), scale=alt.Scale(domain=[0, 100])),
+            x=alt.X("share:Q", title=report.t("value_axis"), scale=alt.Scale(domain=domain)),
             color=alt.Color(
                 "group:N",
                 sort=groups,
                 scale=alt.Scale(domain=groups, range=[GROUP_COLOURS["all"], GROUP_COLOURS["a"], GROUP_COLOURS["b"]]),
-                legend=alt.Legend(title=None, orient="bottom"),
+                legend=alt.Legend(title=None, orient="bottom", direction="vertical"),
             ),
             tooltip=[alt.Tooltip("loss:N"), alt.Tooltip("group:N"), alt.Tooltip("share:Q", format=".0f", title="%")],
         )
@@ -238,10 +247,25 @@ def trend_spec(report: WorkshopReport, width: int | str, titled: bool, text_scal
     return ChartSpec("trend", title, _finish(chart, report, width, 200, title if titled else None, text_scale))
 
 
+def iter_specs(report: WorkshopReport, width: int | str, titled: bool) -> Iterator[ChartSpec]:
+    """Every chart of the report in reading order, each built only when asked for; charts that cannot exist for this scope are left out.
+
+    Lazily, so a caller can draw one chart while the next one's results are fetched.
+    """
+    builders: list[Callable[[], ChartSpec | None]] = [
+        lambda: heatmap_spec(report, "dimension", width, titled),
+        lambda: heatmap_spec(report, "item", width, titled),
+        lambda: gap_spec(report, "dimension", width, titled),
+        lambda: gap_spec(report, "item", width, titled),
+    ]
+    builders += [lambda item=item: distribution_spec(report, item, width, titled) for item in report.distribution_items]
+    builders += [lambda: value_spec(report, width, titled), lambda: trend_spec(report, width, titled)]
+    for build in builders:
+        spec = build()
+        if spec is not None:
+            yield spec
+
+
 def report_specs(report: WorkshopReport, width: int | str, titled: bool) -> list[ChartSpec]:
     """Every chart of the report, in reading order; charts that cannot exist for this scope are left out."""
-    specs: list[ChartSpec | None] = [heatmap_spec(report, "dimension", width, titled), heatmap_spec(report, "item", width, titled)]
-    specs += [gap_spec(report, "dimension", width, titled), gap_spec(report, "item", width, titled)]
-    specs += [distribution_spec(report, item, width, titled) for item in report.distribution_items]
-    specs += [value_spec(report, width, titled), trend_spec(report, width, titled)]
-    return [s for s in specs if s is not None]
+    return list(iter_specs(report, width, titled))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +23,7 @@ from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
 from analysis.export_charts import distribution_spec, gap_spec, heatmap_spec, value_spec
-from analysis.export_images import render_png
+from analysis.export_images import Renderer
 from analysis.export_report import DISCUSSION_GAPS, WorkshopReport, euros, number, p_text, percent
 
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
@@ -53,6 +54,24 @@ class _Deck:
         self.prs = Presentation()
         self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT
         self.footer = report.scope_text()
+        self.pictures: dict[str, Future[bytes]] = {}
+
+    def draw_charts(self, renderer: Renderer) -> None:
+        """Hand every chart of the deck to the renderer first, so they are drawn while the slides are built."""
+        r = self.r
+        self.pictures["heatmap"] = renderer.png(heatmap_spec(r, "dimension", 960, titled=False, text_scale=TEXT_SCALE, row_px=54).spec)
+        if r.pair is not None and not r.top_gaps(1).empty:
+            chart = gap_spec(r, "dimension", 620, titled=False, text_scale=TEXT_SCALE, row_px=58)
+            if chart is not None:
+                self.pictures["gaps"] = renderer.png(chart.spec)
+        chart = value_spec(r, 640, titled=False, text_scale=TEXT_SCALE)
+        if chart is not None:
+            self.pictures["value"] = renderer.png(chart.spec)
+        for gap in r.top_gaps(DISCUSSION_GAPS).to_dict("records"):
+            items = r.item_gaps_of(str(gap["unit"]))
+            if len(items):
+                spec = distribution_spec(r, str(items.iloc[0]["unit"]), 560, titled=False, text_scale=TEXT_SCALE).spec
+                self.pictures[f"distribution {gap['unit']}"] = renderer.png(spec)
 
     # ----- building blocks --------------------------------------------------------------------
 
@@ -193,7 +212,7 @@ class _Deck:
                 (r.t("deck_participation_take", n=n if n is not None else r.hidden_text, rate=rate_text, k=r.k), 16, False, INK),
             ],
         )
-        result = next(iter(r.participation.values()))
+        result = r.participation_by
         rows = [[r.attribute_label(r.by) if r.by else r.t("col_group"), r.t("respondents"), r.t("headcount"), r.t("response_rate")]]
         hidden: set[tuple[int, int]] = set()
         for i, p in enumerate(result.data.to_dict("records"), start=1):
@@ -215,8 +234,7 @@ class _Deck:
     def heatmap_slide(self) -> None:
         r = self.r
         slide = self.slide(r.t("heatmap_dimensions"))
-        chart = heatmap_spec(r, "dimension", 960, titled=False, text_scale=TEXT_SCALE, row_px=54)
-        self.picture(slide, render_png(chart.spec), MARGIN, CONTENT_TOP, WIDTH - 2 * MARGIN, Inches(4.75))
+        self.picture(slide, self.pictures["heatmap"].result(), MARGIN, CONTENT_TOP, WIDTH - 2 * MARGIN, Inches(4.75))
         self._text(slide, MARGIN, Inches(6.3), WIDTH - 2 * MARGIN, Inches(0.6), [(r.t("deck_heatmap_take"), 16, False, MUTED)])
 
     def gaps_slide(self) -> None:
@@ -226,9 +244,8 @@ class _Deck:
         if r.top_gaps(1).empty:
             self._text(slide, MARGIN, CONTENT_TOP, WIDTH - 2 * MARGIN, Inches(2), [(r.t("deck_no_gaps", a=a, b=b, k=r.k), 20, False, INK)])
             return
-        chart = gap_spec(r, "dimension", 620, titled=False, text_scale=TEXT_SCALE)
-        if chart is not None:
-            self.picture(slide, render_png(chart.spec), MARGIN, CONTENT_TOP + Inches(0.2), Inches(7.6), Inches(4.4))
+        if "gaps" in self.pictures:
+            self.picture(slide, self.pictures["gaps"].result(), MARGIN, CONTENT_TOP + Inches(0.2), Inches(7.6), Inches(4.4))
         lines: list[tuple[str, int, bool, RGBColor]] = [(r.t("deck_items_heading"), 18, True, NAVY)]
         items = r.gaps_items.data if r.gaps_items is not None else pd.DataFrame()
         for g in items[~items["suppressed"]].head(4).to_dict("records"):
@@ -241,11 +258,10 @@ class _Deck:
         r = self.r
         vas = r.value
         slide = self.slide(r.t("value_title"))
-        chart = value_spec(r, 640, titled=False, text_scale=TEXT_SCALE)
-        if vas is None or chart is None:
+        if vas is None or "value" not in self.pictures:
             self._text(slide, MARGIN, CONTENT_TOP, WIDTH - 2 * MARGIN, Inches(1), [(r.t("note_no_value"), 20, False, INK)])
             return
-        self.picture(slide, render_png(chart.spec), MARGIN, CONTENT_TOP, Inches(8.0), Inches(5.3))
+        self.picture(slide, self.pictures["value"].result(), MARGIN, CONTENT_TOP, Inches(8.0), Inches(5.3))
         top = vas.ranking.iloc[0]
         eur = "" if pd.isna(top["eur_per_year"]) else r.t("deck_eur", eur=euros(top["eur_per_year"], r.lang))
         lines: list[tuple[str, int, bool, RGBColor]] = [
@@ -254,7 +270,11 @@ class _Deck:
         ]
         if eur:
             lines.append((f"€ {euros(top['eur_per_year'], r.lang)}", 22, True, ACCENT))
-        lines.append((r.t("deck_value_take", loss=r.loss_label(str(top["loss"])), eur=eur), 15, False, INK))
+        a, b = r.pair_labels
+        if not pd.isna(top["share_a"]) and not pd.isna(top["share_b"]):
+            shares = r.t("deck_value_shares", sa=percent(top["share_a"], r.lang), a=a, sb=percent(top["share_b"], r.lang), b=b)
+            lines.append((shares, 15, False, INK))
+        lines.append((r.t("deck_value_rank", a=a, b=b), 13, False, MUTED))
         self._rect(slide, Inches(8.95), CONTENT_TOP + Inches(0.1), Inches(0.08), Inches(2.6), ACCENT)
         self._text(slide, Inches(9.2), CONTENT_TOP, Inches(3.6), Inches(5.0), lines)
 
@@ -289,7 +309,6 @@ class _Deck:
                 lines.append((f"{number(g['diff'], 2, r.lang, sign=True)}  {r.item_text(g['unit'])}", 13, False, INK))
         self._text(slide, MARGIN, CONTENT_TOP, Inches(5.9), Inches(3.9), lines, space=4)
         if len(items):
-            chart = distribution_spec(r, str(items.iloc[0]["unit"]), 560, titled=False, text_scale=TEXT_SCALE)
             self._text(
                 slide,
                 Inches(6.8),
@@ -298,7 +317,8 @@ class _Deck:
                 Inches(0.4),
                 [(f"{items.iloc[0]['unit']}: {r.t('distribution_title', item='').strip(': ')}", 12, True, MUTED)],
             )
-            self.picture(slide, render_png(chart.spec), Inches(6.8), CONTENT_TOP + Inches(0.4), Inches(5.9), Inches(3.5))
+            picture = self.pictures[f"distribution {gap['unit']}"].result()
+            self.picture(slide, picture, Inches(6.8), CONTENT_TOP + Inches(0.4), Inches(5.9), Inches(3.5))
         prompts = [r.t("prompt_see", unit=unit.lower()), r.t("prompt_change", unit=unit.lower(), a=a, b=b), r.t("prompt_owner")]
         box_top = Inches(5.45)
         self._rect(slide, MARGIN, box_top, WIDTH - 2 * MARGIN, Inches(1.45), WASH)
@@ -329,25 +349,27 @@ def write_pptx(report: WorkshopReport, out: Path, progress: Callable[[float, str
     """Write the deck to `out`; returns the slide titles in order."""
     step = progress or (lambda _f, _m: None)
     deck = _Deck(report)
-    step(0.05, "title")
-    deck.title_slide()
-    if report.population_shown:
-        plan: list[tuple[str, Callable[[], None]]] = [
-            ("participation", deck.participation_slide),
-            ("heatmap", deck.heatmap_slide),
-        ]
-        if report.pair is not None:
-            plan.append(("gaps", deck.gaps_slide))
-        plan.append(("value", deck.value_slide))
-        plan += [
-            (f"discussion {g['unit']}", lambda g=g: deck.discussion_slide(g)) for g in report.top_gaps(DISCUSSION_GAPS).to_dict("records")
-        ]
-    else:
-        plan = [("empty", deck.empty_slide)]
-    plan.append(("definitions", deck.definitions_slide))
-    for i, (name, build) in enumerate(plan):
-        step(0.1 + 0.8 * i / len(plan), name)
-        build()
+    with Renderer() as renderer:
+        step(0.05, "charts")
+        if report.population_shown:
+            deck.draw_charts(renderer)
+        step(0.3, "title")
+        deck.title_slide()
+        if report.population_shown:
+            plan: list[tuple[str, Callable[[], None]]] = [("participation", deck.participation_slide), ("heatmap", deck.heatmap_slide)]
+            if report.pair is not None:
+                plan.append(("gaps", deck.gaps_slide))
+            plan.append(("value", deck.value_slide))
+            plan += [
+                (f"discussion {g['unit']}", lambda g=g: deck.discussion_slide(g))
+                for g in report.top_gaps(DISCUSSION_GAPS).to_dict("records")
+            ]
+        else:
+            plan = [("empty", deck.empty_slide)]
+        plan.append(("definitions", deck.definitions_slide))
+        for i, (name, build) in enumerate(plan):
+            step(0.35 + 0.6 * i / len(plan), name)
+            build()
     out.parent.mkdir(parents=True, exist_ok=True)
     deck.prs.save(str(out))
     titles = []

@@ -217,19 +217,21 @@ class WorkshopReport:
     # ----- results (every number comes from the engine) ---------------------------------------
 
     @cached_property
+    def participation_by(self) -> Result:
+        """Respondents and response rate per option of the breakdown attribute (or of the population alone)."""
+        return engine.participation(self.con, self.scope, by=self.by)
+
+    @cached_property
     def participation(self) -> dict[str | None, Result]:
-        """Respondents and response rate per option of every unfiltered attribute (the breakdown first)."""
+        """Respondents and response rate per option of every unfiltered attribute, the breakdown first."""
         filtered = dict(self.scope.filters)
-        attributes = [self.by] if self.by else []
-        attributes += [x for x in self.instrument.attributes if x not in filtered and x != self.by]
-        if not attributes:
-            return {None: engine.participation(self.con, self.scope, by=None)}
-        return {attribute: engine.participation(self.con, self.scope, by=attribute) for attribute in attributes}
+        others = [x for x in self.instrument.attributes if x not in filtered and x != self.by]
+        return {self.by: self.participation_by, **{x: engine.participation(self.con, self.scope, by=x) for x in others}}
 
     @cached_property
     def population(self) -> tuple[int | None, float | None]:
         """The scope's respondents and response rate, None where hidden or unknown."""
-        frame = next(iter(self.participation.values())).data
+        frame = self.participation_by.data
         row = frame[frame["group"] == "all"].iloc[0]
         if bool(row["suppressed"]):
             return None, None

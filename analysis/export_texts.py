@@ -46,7 +46,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "campaign": {"en": "Campaign", "nl": "Campagne"},
     "wave": {"en": "Wave", "nl": "Ronde"},
     "filters": {"en": "Filters", "nl": "Filters"},
-    "no_filters": {"en": "none (everyone)", "nl": "geen (iedereen)"},
+    "no_filters": {"en": "everyone", "nl": "iedereen"},
     "threshold": {"en": "Anonymity threshold k", "nl": "Anonimiteitsdrempel k"},
     "comment_threshold": {"en": "Comment threshold", "nl": "Drempel voor opmerkingen"},
     "respondents": {"en": "Respondents", "nl": "Respondenten"},
@@ -245,6 +245,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "deck_value_take": {
         "en": "Top priority: {loss}{eur}. Ranked by € value and by how differently the levels see it.",
         "nl": "Hoogste prioriteit: {loss}{eur}. Gerangschikt op €-waarde en op hoe verschillend de niveaus het zien.",
+    },
+    "deck_value_shares": {"en": "Named by {sa} of {a} and by {sb} of {b}.", "nl": "Genoemd door {sa} van {a} en door {sb} van {b}."},
+    "deck_value_rank": {
+        "en": "Losses are ranked by € value and by how differently {a} and {b} see them.",
+        "nl": "Verliezen zijn gerangschikt op €-waarde en op hoe verschillend {a} en {b} ze zien.",
     },
     "deck_eur": {"en": " (estimated € {eur} a year)", "nl": " (geschat € {eur} per jaar)"},
     "deck_gap_line": {"en": "{group}: {mean} (n={n})", "nl": "{group}: {mean} (n={n})"},
