@@ -361,7 +361,7 @@ class WorkshopReport:
         for key, values in items:
             text = self.t(key, **values)
             term, _, rest = text.partition(": ")
-            out.append((term, rest))
+            out.append((term, rest[:1].upper() + rest[1:]))
         return out
 
     def scope_text(self) -> str:

@@ -66,3 +66,12 @@ def test_zero_responses_is_a_folder_with_only_the_readme_and_its_note(database: 
     assert [p.name for p in (tmp_path / "empty").iterdir()] == ["README.txt"]
     assert result.charts == () and result.empty
     assert "No responses in this wave yet" in (tmp_path / "empty" / "README.txt").read_text(encoding="utf-8")
+
+
+def test_progress_rises_to_one_with_a_name_for_each_step(database: Database, tmp_path: Path) -> None:
+    seen: list[tuple[float, str]] = []
+    with database.cursor() as con:
+        export(con, "svg", tmp_path / "svg", Scope("demo"), progress=lambda done, what: seen.append((done, what)))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert len(seen) > 10 and all(isinstance(what, str) and what for _, what in seen)
