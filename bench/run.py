@@ -44,6 +44,7 @@ from survey.store import Database  # noqa: E402
 CAMPAIGN = "bench"
 SCALING = (1_000, 10_000, 100_000, 1_000_000)
 EXPORT_FORMATS = ("csv", "parquet", "xlsx", "html", "pptx", "png")
+QUICK_EXPORTS = ("csv", "parquet", "xlsx", "html")
 DASHBOARD_PAGES = ("pages/2_overview.py", "pages/3_gaps.py", "pages/4_items.py")
 TARGETS = {
     "aggregate_ms_100k": 250.0,
@@ -261,17 +262,26 @@ def page(workdir: Path, respondents: int, instrument: Instrument, reps: int) -> 
 # --- exports --------------------------------------------------------------------------------------------------------
 
 
-def exports(workdir: Path, respondents: int, instrument: Instrument) -> dict[str, Any]:
-    """Seconds per export format for one campaign; formats analysis.export does not offer yet are null with a reason."""
+def exports(workdir: Path, respondents: int, instrument: Instrument, only: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Seconds per export format for one campaign, through analysis.export as the Exports page calls it.
+
+    Formats analysis.export does not offer (yet) are null with a reason; new exporters are found by name
+    (`export_<format>` or the `export(con, fmt, out, scope)` facade), so this file need not change.
+    """
     from analysis import export
 
     database = fresh_database(workdir, f"export-{respondents}")
     seconds: dict[str, float | None] = {}
     missing: dict[str, str] = {}
+    formats = tuple(getattr(export, "FORMATS", EXPORT_FORMATS))
     with database.cursor() as con:
         generate(con, respondents, instrument, campaign_id=CAMPAIGN)
-        for fmt in EXPORT_FORMATS:
-            out = workdir / f"export.{fmt}"
+        for fmt in dict.fromkeys((*EXPORT_FORMATS, *formats)):
+            if only is not None and fmt not in only:
+                seconds[fmt] = None
+                missing[fmt] = "skipped in --quick (chart rendering takes tens of seconds)"
+                continue
+            out = workdir / f"export-{fmt}" / (f"scan.{fmt}" if fmt not in ("png", "svg") else "charts")
             call = _export_call(export, con, instrument, fmt, out)
             if call is None:
                 seconds[fmt] = None
@@ -280,7 +290,8 @@ def exports(workdir: Path, respondents: int, instrument: Instrument) -> dict[str
             started = time.perf_counter()
             call()
             seconds[fmt] = round(time.perf_counter() - started, 3)
-            if not out.exists() or out.stat().st_size == 0:
+            written = [p for p in out.rglob("*") if p.is_file()] if out.is_dir() else [out] if out.exists() else []
+            if not written or not any(p.stat().st_size for p in written):
                 raise RuntimeError(f"{fmt} export wrote nothing to {out.name}")
     database.close()
     result: dict[str, Any] = {"export_s": seconds, "export_respondents": respondents}
@@ -290,15 +301,17 @@ def exports(workdir: Path, respondents: int, instrument: Instrument) -> dict[str
 
 
 def _export_call(export: Any, con: Any, instrument: Instrument, fmt: str, out: Path) -> Callable[[], Any] | None:
-    """How to call analysis.export for a format, found by name so new exporters are picked up without editing this file."""
+    """How to call analysis.export for a format: the facade when there is one, else the per-format function."""
+    from analysis.scope import Scope
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    facade = getattr(export, "export", None)
+    if callable(facade) and fmt in getattr(export, "FORMATS", ()):
+        return lambda: facade(con, fmt, out, Scope(CAMPAIGN), role="facilitator", actor="bench")
     if fmt in ("csv", "parquet"):
         return lambda: export.export_long(con, instrument, CAMPAIGN, out, fmt)
     fn = getattr(export, f"export_{fmt}", None)
-    if fn is None:
-        return None
-    from analysis.scope import Scope
-
-    return lambda: fn(con, Scope(CAMPAIGN), out)
+    return None if fn is None else (lambda: fn(con, Scope(CAMPAIGN), out))
 
 
 # --- putting it together ----------------------------------------------------------------------------------------------
@@ -390,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         result.update(page(workdir, page_n, instrument, args.reps))
         say(f"  {result['page']}: {result['page_ms']} ms" + (f" ({result['page_note']})" if result.get("page_note") else ""))
         say(f"exports: {args.export_respondents:,} respondents")
-        result.update(exports(workdir, args.export_respondents, instrument))
+        result.update(exports(workdir, args.export_respondents, instrument, QUICK_EXPORTS if args.quick else None))
         say("  " + ", ".join(f"{k} {v} s" if v is not None else f"{k} n/a" for k, v in result["export_s"].items()))
         result["scaling"] = scaling(workdir, instrument, args.reps) if args.scaling else None
     if args.load:

@@ -62,7 +62,7 @@ def test_submissions_are_all_stored(quick: dict) -> None:
 
 
 def test_exports_report_every_format(quick: dict) -> None:
-    assert set(quick["export_s"]) == {"csv", "parquet", "xlsx", "html", "pptx", "png"}
+    assert {"csv", "parquet", "xlsx", "html", "pptx", "png"} <= set(quick["export_s"])
     for fmt in ("csv", "parquet"):
         assert quick["export_s"][fmt] > 0
     for fmt, seconds in quick["export_s"].items():
