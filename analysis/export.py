@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -26,6 +28,9 @@ from analysis.gaps import Group
 from analysis.scope import Scope
 from survey.campaigns import campaign_instrument, get_campaign
 from survey.store import audit
+
+if TYPE_CHECKING:
+    from analysis.export_render import Renderer
 
 __all__ = ["FORMATS", "ROLES", "ExportRefused", "ExportResult", "export", "export_long"]
 
@@ -112,43 +117,67 @@ def export(
         detail = f"{fmt} campaign={scope.campaign_id} wave={waves} filters={filters} rows={rows}"
         result = ExportResult(fmt, out, (out,), rows=rows, notes=notes, empty=rows == 0)
     else:
-        from analysis.export_report import WorkshopReport
+        with ExitStack() as stack:
+            renderer = None
+            if fmt in ("pptx", "png", "svg"):
+                from analysis.export_render import Renderer
 
-        step(0.02, "results")
-        report = WorkshopReport(con, scope, lang=lang, a=a, b=b)
-
-        def sub(lo: float, hi: float) -> Progress:
-            return lambda done, what: step(lo + (hi - lo) * done, what)
-
-        rows, sheets, slides, charts = 0, (), (), ()
-        # Each writer is imported when used: a CSV export need not load XlsxWriter, python-pptx and the chart renderer.
-        if fmt == "xlsx":
-            from analysis.export_xlsx import write_xlsx
-
-            names, rows = write_xlsx(con, report, out, role=role, progress=sub(0.05, 0.98))
-            sheets, files = tuple(names), (out,)
-        elif fmt == "html":
-            from analysis.export_html import write_html
-
-            charts, files = tuple(write_html(report, out, progress=sub(0.05, 0.98))), (out,)
-        elif fmt == "pptx":
-            from analysis.export_pptx import write_pptx
-
-            slides, files = tuple(write_pptx(report, out, progress=sub(0.05, 0.98))), (out,)
-        else:
-            from analysis.export_images import write_images
-
-            written, specs = write_images(report, out, fmt, progress=sub(0.05, 0.98))
-            files, charts = tuple(written), tuple(s.name for s in specs)
-        notes = tuple(report.notes())
-        detail = f"{fmt} {report.audit_detail()} role={role} lang={report.lang}"
-        result = ExportResult(
-            fmt, out, files, rows=rows, sheets=sheets, slides=slides, charts=charts, notes=notes, empty=not report.population_shown
-        )
+                # Started first: the chart renderer's start-up overlaps with loading and querying the results.
+                renderer = stack.enter_context(Renderer())
+            result, detail = _workshop_export(con, fmt, out, scope, role, lang, a, b, step, renderer)
     audit(con, actor, "export", f"{detail} file={out.name}")
     seconds = time.perf_counter() - started
     step(1.0, "done")
     return replace(result, seconds=round(seconds, 3))
+
+
+def _workshop_export(
+    con: duckdb.DuckDBPyConnection,
+    fmt: str,
+    out: Path,
+    scope: Scope,
+    role: str,
+    lang: str,
+    a: Group | None,
+    b: Group | None,
+    step: Progress,
+    renderer: Renderer | None,
+) -> tuple[ExportResult, str]:
+    """The workbook, report, deck or images of one wave; returns the result and the audit detail."""
+    from analysis.export_report import WorkshopReport
+
+    step(0.02, "results")
+    report = WorkshopReport(con, scope, lang=lang, a=a, b=b)
+
+    def sub(lo: float, hi: float) -> Progress:
+        return lambda done, what: step(lo + (hi - lo) * done, what)
+
+    rows, sheets, slides, charts = 0, (), (), ()
+    # Each writer is imported when used: a CSV export need not load XlsxWriter, python-pptx and the chart renderer.
+    if fmt == "xlsx":
+        from analysis.export_xlsx import write_xlsx
+
+        names, rows = write_xlsx(con, report, out, role=role, progress=sub(0.05, 0.98))
+        sheets, files = tuple(names), (out,)
+    elif fmt == "html":
+        from analysis.export_html import write_html
+
+        charts, files = tuple(write_html(report, out, progress=sub(0.05, 0.98))), (out,)
+    elif fmt == "pptx":
+        from analysis.export_pptx import write_pptx
+
+        slides, files = tuple(write_pptx(report, out, progress=sub(0.05, 0.98), renderer=renderer)), (out,)
+    else:
+        from analysis.export_images import write_images
+
+        written, specs = write_images(report, out, fmt, progress=sub(0.05, 0.98), renderer=renderer)
+        files, charts = tuple(written), tuple(s.name for s in specs)
+    notes = tuple(report.notes())
+    detail = f"{fmt} {report.audit_detail()} role={role} lang={report.lang}"
+    result = ExportResult(
+        fmt, out, files, rows=rows, sheets=sheets, slides=slides, charts=charts, notes=notes, empty=not report.population_shown
+    )
+    return result, detail
 
 
 def _format_call(fmt: str) -> Callable[..., ExportResult]:

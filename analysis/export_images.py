@@ -3,57 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
+from contextlib import ExitStack
 from pathlib import Path
-from types import TracebackType
-from typing import Any
-
-import vl_convert as vlc
 
 from analysis.export_charts import ChartSpec, iter_specs
+from analysis.export_render import Renderer
 from analysis.export_report import WorkshopReport
 
 IMAGE_WIDTH = 820
-PNG_SCALE = 2
 IMAGE_FORMATS = ("png", "svg")
 
 
-def render_png(spec: dict[str, Any], scale: float = PNG_SCALE) -> bytes:
-    """A PNG of the spec at `scale` × its CSS size, crisp on a projector and in print."""
-    return vlc.vegalite_to_png(spec, scale=scale)
-
-
-def render_svg(spec: dict[str, Any]) -> str:
-    return vlc.vegalite_to_svg(spec)
-
-
-class Renderer:
-    """Draws charts on one background thread while the caller fetches the next chart's results.
-
-    vl-convert releases the GIL while it draws, so drawing one chart and querying DuckDB and
-    building the next spec run side by side; a warm-up drawing starts its JavaScript engine at once.
-    """
-
-    def __enter__(self) -> Renderer:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vl-convert")
-        self._pool.submit(
-            vlc.vegalite_to_svg,
-            {"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}},
-        )
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def png(self, spec: dict[str, Any]) -> Future[bytes]:
-        return self._pool.submit(render_png, spec)
-
-    def svg(self, spec: dict[str, Any]) -> Future[str]:
-        return self._pool.submit(render_svg, spec)
-
-
 def write_images(
-    report: WorkshopReport, out_dir: Path, fmt: str, progress: Callable[[float, str], None] | None = None
+    report: WorkshopReport,
+    out_dir: Path,
+    fmt: str,
+    progress: Callable[[float, str], None] | None = None,
+    renderer: Renderer | None = None,
 ) -> tuple[list[Path], list[ChartSpec]]:
     """Each chart alone as `NN_name.png|svg` in `out_dir`, titled with its scope, plus README.txt naming them.
 
@@ -65,7 +32,8 @@ def write_images(
     out_dir.mkdir(parents=True, exist_ok=True)
     specs: list[ChartSpec] = []
     drawings: list[Future[bytes] | Future[str]] = []
-    with Renderer() as renderer:
+    with ExitStack() as stack:
+        renderer = renderer or stack.enter_context(Renderer())
         if report.population_shown:
             for chart in iter_specs(report, IMAGE_WIDTH, titled=True):
                 specs.append(chart)

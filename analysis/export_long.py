@@ -60,11 +60,10 @@ def neutralised_sql(sql: str, text_columns: Sequence[str]) -> str:
 
 
 def _copy(con: duckdb.DuckDBPyConnection, sql: str, params: dict, out: Path, options: str) -> int:
+    """Run COPY once; DuckDB answers with the number of rows it wrote."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    count = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
     target = str(out).replace("'", "''")
-    con.execute(f"COPY ({sql}) TO '{target}' ({options})", params)
-    return int(count)
+    return int(con.execute(f"COPY ({sql}) TO '{target}' ({options})", params).fetchone()[0])
 
 
 def export_long(

@@ -12,6 +12,7 @@ import io
 import struct
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import ExitStack
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +24,7 @@ from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
 from analysis.export_charts import distribution_spec, gap_spec, heatmap_spec, value_spec
-from analysis.export_images import Renderer
+from analysis.export_render import Renderer
 from analysis.export_report import DISCUSSION_GAPS, WorkshopReport, euros, number, p_text, percent
 
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
@@ -345,11 +346,14 @@ class _Deck:
             self._text(slide, MARGIN + c * (column_width + Inches(0.4)), CONTENT_TOP, column_width, Inches(5.4), lines, space=2)
 
 
-def write_pptx(report: WorkshopReport, out: Path, progress: Callable[[float, str], None] | None = None) -> list[str]:
+def write_pptx(
+    report: WorkshopReport, out: Path, progress: Callable[[float, str], None] | None = None, renderer: Renderer | None = None
+) -> list[str]:
     """Write the deck to `out`; returns the slide titles in order."""
     step = progress or (lambda _f, _m: None)
     deck = _Deck(report)
-    with Renderer() as renderer:
+    with ExitStack() as stack:
+        renderer = renderer or stack.enter_context(Renderer())
         step(0.05, "charts")
         if report.population_shown:
             deck.draw_charts(renderer)
