@@ -37,6 +37,14 @@ Functions and the columns of `result.data`:
 - reliability(con, scope) -> Result
     dimension, items, n, alpha, low, suppressed, reason
 - summary(con, scope, a=..., b=...) -> dict, the document of `python -m analysis summary --json`.
+
+Every frame passes `analysis.schemas` on the way out: a hidden row carrying a number, or a shown row
+counting fewer than k, raises instead of reaching a page or an export.
+
+Cost: the first view of a wave reads storage in one DuckDB pass and keeps only the finest cells (a
+few hundred rows of n, sum, sum of squares); every later view of that wave is added up from them
+without touching respondents. A new or deleted response is noticed on the next call (see
+`analysis.scoring`); `clear_matrices()` forgets everything, e.g. to time a cold start.
 """
 
 from __future__ import annotations
@@ -99,7 +107,7 @@ def value_at_stake(
     wave = v.matrix.wave
     shares, report = share_table(v.matrix, v.cube, v.visible, v.reason, v.filters, by, v.limits.k)
     ranking = ranking_table(v.matrix, v.cube, v.visible, v.reason, v.filters, a, b, estimates(con, scope.campaign_id))
-    return ValueAtStake(schemas.check(shares, "shares", v.limits.k), ranking, report, wave, v.limits.k)
+    return ValueAtStake(schemas.check(shares, "shares", v.limits.k), schemas.check_ranking(ranking), report, wave, v.limits.k)
 
 
 def comments(
@@ -115,7 +123,7 @@ def comments(
     frame, report = comment_table(
         con, v.matrix, v.cube, v.visible, v.reason, v.filters, by, v.limits.comment_k, dimension=dimension, search=search, seed=seed
     )
-    return Result(frame, report, v.matrix.wave, v.limits.comment_k)
+    return Result(schemas.check_comments(frame), report, v.matrix.wave, v.limits.comment_k)
 
 
 def trend(con: duckdb.DuckDBPyConnection, scope: Scope, earlier_wave: int, unit: str = "dimension", by: str | None = None) -> Result:

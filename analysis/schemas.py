@@ -12,9 +12,11 @@ from functools import cache
 import pandas as pd
 import pandera.pandas as pa
 
+from analysis.comments import COMMENT_COLUMNS
 from analysis.gaps import GAP_COLUMNS, GAP_NUMBERS
 from analysis.groups import GROUP_COLUMNS, NUMBER_COLUMNS
 from analysis.trend import TREND_COLUMNS, TREND_NUMBERS
+from analysis.value import RANKING_COLUMNS
 
 # name: (columns in order, number columns that must be empty when hidden, count columns that must be >= k when shown)
 FRAMES: dict[str, tuple[list[str], list[str], list[str]]] = {
@@ -66,6 +68,33 @@ def schema(name: str, k: int) -> pa.DataFrameSchema:
         ordered=True,
         name=name,
     )
+
+
+RANKING_SCHEMA = pa.DataFrameSchema(
+    {c: pa.Column(bool) if c == "diff_suppressed" else pa.Column(nullable=True) for c in RANKING_COLUMNS},
+    checks=[
+        pa.Check(
+            lambda f: bool(f.loc[f["diff_suppressed"], ["diff", "ci_low", "ci_high"]].isna().all().all()),
+            error="a hidden difference carries a number",
+        )
+    ],
+    strict=True,
+    ordered=True,
+    name="ranking",
+)
+COMMENTS_SCHEMA = pa.DataFrameSchema(
+    {c: pa.Column(nullable=c in ("attribute", "option")) for c in COMMENT_COLUMNS}, strict=True, ordered=True, name="comments"
+)
+
+
+def check_ranking(frame: pd.DataFrame) -> pd.DataFrame:
+    """The value-at-stake ranking: a difference whose groups are hidden has no numbers."""
+    return RANKING_SCHEMA.validate(frame)
+
+
+def check_comments(frame: pd.DataFrame) -> pd.DataFrame:
+    """Comments carry exactly the documented columns: no date, no language, no respondent id."""
+    return COMMENTS_SCHEMA.validate(frame)
 
 
 def check(frame: pd.DataFrame, name: str, k: int) -> pd.DataFrame:
