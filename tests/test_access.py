@@ -7,13 +7,14 @@ touching this file; the role each page needs is the one the menu (pages/ui/commo
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
+import survey.access as access
 from pages.ui import common
 from survey.access import FREE_TRIES, Throttle
 from survey.demo import load_demo
@@ -207,7 +208,10 @@ def test_wrong_password_is_refused(wrong: str) -> None:
     assert any(e.value == "Wrong password." for e in at.error)
 
 
-def test_throttle_slows_down_after_three_failures_even_in_a_new_session() -> None:
+def test_throttle_slows_down_after_three_failures_even_in_a_new_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = SimpleNamespace(now=1000.0)
+    # The back-off reads survey.access's clock: freeze it, so a slow machine cannot let the wait run out mid-test.
+    monkeypatch.setattr(access, "time", SimpleNamespace(monotonic=lambda: clock.now))
     at = open_page("pages/12_sign_in.py")
     for _ in range(FREE_TRIES):
         _sign_in(at, "guess")
@@ -217,7 +221,8 @@ def test_throttle_slows_down_after_three_failures_even_in_a_new_session() -> Non
     assert any(e.value.startswith("Too many failed attempts") for e in at.error)
     other = _sign_in(open_page("pages/12_sign_in.py"), LEADER_PASSWORD)  # a new tab does not escape the back-off
     assert "role" not in other.session_state
-    time.sleep(common.throttle().wait_seconds() + 0.05)
+    assert common.throttle().failures == FREE_TRIES  # refused tries while waiting are not even checked
+    clock.now += common.throttle().wait_seconds() + 0.01
     _sign_in(other, LEADER_PASSWORD)
     assert other.session_state["role"] == "leader"
 
