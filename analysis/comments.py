@@ -39,6 +39,7 @@ COMMENTS_SQL = """
     SELECT picked.dimension, picked.text, {attribute_columns}
     FROM picked LEFT JOIN attrs USING (response_id)
     {where}
+    ORDER BY picked.dimension, picked.text, picked.response_id
 """
 
 
@@ -95,6 +96,6 @@ def comment_table(
         keep = rows[rows[column].isin(shown_options)] if vis[0, people] else rows.iloc[0:0]
         frame = keep.assign(group=by + "=" + keep[column].astype(str), attribute=by, option=keep[column])
     frame = frame.assign(wave=matrix.wave)[COMMENT_COLUMNS]
-    order = np.random.default_rng(seed).permutation(len(frame))
+    order = np.random.default_rng(seed).permutation(len(frame))  # from a sorted start, so a given seed always gives one order
     frame = frame.iloc[order].reset_index(drop=True)
     return frame, AnonymityReport(comment_k, hidden)

@@ -103,7 +103,7 @@ def test_like_pattern_escapes_wildcards():
 
 
 def test_order_is_shuffled_not_submission_order(talk_con):
-    submitted = [row[0] for row in talk_con.execute("SELECT text FROM comments").fetchall()]
+    submitted = [row[0] for row in talk_con.execute("SELECT text FROM comments ORDER BY rowid").fetchall()]
     first = list(engine.comments(talk_con, Scope("talk"), seed=1).data["text"])
     again = list(engine.comments(talk_con, Scope("talk"), seed=1).data["text"])
     other = list(engine.comments(talk_con, Scope("talk"), seed=2).data["text"])
