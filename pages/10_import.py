@@ -6,6 +6,7 @@ from pages.ui import facilitator
 from pages.ui.campaign_picker import clear_caches
 from pages.ui.common import db
 from survey.importer import DEFAULT_MAX_BYTES, ImportRefused, preview_import, run_import
+from survey.uploads import UploadRefused, check_upload
 
 campaign = facilitator.page("Import responses", ":material/upload_file:")
 
@@ -18,16 +19,18 @@ upload = st.file_uploader("CSV or Excel file", type=["csv", "xlsx", "txt"], key=
 if upload is None:
     st.stop()
 data = upload.getvalue()
-if len(data) > DEFAULT_MAX_BYTES:
-    st.error(f"{upload.name} is {len(data) / 1e6:.1f} MB; the limit is {DEFAULT_MAX_BYTES / 1e6:.0f} MB. Split the file.")
+try:  # the browser's type filter is a convenience; the server decides
+    checked = check_upload(upload.name, data, ("csv", "txt", "xlsx"), DEFAULT_MAX_BYTES)
+except UploadRefused as exc:
+    st.error(str(exc))
     st.stop()
 with st.spinner("Checking every row…"), db().cursor() as con:
-    preview = preview_import(con, campaign.campaign_id, data, upload.name)
+    preview = preview_import(con, campaign.campaign_id, data, checked.name)
 
 for note in preview.notes:
     st.caption(note)
 if not preview.ok:
-    st.error(f"{upload.name}: {len(preview.problems)} problem(s). Nothing was imported. Fix these and upload again:")
+    st.error(f"{checked.name}: {len(preview.problems)} problem(s). Nothing was imported. Fix these and upload again:")
     st.code("\n".join(preview.report()), language=None)
     st.stop()
 
@@ -41,7 +44,7 @@ if preview.already_imported is not None:
 if st.button(f"Import {preview.rows} row(s)", type="primary", disabled=preview.already_imported is not None and not force, key="do_import"):
     try:
         with db().cursor() as con:
-            result = run_import(con, campaign.campaign_id, data, upload.name, force=force, preview=preview)
+            result = run_import(con, campaign.campaign_id, data, checked.name, force=force, preview=preview)
     except ImportRefused as exc:
         st.error(str(exc))
         st.stop()

@@ -9,6 +9,7 @@ from pages.ui.common import db, menu, require, show_failure
 from survey.campaigns import CampaignError, create_campaign, list_waves, set_status, start_wave
 from survey.instrument import InstrumentError, default_instrument, parse_instrument
 from survey.responses import response_count
+from survey.uploads import UploadRefused, check_upload
 
 st.set_page_config(page_title="Campaigns · Coherence Scan", page_icon=":material/campaign:", layout="wide")
 menu()
@@ -17,9 +18,11 @@ st.title("Campaigns")
 
 
 def uploaded_instrument(upload: object | None):
+    """The default questionnaire, or an uploaded YAML checked on the server for type and size first."""
     if upload is None:
         return default_instrument()
-    return parse_instrument(upload.getvalue().decode("utf-8", errors="strict"), upload.name)
+    checked = check_upload(upload.name, upload.getvalue(), ("yaml", "yml"), 1_000_000)
+    return parse_instrument(upload.getvalue().decode("utf-8"), checked.name)
 
 
 with st.expander("New campaign", expanded=False, icon=":material/add:"), st.form("new_campaign"):
@@ -35,8 +38,8 @@ with st.expander("New campaign", expanded=False, icon=":material/add:"), st.form
                                           threshold=int(threshold), comment_threshold=int(comment_threshold))
             clear_caches()
             st.success(f"Campaign `{created.campaign_id}` is open with wave 1.")
-        except (InstrumentError, CampaignError, UnicodeDecodeError) as exc:
-            show_failure(exc if not isinstance(exc, UnicodeDecodeError) else ValueError("the YAML file is not UTF-8 text"))
+        except (InstrumentError, CampaignError, UploadRefused) as exc:
+            show_failure(exc)
 
 campaign = pick_campaign(st)
 if campaign is None:
@@ -65,12 +68,12 @@ with waves_tab:
         new_version = st.file_uploader("New instrument version (optional)", type=["yaml", "yml"], key="wave_yaml")
         if st.form_submit_button("Start new wave"):
             try:
-                instrument = parse_instrument(new_version.getvalue().decode("utf-8"), new_version.name) if new_version else None
+                instrument = uploaded_instrument(new_version) if new_version else None
                 with db().cursor() as con:
                     wave = start_wave(con, campaign.campaign_id, label, instrument)
                 clear_caches()
                 st.success(f"Wave {wave.wave} is open; earlier waves are closed and kept for comparison.")
-            except (InstrumentError, CampaignError, UnicodeDecodeError) as exc:
+            except (InstrumentError, CampaignError, UploadRefused) as exc:
                 show_failure(exc)
 with progress_tab:
     facilitator.progress_panel(campaign, pick_wave(campaign, st, "Progress of wave"))

@@ -15,7 +15,7 @@ from tests.browser import chromium, streamlit_server, wait_idle
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("SCREENSHOTS")
 PASSWORD = "facilitator-pass-123"
-PAGES = ["overview", "gaps", "items", "value", "comments", "trends", "campaigns", "invites", "import", "exports"]
+PAGES = ["overview", "gaps", "items", "value", "comments", "trends", "campaigns", "invites", "import", "exports", "data"]
 
 
 @pytest.fixture(scope="module")
@@ -71,5 +71,6 @@ def test_every_page_renders_for_a_facilitator(demo_server: str, width: int) -> N
 _LABELS = {
     "overview": "Overview", "gaps": "Gaps", "items": "Item detail", "value": "Value at stake", "comments": "Comments",
     "trends": "Trends", "campaigns": "Campaigns", "invites": "Invites", "import": "Import", "exports": "Exports",
+    "data": "Data and audit",
 }
 _TITLES = {"import": "Import responses"}

@@ -25,6 +25,7 @@ MENU = (
     ("pages/9_invites.py", "Invites", ":material/qr_code_2:", "facilitator"),
     ("pages/10_import.py", "Import", ":material/upload_file:", "facilitator"),
     ("pages/11_exports.py", "Exports", ":material/download:", "leader"),
+    ("pages/13_data.py", "Data and audit", ":material/shield_lock:", "facilitator"),
     ("pages/12_sign_in.py", "Sign in", ":material/login:", None),
 )
 

@@ -1,0 +1,39 @@
+"""The Data and audit page: backup download, confirmed deletion of a wave, and the audit log listing both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from survey.demo import load_demo
+from survey.store import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_backup_then_delete_a_wave_is_audited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "data.duckdb"
+    with Database(path, linger_s=0).cursor() as con:
+        load_demo(con, 60, seed=4, waves=2)
+    monkeypatch.setenv("COHERENCE_DB", str(path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["role"] = "facilitator"
+    at.run()
+    at.switch_page("pages/13_data.py")
+    at.run()
+    assert not at.exception
+    at.button(key="make_backup").click().run()
+    assert any("Backup of" in s.value for s in at.success)
+    at.selectbox(key="delete_target").set_value(2)
+    at.run()
+    assert at.button(key="delete_go").disabled  # not confirmed yet
+    at.text_input(key="delete_confirm").input("demo").run()
+    at.button(key="delete_go").click().run()
+    assert not at.exception
+    assert any("Deleted 60 response(s)" in s.value for s in at.success)
+    with Database(path, linger_s=0).cursor() as con:
+        assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == 60
+        actions = [r[0] for r in con.execute("SELECT action FROM audit_log").fetchall()]
+    assert "backup" in " ".join(actions) and any("delete" in a for a in actions)
