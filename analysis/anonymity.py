@@ -19,7 +19,10 @@ a cell gets the same verdict in every view that shows it (a site filter with a l
 or a level filter with a site breakdown). Hiding more never breaks rule 4 (each extra hidden cell
 adds at least k), so the verdicts are computed level by level, coarse to fine, in one pass.
 
-Whole views follow rule 0 first: a filtered population that is itself hidden shows nothing.
+Two more rules apply when a view is read (analysis.groups.shown_cells):
+5. a cell is shown for a unit (an item, a dimension...) only when its respondent count passes the
+   rules too, so a group looks the same in every view and every unit;
+6. a view whose own population (the filtered total) is hidden shows nothing (reason filter_hidden).
 """
 
 from __future__ import annotations
