@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.ui.common import hashes, menu, role, throttle
+from pages.ui.common import hashes, menu, role, sso_available, throttle
 from survey.access import sign_in
 
 st.set_page_config(page_title="Sign in · Coherence Scan", page_icon=":material/login:")
@@ -13,10 +13,20 @@ if role():
     st.success(f"You are signed in as **{role()}**.")
     if st.button("Sign out", key="sign_out"):
         st.session_state.pop("role", None)
+        if sso_available() and st.user.get("is_logged_in", False):
+            st.logout()
         st.rerun()
     st.stop()
 
+if sso_available():
+    if st.user.get("is_logged_in", False):
+        st.warning(f"The account {st.user.get('email', '')} has no access to results. Ask a facilitator to add it.")
+    st.button("Sign in with single sign-on", on_click=st.login, type="primary", key="sso")
+    st.divider()
+
 configured = hashes()
+if not configured and sso_available():
+    st.stop()
 if not configured:
     st.warning(
         "No password is configured, so results stay locked. Create a hash with `python -m survey hash-password`, "

@@ -92,3 +92,26 @@ def sign_in(password: str, hashes: Mapping[str, str], throttle: Throttle) -> str
             continue
     throttle.record(False)
     return None
+
+
+def oidc_configured(secrets: Mapping[str, object] | None) -> bool:
+    """Single sign-on is offered when `[auth]` holds what Streamlit's st.login needs (redirect, cookie secret, a provider)."""
+    auth = dict((secrets or {}).get("auth", {}) or {})
+    if not auth.get("redirect_uri") or not auth.get("cookie_secret"):
+        return False
+    providers = [auth] + [v for v in auth.values() if isinstance(v, Mapping)]
+    return any(p.get("client_id") and p.get("server_metadata_url") for p in providers)
+
+
+def role_for_email(email: str | None, secrets: Mapping[str, object] | None) -> str | None:
+    """The role a single-sign-on user gets: listed in `facilitator_emails` or `leader_emails` (an entry `@plant.example` admits a domain)."""
+    if not email:
+        return None
+    auth = dict((secrets or {}).get("auth", {}) or {})
+    needle = email.strip().casefold()
+    for role in reversed(ROLES):
+        for entry in auth.get(f"{role}_emails", []) or []:
+            entry = str(entry).strip().casefold()
+            if entry and (needle == entry or (entry.startswith("@") and needle.endswith(entry))):
+                return role
+    return None

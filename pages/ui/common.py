@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from survey.access import Throttle, allows, configured_hashes
+from survey.access import Throttle, allows, configured_hashes, oidc_configured, role_for_email
 from survey.instrument import InstrumentError
 from survey.store import Database, DatabaseBusy, DatabaseDamaged, resolve_db_path
 
@@ -47,7 +47,15 @@ def throttle() -> Throttle:
 
 
 def role() -> str | None:
-    return st.session_state.get("role")
+    """The session's role: from the password sign-in, or from the single-sign-on account's e-mail."""
+    if st.session_state.get("role"):
+        return st.session_state.role
+    try:
+        if st.user.get("is_logged_in", False):
+            return role_for_email(st.user.get("email"), _secrets())
+    except Exception:  # no auth configured: st.user has nothing to say
+        return None
+    return None
 
 
 def menu() -> None:
@@ -86,7 +94,8 @@ def require(needed: str) -> str:
 
 def _secrets() -> dict:
     try:
-        return {"auth": dict(st.secrets.get("auth", {}))}
+        auth = st.secrets.get("auth", {})
+        return {"auth": auth.to_dict() if hasattr(auth, "to_dict") else dict(auth)}
     except Exception:  # no secrets.toml at all is a normal state
         return {}
 
@@ -104,3 +113,7 @@ def show_failure(exc: Exception) -> None:
         st.error(str(exc))
     else:
         st.error(f"Something went wrong: {exc}")
+
+
+def sso_available() -> bool:
+    return oidc_configured(_secrets())
