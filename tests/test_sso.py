@@ -59,4 +59,4 @@ def test_sign_in_page_offers_sso_when_configured(tmp_path: Path, monkeypatch: py
     at.run()
     assert not at.exception
     assert at.button(key="sso").label == "Sign in with single sign-on"
-    assert not any("Password" == t.label for t in at.text_input)  # no password configured: only SSO
+    assert not any(t.label == "Password" for t in at.text_input)  # no password configured: only SSO
