@@ -34,8 +34,11 @@ with left.container(border=True):
 with right.container(border=True):
     st.subheader(":material/insights: See the results")
     st.write("Heatmaps, boardroom-vs-shop-floor gaps, value at stake and comments, for leaders and facilitators.")
-    st.page_link("pages/12_sign_in.py" if not role() else "pages/2_overview.py", label="Sign in" if not role() else "Open the overview",
-                 icon=":material/arrow_forward:")
+    st.page_link(
+        "pages/12_sign_in.py" if not role() else "pages/2_overview.py",
+        label="Sign in" if not role() else "Open the overview",
+        icon=":material/arrow_forward:",
+    )
 
 if not campaigns:
     st.divider()

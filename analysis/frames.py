@@ -16,9 +16,7 @@ def long_answers_sql(instrument: Instrument) -> str:
 
     The attribute columns come from the instrument, so any set of attributes exports the same way.
     """
-    pivots = ",\n            ".join(
-        f"max(CASE WHEN attribute = '{a}' THEN value END) AS {_quote(a)}" for a in instrument.attributes
-    )
+    pivots = ",\n            ".join(f"max(CASE WHEN attribute = '{a}' THEN value END) AS {_quote(a)}" for a in instrument.attributes)
     attr_cols = ", ".join(f"p.{_quote(a)}" for a in instrument.attributes)
     return f"""
         WITH picked AS (
@@ -39,5 +37,7 @@ def long_answers_sql(instrument: Instrument) -> str:
     """
 
 
-def long_answers(con: duckdb.DuckDBPyConnection, instrument: Instrument, campaign_id: str, wave: int | None = None) -> duckdb.DuckDBPyRelation:
+def long_answers(
+    con: duckdb.DuckDBPyConnection, instrument: Instrument, campaign_id: str, wave: int | None = None
+) -> duckdb.DuckDBPyRelation:
     return con.sql(long_answers_sql(instrument), params={"campaign": campaign_id, "wave": wave})

@@ -38,8 +38,10 @@ st.success(f"{preview.rows} row(s) ready to import into **{campaign.name}**, wav
 st.dataframe(preview.head, width="stretch")
 force = False
 if preview.already_imported is not None:
-    st.warning(f"This exact file was already imported on {preview.already_imported.imported_on}. "
-               "Importing it again would count these respondents twice.")
+    st.warning(
+        f"This exact file was already imported on {preview.already_imported.imported_on}. "
+        "Importing it again would count these respondents twice."
+    )
     force = st.checkbox("Import it again anyway", key="force_import")
 if st.button(f"Import {preview.rows} row(s)", type="primary", disabled=preview.already_imported is not None and not force, key="do_import"):
     try:

@@ -28,9 +28,12 @@ if view is None:
 who = role() or "leader"
 allowed = [f for f in FORMATS if who == "facilitator" or f not in ("csv", "parquet")]
 fmt = st.radio("Format", allowed, format_func=lambda f: FORMATS[f][0], key="export_fmt")
-st.caption(f"Wave {view.wave}" + (f", filtered to {', '.join(f'{a}={o}' for a, o in view.filters)}" if view.filters else "")
-           + f". Every number and comment obeys the anonymity threshold (k = {view.threshold}) exactly as on screen."
-           + (" Answer rows are for facilitators only and hold no names, tokens or times finer than the day." if fmt in ("csv", "parquet") else ""))
+st.caption(
+    f"Wave {view.wave}"
+    + (f", filtered to {', '.join(f'{a}={o}' for a, o in view.filters)}" if view.filters else "")
+    + f". Every number and comment obeys the anonymity threshold (k = {view.threshold}) exactly as on screen."
+    + (" Answer rows are for facilitators only and hold no names, tokens or times finer than the day." if fmt in ("csv", "parquet") else "")
+)
 
 if st.button("Create export", type="primary", key="export_go"):
     bar = st.progress(0.0, text="Starting…")
@@ -39,8 +42,16 @@ if st.button("Create export", type="primary", key="export_go"):
         target = Path(tmp) / (f"charts-{fmt}" if fmt in ("png", "svg") else f"coherence-scan.{FORMATS[fmt][1]}")
         try:
             with db().cursor() as con:
-                result = export(con, fmt, target, scope, role=who, lang=view.lang, actor=who,
-                                progress=lambda done, what: bar.progress(min(max(done, 0.0), 1.0), text=what))
+                result = export(
+                    con,
+                    fmt,
+                    target,
+                    scope,
+                    role=who,
+                    lang=view.lang,
+                    actor=who,
+                    progress=lambda done, what: bar.progress(min(max(done, 0.0), 1.0), text=what),
+                )
         except ExportRefused as exc:
             st.error(str(exc))
             st.stop()

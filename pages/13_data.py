@@ -21,8 +21,10 @@ campaign = facilitator.page("Data and audit", ":material/shield_lock:", menu_tit
 actor = role() or "facilitator"
 
 st.subheader("Backup")
-st.write("Every table as Parquet with a checksummed manifest. Invite links are kept only as hashes and unfinished "
-         "drafts are left out. Restore with `python -m survey restore DIR` into a new database file.")
+st.write(
+    "Every table as Parquet with a checksummed manifest. Invite links are kept only as hashes and unfinished "
+    "drafts are left out. Restore with `python -m survey restore DIR` into a new database file."
+)
 if st.button("Create backup", key="make_backup"):
     with st.spinner("Writing backup…"), tempfile.TemporaryDirectory() as tmp:
         with db().cursor() as con:
@@ -34,20 +36,32 @@ if st.button("Create backup", key="make_backup"):
     st.session_state.backup_zip = buffer.getvalue()
     st.success(f"Backup of {manifest.rows} rows in {len(manifest.tables)} tables, schema version {manifest.schema_version}.")
 if st.session_state.get("backup_zip"):
-    st.download_button("Download backup (.zip)", st.session_state.backup_zip, file_name="coherence-scan-backup.zip",
-                       mime="application/zip", key="dl_backup")
+    st.download_button(
+        "Download backup (.zip)",
+        st.session_state.backup_zip,
+        file_name="coherence-scan-backup.zip",
+        mime="application/zip",
+        key="dl_backup",
+    )
 
 st.subheader("Delete")
 with db().cursor() as con:
     waves = list_waves(con, campaign.campaign_id)
-target = st.selectbox("What to delete", ["campaign", *[w.wave for w in waves]], key="delete_target",
-                      format_func=lambda t: f"The whole campaign '{campaign.name}'" if t == "campaign" else f"Wave {t} only")
+target = st.selectbox(
+    "What to delete",
+    ["campaign", *[w.wave for w in waves]],
+    key="delete_target",
+    format_func=lambda t: f"The whole campaign '{campaign.name}'" if t == "campaign" else f"Wave {t} only",
+)
 confirm = st.text_input(f"Type the campaign id `{campaign.campaign_id}` to confirm", key="delete_confirm")
 if st.button("Delete permanently", type="primary", disabled=confirm.strip() != campaign.campaign_id, key="delete_go"):
     try:
         with db().cursor() as con:
-            done = (delete_campaign(con, campaign.campaign_id, actor) if target == "campaign"
-                    else delete_wave(con, campaign.campaign_id, int(target), actor))
+            done = (
+                delete_campaign(con, campaign.campaign_id, actor)
+                if target == "campaign"
+                else delete_wave(con, campaign.campaign_id, int(target), actor)
+            )
     except CampaignError as exc:
         st.error(str(exc))
         st.stop()
@@ -58,4 +72,6 @@ if st.button("Delete permanently", type="primary", disabled=confirm.strip() != c
 st.subheader("Audit log")
 with db().cursor() as con:
     entries = recent_audit(con, 200)
-st.dataframe(pd.DataFrame([asdict(e) for e in entries], columns=["logged_at", "actor", "action", "detail"]), hide_index=True, width="stretch")
+st.dataframe(
+    pd.DataFrame([asdict(e) for e in entries], columns=["logged_at", "actor", "action", "detail"]), hide_index=True, width="stretch"
+)

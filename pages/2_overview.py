@@ -20,29 +20,59 @@ cols[1].metric("Response rate", "—" if everyone["suppressed"] or rate != rate 
 cols[2].metric("Anonymity threshold", f"k = {view.threshold}")
 cols[3].metric("Scale", f"{scale.min}–{scale.max}")
 
-by = st.segmented_control("Compare by", list(view.instrument.attributes), default=next(iter(view.instrument.attributes)),
-                          format_func=view.attribute_label, required=True, key="overview_by")
-unit = st.segmented_control("Rows", ["dimension", "item"], default="dimension", required=True, key="overview_unit",
-                            format_func=lambda u: "Dimensions" if u == "dimension" else "Items")
+by = st.segmented_control(
+    "Compare by",
+    list(view.instrument.attributes),
+    default=next(iter(view.instrument.attributes)),
+    format_func=view.attribute_label,
+    required=True,
+    key="overview_by",
+)
+unit = st.segmented_control(
+    "Rows",
+    ["dimension", "item"],
+    default="dimension",
+    required=True,
+    key="overview_unit",
+    format_func=lambda u: "Dimensions" if u == "dimension" else "Items",
+)
 result = view.get("heatmap", unit=unit, by=by)
 labels = view.dimension_labels() if unit == "dimension" else view.item_labels()
-ui.chart(heatmap_chart(result.data, scale_min=scale.min, scale_max=scale.max, threshold=view.threshold,
-                       unit_labels=labels, group_labels=view.group_labels()))
+ui.chart(
+    heatmap_chart(
+        result.data,
+        scale_min=scale.min,
+        scale_max=scale.max,
+        threshold=view.threshold,
+        unit_labels=labels,
+        group_labels=view.group_labels(),
+    )
+)
 ui.anonymity_note(result.anonymity)
-st.caption(f"Mean score per cell on the {scale.min}–{scale.max} scale (reverse-keyed items reversed), n below it. "
-           "Blue is above the scale's midpoint, red below. Grey cells are hidden groups.")
+st.caption(
+    f"Mean score per cell on the {scale.min}–{scale.max} scale (reverse-keyed items reversed), n below it. "
+    "Blue is above the scale's midpoint, red below. Grey cells are hidden groups."
+)
 
 left, right = st.columns(2)
 with left:
     st.subheader("Participation")
     shown = part.assign(group=part["group"].map(view.group_labels()))
-    ui.table(shown[["group", "n", "headcount", "response_rate"]],
-             column_config={"response_rate": st.column_config.ProgressColumn("response rate", format="percent", min_value=0.0, max_value=1.0)})
+    ui.table(
+        shown[["group", "n", "headcount", "response_rate"]],
+        column_config={"response_rate": st.column_config.ProgressColumn("response rate", format="percent", min_value=0.0, max_value=1.0)},
+    )
 with right:
     st.subheader("Reliability")
     rel = reliability.assign(dimension=reliability["dimension"].map(view.dimension_labels()))
-    ui.table(rel[["dimension", "items", "n", "alpha", "low"]],
-             column_config={"alpha": st.column_config.NumberColumn("Cronbach's α", format="%.2f"),
-                            "low": st.column_config.CheckboxColumn("below 0.7")})
-    st.caption("Cronbach's alpha over respondents who answered every item of a dimension; below 0.7 the items "
-               "do not measure one thing well enough to average them without care.")
+    ui.table(
+        rel[["dimension", "items", "n", "alpha", "low"]],
+        column_config={
+            "alpha": st.column_config.NumberColumn("Cronbach's α", format="%.2f"),
+            "low": st.column_config.CheckboxColumn("below 0.7"),
+        },
+    )
+    st.caption(
+        "Cronbach's alpha over respondents who answered every item of a dimension; below 0.7 the items "
+        "do not measure one thing well enough to average them without care."
+    )

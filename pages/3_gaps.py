@@ -16,8 +16,14 @@ default_b = pairs.index(("level", "shop_floor")) if ("level", "shop_floor") in p
 left, right, unit_col = st.columns([2, 2, 1])
 a = left.selectbox("Group A", pairs, index=default_a, format_func=label, key="gap_a")
 b = right.selectbox("Group B", pairs, index=default_b, format_func=label, key="gap_b")
-unit = unit_col.segmented_control("Per", ["dimension", "item"], default="dimension", required=True, key="gap_unit",
-                                  format_func=lambda u: "Dimension" if u == "dimension" else "Item")
+unit = unit_col.segmented_control(
+    "Per",
+    ["dimension", "item"],
+    default="dimension",
+    required=True,
+    key="gap_unit",
+    format_func=lambda u: "Dimension" if u == "dimension" else "Item",
+)
 if a == b:
     st.warning("Choose two different groups.")
     st.stop()
@@ -25,9 +31,11 @@ if a == b:
 result = view.get("gaps", a=a, b=b, unit=unit)
 data = result.data
 labels = view.dimension_labels() if unit == "dimension" else view.item_labels()
-st.caption(f"Score of **{label(a)}** minus score of **{label(b)}**: to the right, A sees it more positively. "
-           "Bars show the 95% confidence interval (Welch); p-values are corrected for the number of comparisons "
-           "(Benjamini–Hochberg); effect size is Hedges' g (0.2 small, 0.5 medium, 0.8 large).")
+st.caption(
+    f"Score of **{label(a)}** minus score of **{label(b)}**: to the right, A sees it more positively. "
+    "Bars show the 95% confidence interval (Welch); p-values are corrected for the number of comparisons "
+    "(Benjamini–Hochberg); effect size is Hedges' g (0.2 small, 0.5 medium, 0.8 large)."
+)
 ui.chart(gap_chart(data, threshold=view.threshold, unit_labels=labels))
 ui.anonymity_note(result.anonymity)
 

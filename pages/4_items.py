@@ -10,8 +10,14 @@ if view is None or ui.no_data(view):
     st.stop()
 
 scale = view.instrument.scale
-by = st.segmented_control("Compare by", list(view.instrument.attributes), default=next(iter(view.instrument.attributes)),
-                          format_func=view.attribute_label, required=True, key="items_by")
+by = st.segmented_control(
+    "Compare by",
+    list(view.instrument.attributes),
+    default=next(iter(view.instrument.attributes)),
+    format_func=view.attribute_label,
+    required=True,
+    key="items_by",
+)
 dims = view.dimension_labels()
 dimension = st.selectbox("Dimension", list(dims), format_func=dims.get, key="items_dim")
 items = view.instrument.dimension(dimension).items
@@ -22,15 +28,23 @@ if item.reverse:
 
 result = view.get("item_distribution", item_id=item_id, by=by, lang=view.lang)
 st.subheader("How each group answered")
-ui.chart(distribution_chart(result.data, scale_min=scale.min, scale_max=scale.max, threshold=view.threshold,
-                            group_labels=view.group_labels()))
+ui.chart(
+    distribution_chart(result.data, scale_min=scale.min, scale_max=scale.max, threshold=view.threshold, group_labels=view.group_labels())
+)
 ui.anonymity_note(result.anonymity)
-st.caption("Share of each group's answers per scale point; disagreement to the left of the centre line, agreement to "
-           "the right, the middle category split across it. Don't know is left out.")
+st.caption(
+    "Share of each group's answers per scale point; disagreement to the left of the centre line, agreement to "
+    "the right, the middle category split across it. Don't know is left out."
+)
 
 st.subheader(f"Agreement within groups · {dims[dimension]}")
 agreement = view.get("agreement", unit="dimension", by=by)
-ui.chart(agreement_chart(agreement.data, dimension, scale_min=scale.min, scale_max=scale.max, threshold=view.threshold,
-                         group_labels=view.group_labels()))
-st.caption("Dot: the group's mean; bar: ±1 standard deviation; r_wg: within-group agreement from 0 (as spread as random "
-           "answers) to 1 (everyone answers the same). Alignment is about spread as much as level.")
+ui.chart(
+    agreement_chart(
+        agreement.data, dimension, scale_min=scale.min, scale_max=scale.max, threshold=view.threshold, group_labels=view.group_labels()
+    )
+)
+st.caption(
+    "Dot: the group's mean; bar: ±1 standard deviation; r_wg: within-group agreement from 0 (as spread as random "
+    "answers) to 1 (everyone answers the same). Alignment is about spread as much as level."
+)

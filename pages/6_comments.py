@@ -11,14 +11,20 @@ if view is None or ui.no_data(view):
 dims = view.dimension_labels()
 left, mid, right = st.columns([2, 2, 3])
 dimension = left.selectbox("Dimension", [None, *dims], format_func=lambda d: "All dimensions" if d is None else dims[d], key="c_dim")
-by = mid.selectbox("Show by group", [None, *view.instrument.attributes],
-                   format_func=lambda a: "No grouping" if a is None else view.attribute_label(a), key="c_by")
+by = mid.selectbox(
+    "Show by group",
+    [None, *view.instrument.attributes],
+    format_func=lambda a: "No grouping" if a is None else view.attribute_label(a),
+    key="c_by",
+)
 search = right.text_input("Search", placeholder="e.g. planning", max_chars=100, key="c_search").strip() or None
 
 result = view.get("comments", dimension=dimension, by=by, search=search, seed=0)
 data = result.data
-st.caption(f"Comments appear only for groups of at least {view.campaign.comment_threshold} respondents, in random order "
-           "and without dates, so nobody can be recognised by their words' timing or position.")
+st.caption(
+    f"Comments appear only for groups of at least {view.campaign.comment_threshold} respondents, in random order "
+    "and without dates, so nobody can be recognised by their words' timing or position."
+)
 ui.anonymity_note(result.anonymity)
 if data.empty:
     st.info("No comments to show for this selection.")

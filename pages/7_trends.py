@@ -19,8 +19,14 @@ if not earlier:
 names = {w.wave: f"{w.wave} · {w.label}" for w in earlier}
 left, mid, right = st.columns(3)
 before = left.selectbox("Compare with", list(names), index=len(names) - 1, format_func=names.get, key="trend_before")
-unit = mid.segmented_control("Per", ["dimension", "item"], default="dimension", required=True, key="trend_unit",
-                             format_func=lambda u: "Dimension" if u == "dimension" else "Item")
+unit = mid.segmented_control(
+    "Per",
+    ["dimension", "item"],
+    default="dimension",
+    required=True,
+    key="trend_unit",
+    format_func=lambda u: "Dimension" if u == "dimension" else "Item",
+)
 by = right.selectbox("Groups of", list(view.instrument.attributes), format_func=view.attribute_label, key="trend_by")
 result = view.get("trend", earlier_wave=before, unit=unit, by=by)
 data = result.data
@@ -29,8 +35,14 @@ groups = list(dict.fromkeys(data["group"]))
 group = st.pills("Group", groups, default="all", format_func=view.group_labels().get, key="trend_group") or "all"
 ui.chart(trend_chart(data, threshold=view.threshold, group=group, unit_labels=labels))
 ui.anonymity_note(result.anonymity)
-st.caption(f"Change in mean score from wave {before} to wave {view.wave} with a 95% CI (Welch; different people may "
-           "answer in each wave). Hidden when the group is below the threshold in either wave.")
+st.caption(
+    f"Change in mean score from wave {before} to wave {view.wave} with a 95% CI (Welch; different people may "
+    "answer in each wave). Hidden when the group is below the threshold in either wave."
+)
 table = data.assign(unit=data["unit"].map(labels), group=data["group"].map(view.group_labels()))
-ui.table(table[["unit", "group", "n_before", "mean_before", "n_after", "mean_after", "change", "ci_low", "ci_high", "p_adj", "suppressed"]],
-         column_config={c: st.column_config.NumberColumn(c, format="%.2f") for c in ("mean_before", "mean_after", "change", "ci_low", "ci_high")})
+ui.table(
+    table[["unit", "group", "n_before", "mean_before", "n_after", "mean_after", "change", "ci_low", "ci_high", "p_adj", "suppressed"]],
+    column_config={
+        c: st.column_config.NumberColumn(c, format="%.2f") for c in ("mean_before", "mean_after", "change", "ci_low", "ci_high")
+    },
+)

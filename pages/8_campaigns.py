@@ -34,8 +34,9 @@ with st.expander("New campaign", expanded=False, icon=":material/add:"), st.form
         try:
             instrument = uploaded_instrument(upload)
             with db().cursor() as con:
-                created = create_campaign(con, name.strip() or "Coherence Scan", instrument,
-                                          threshold=int(threshold), comment_threshold=int(comment_threshold))
+                created = create_campaign(
+                    con, name.strip() or "Coherence Scan", instrument, threshold=int(threshold), comment_threshold=int(comment_threshold)
+                )
             clear_caches()
             st.success(f"Campaign `{created.campaign_id}` is open with wave 1.")
         except (InstrumentError, CampaignError, UploadRefused) as exc:
@@ -51,9 +52,21 @@ with waves_tab:
         waves = list_waves(con, campaign.campaign_id)
         counts = {w.wave: response_count(con, campaign.campaign_id, w.wave) for w in waves}
     st.dataframe(
-        pd.DataFrame([{"wave": w.wave, "label": w.label, "status": w.status, "opened": w.opened_on, "instrument": w.instrument_key,
-                       "responses": counts[w.wave]} for w in waves]),
-        hide_index=True, width="stretch",
+        pd.DataFrame(
+            [
+                {
+                    "wave": w.wave,
+                    "label": w.label,
+                    "status": w.status,
+                    "opened": w.opened_on,
+                    "instrument": w.instrument_key,
+                    "responses": counts[w.wave],
+                }
+                for w in waves
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
     )
     st.caption(f"Status: **{campaign.status}** · anonymity threshold k = {campaign.threshold} · comments from {campaign.comment_threshold}")
     left, right = st.columns(2)

@@ -14,16 +14,21 @@ from survey.invites import DEFAULT_BASE_URL, InviteError, invite_counts, open_li
 
 campaign = facilitator.page("Invites", ":material/qr_code_2:")
 
-base_url = st.text_input("Address respondents use to reach this app", value=DEFAULT_BASE_URL,
-                         help="The links and QR codes point here, e.g. https://survey.plant.example")
+base_url = st.text_input(
+    "Address respondents use to reach this app",
+    value=DEFAULT_BASE_URL,
+    help="The links and QR codes point here, e.g. https://survey.plant.example",
+)
 with db().cursor() as con:
     issued, used = invite_counts(con, campaign.campaign_id)
 st.caption(f"{issued} personal link(s) issued for this wave, {used} used.")
 
 personal, open_link, kiosk = st.tabs(["Personal links", "Open link & poster", "Kiosk tablet"])
 with personal:
-    st.write("One-time links: each can submit once, and can save and resume. Only a hash of each link is stored, "
-             "never next to the answers, so hand the files out and then delete them.")
+    st.write(
+        "One-time links: each can submit once, and can save and resume. Only a hash of each link is stored, "
+        "never next to the answers, so hand the files out and then delete them."
+    )
     count = st.number_input("How many links", min_value=1, max_value=10_000, value=25, step=5)
     if st.button("Create links", type="primary", key="make_invites"):
         with st.spinner("Creating links and QR codes…"), tempfile.TemporaryDirectory() as tmp:
@@ -41,8 +46,13 @@ with personal:
         st.session_state.invite_zip = buffer.getvalue()
         st.success(f"{len(batch.links)} links created. Download them now: they cannot be shown again.")
     if st.session_state.get("invite_zip"):
-        st.download_button("Download links, QR codes and print sheet (.zip)", st.session_state.invite_zip,
-                           file_name=f"invites-{campaign.campaign_id}.zip", mime="application/zip", key="dl_invites")
+        st.download_button(
+            "Download links, QR codes and print sheet (.zip)",
+            st.session_state.invite_zip,
+            file_name=f"invites-{campaign.campaign_id}.zip",
+            mime="application/zip",
+            key="dl_invites",
+        )
 with open_link:
     link = survey_link(base_url, campaign_id=campaign.campaign_id)
     st.write("Anyone with this link can answer (once per visit). Put the poster up in the canteen or on a notice board.")
@@ -54,6 +64,8 @@ with open_link:
     st.image(data, width=260)
     st.download_button("Download poster (PNG, A4)", data, file_name=f"poster-{campaign.campaign_id}-{lang}.png", mime="image/png")
 with kiosk:
-    st.write("Open this link on a shared tablet. After each submission, and after five minutes without activity, "
-             "the survey clears itself and starts fresh for the next person.")
+    st.write(
+        "Open this link on a shared tablet. After each submission, and after five minutes without activity, "
+        "the survey clears itself and starts fresh for the next person."
+    )
     st.code(survey_link(base_url, campaign_id=campaign.campaign_id, kiosk=True), language=None)

@@ -136,9 +136,7 @@ def current_wave(con: duckdb.DuckDBPyConnection, campaign_id: str) -> Wave:
     return waves[-1]
 
 
-def start_wave(
-    con: duckdb.DuckDBPyConnection, campaign_id: str, label: str, instrument: Instrument | None = None
-) -> Wave:
+def start_wave(con: duckdb.DuckDBPyConnection, campaign_id: str, label: str, instrument: Instrument | None = None) -> Wave:
     """Close the current wave and open the next; a changed instrument is only allowed here, at a wave boundary."""
     campaign = get_campaign(con, campaign_id)
     with transaction(con):

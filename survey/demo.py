@@ -43,7 +43,10 @@ SITE_SHIFT = {"eindhoven": 0.03, "venlo": -0.05, "gent": 0.0}
 COMMENTS = {
     "strategy": {
         "en": ["Nobody told us which losses the new systems are meant to fix.", "The roadmap is clear in the boardroom, not on the line."],
-        "nl": ["Niemand heeft uitgelegd welk verlies de nieuwe systemen moeten oplossen.", "De plannen zijn mooi, maar wij zien er weinig van."],
+        "nl": [
+            "Niemand heeft uitgelegd welk verlies de nieuwe systemen moeten oplossen.",
+            "De plannen zijn mooi, maar wij zien er weinig van.",
+        ],
     },
     "operations": {
         "en": ["The dashboards are there but the morning meeting is still the same.", "Planning changes three times a shift."],
@@ -71,9 +74,7 @@ def _pick(rng: np.random.Generator, shares: dict[str, float], n: int, allowed: l
     return rng.choice(keys, size=n, p=p)
 
 
-def synthetic_frames(
-    instrument: Instrument, campaign_id: str, wave: int, n: int, seed: int = 7, gap_scale: float = 1.0
-) -> ResponseFrames:
+def synthetic_frames(instrument: Instrument, campaign_id: str, wave: int, n: int, seed: int = 7, gap_scale: float = 1.0) -> ResponseFrames:
     """N respondents drawn from the model above, in storage's long form (vectorised, no per-respondent loop)."""
     rng = np.random.default_rng(seed)
     attrs = instrument.attributes

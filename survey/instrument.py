@@ -378,8 +378,21 @@ def parse_instrument(text: str, source: str = "instrument") -> Instrument:
     if len(set(languages)) != len(languages):
         c.problem("languages", "duplicate language")
     for key in raw:
-        if key not in {"id", "version", "languages", "title", "intro", "scale", "attributes", "dimensions", "value_at_stake", "description"}:
-            c.problem(str(key), "unknown key (allowed: id, version, languages, title, intro, scale, attributes, dimensions, value_at_stake)")
+        if key not in {
+            "id",
+            "version",
+            "languages",
+            "title",
+            "intro",
+            "scale",
+            "attributes",
+            "dimensions",
+            "value_at_stake",
+            "description",
+        }:
+            c.problem(
+                str(key), "unknown key (allowed: id, version, languages, title, intro, scale, attributes, dimensions, value_at_stake)"
+            )
     inst_id = c.ident(raw.get("id"), "id")
     version = c.integer(raw.get("version"), "version")
     title = c.text(raw.get("title"), "title")

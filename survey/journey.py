@@ -89,7 +89,10 @@ def build_submission(
     submission_key: str,
 ) -> Submission:
     """Turn the draft into a Submission; don't know and unanswered items are both stored as null."""
-    answers = {item_id: (None if draft.answers.get(item_id) in (None, DONT_KNOW) else int(draft.answers[item_id])) for item_id in instrument.item_ids}
+    answers = {
+        item_id: (None if draft.answers.get(item_id) in (None, DONT_KNOW) else int(draft.answers[item_id]))
+        for item_id in instrument.item_ids
+    }
     return Submission(
         campaign_id=campaign_id,
         wave=wave,

@@ -94,7 +94,18 @@ def submission_frames(instrument: Instrument, subs: Sequence[Submission], import
     resp, attrs, answers, comments, losses = [], [], [], [], []
     for sub in subs:
         rid = uuid.uuid4().hex
-        resp.append((rid, sub.campaign_id, sub.wave, pd.Timestamp(sub.submitted_on or today), sub.language, sub.source, sub.submission_key, import_id))
+        resp.append(
+            (
+                rid,
+                sub.campaign_id,
+                sub.wave,
+                pd.Timestamp(sub.submitted_on or today),
+                sub.language,
+                sub.source,
+                sub.submission_key,
+                import_id,
+            )
+        )
         attrs.extend((rid, a, v) for a, v in sub.attributes.items() if v not in (None, ""))
         answers.extend((rid, item_id, sub.answers.get(item_id)) for item_id in instrument.item_ids)
         comments.extend((rid, d, sub.language, t.strip()) for d, t in sub.comments.items() if t and t.strip())

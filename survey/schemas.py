@@ -62,7 +62,9 @@ def schemas(instrument: Instrument) -> dict[str, pa.DataFrameSchema]:
             },
             checks=[
                 pa.Check(
-                    lambda df: pd.Series([(a, v) in allowed_pairs for a, v in zip(df["attribute"], df["value"], strict=True)], index=df.index),
+                    lambda df: pd.Series(
+                        [(a, v) in allowed_pairs for a, v in zip(df["attribute"], df["value"], strict=True)], index=df.index
+                    ),
                     error="attribute value is not one of the attribute's options",
                 ),
             ],

@@ -49,14 +49,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "No survey is open right now. Ask the person who invited you for the right link.",
         "nl": "Er staat op dit moment geen vragenlijst open. Vraag degene die je uitnodigde om de juiste link.",
     },
-    "closed": {"en": "This survey is closed. Thank you for your interest.", "nl": "Deze vragenlijst is gesloten. Bedankt voor je interesse."},
+    "closed": {
+        "en": "This survey is closed. Thank you for your interest.",
+        "nl": "Deze vragenlijst is gesloten. Bedankt voor je interesse.",
+    },
     "minutes": {"en": "About {m} minutes · {s} short sections", "nl": "Ongeveer {m} minuten · {s} korte secties"},
     "open_items": {"en": "Still open: {items}", "nl": "Nog open: {items}"},
     "kiosk_note": {
         "en": "Shared device: the survey clears itself after you submit or after {m} minutes without activity.",
         "nl": "Gedeeld apparaat: de vragenlijst wist zichzelf na het versturen of na {m} minuten zonder activiteit.",
     },
-    "draft_saved": {"en": "Progress saved: you can close this page and come back with the same link.", "nl": "Voortgang opgeslagen: je kunt deze pagina sluiten en later met dezelfde link verdergaan."},
+    "draft_saved": {
+        "en": "Progress saved: you can close this page and come back with the same link.",
+        "nl": "Voortgang opgeslagen: je kunt deze pagina sluiten en later met dezelfde link verdergaan.",
+    },
     "invite_used": {
         "en": "This personal link has already been used to submit answers. Each link works once.",
         "nl": "Deze persoonlijke link is al gebruikt om antwoorden te versturen. Elke link werkt één keer.",

@@ -38,9 +38,25 @@ def streamlit_server(db_path: Path, env: dict[str, str] | None = None) -> Iterat
     full_env = {**os.environ, "COHERENCE_DB": str(db_path), **(env or {})}
     log = open(db_path.parent / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -75,7 +91,11 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator[object]:
         context = browser.new_context(viewport={"width": width, "height": height})
         context.route(
             "**/*",
-            lambda route: route.continue_() if route.request.url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:")) else route.abort(),
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:"))
+                else route.abort()
+            ),
         )
         page = context.new_page()
         try:
@@ -107,8 +127,10 @@ def click_button(page: object, name: str) -> None:
 
 def answer_survey(page: object, instrument: object, lang: str, shot: object = None) -> None:
     """Walk a respondent through every step of the survey page already open in `page`, and submit."""
-    words = {"en": ("Start the survey", "Next", "Submit my answers", "Thank you!"),
-             "nl": ("Start de vragenlijst", "Volgende", "Verstuur mijn antwoorden", "Bedankt!")}[lang]
+    words = {
+        "en": ("Start the survey", "Next", "Submit my answers", "Thank you!"),
+        "nl": ("Start de vragenlijst", "Volgende", "Verstuur mijn antwoorden", "Bedankt!"),
+    }[lang]
     shot = shot or (lambda name: None)
     click_button(page, words[0])
     for attr in instrument.attributes.values():

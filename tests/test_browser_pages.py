@@ -52,7 +52,8 @@ def test_every_page_renders_for_a_facilitator(demo_server: str, width: int) -> N
             if expand.is_visible():
                 expand.click()
             page.get_by_test_id("stSidebarNav").or_(page.get_by_test_id("stSidebar")).get_by_role("link").filter(
-                has_text=_LABELS[name]).first.click()
+                has_text=_LABELS[name]
+            ).first.click()
             page.get_by_role("heading", name=_TITLES.get(name, _LABELS[name])).first.wait_for(timeout=60_000)
             wait_idle(page, 60_000)
             if width < 500 and page.get_by_test_id("stSidebarCollapseButton").is_visible():
@@ -69,8 +70,16 @@ def test_every_page_renders_for_a_facilitator(demo_server: str, width: int) -> N
 
 
 _LABELS = {
-    "overview": "Overview", "gaps": "Gaps", "items": "Item detail", "value": "Value at stake", "comments": "Comments",
-    "trends": "Trends", "campaigns": "Campaigns", "invites": "Invites", "import": "Import", "exports": "Exports",
+    "overview": "Overview",
+    "gaps": "Gaps",
+    "items": "Item detail",
+    "value": "Value at stake",
+    "comments": "Comments",
+    "trends": "Trends",
+    "campaigns": "Campaigns",
+    "invites": "Invites",
+    "import": "Import",
+    "exports": "Exports",
     "data": "Data and audit",
 }
 _TITLES = {"import": "Import responses"}

@@ -35,7 +35,11 @@ def _exports_page(role: str, db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTe
 def test_leader_cannot_choose_answer_rows(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = _exports_page("leader", demo_db, monkeypatch)
     assert set(at.radio(key="export_fmt").options) == {
-        "Excel workbook", "HTML report (opens offline)", "Workshop deck (PowerPoint)", "Chart images (PNG, zip)", "Chart images (SVG, zip)"
+        "Excel workbook",
+        "HTML report (opens offline)",
+        "Workshop deck (PowerPoint)",
+        "Chart images (PNG, zip)",
+        "Chart images (SVG, zip)",
     }
 
 

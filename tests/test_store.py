@@ -22,9 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _sub(**overrides: object) -> Submission:
     base = dict(
-        campaign_id="c1", wave=1, language="en",
+        campaign_id="c1",
+        wave=1,
+        language="en",
         attributes={"level": "board", "function": "it", "site": "gent"},
-        answers={"STR1": 4, "STR2": None}, comments={"strategy": "ok"}, losses=["unplanned_downtime"],
+        answers={"STR1": 4, "STR2": None},
+        comments={"strategy": "ok"},
+        losses=["unplanned_downtime"],
         submission_key="k1",
     )
     base.update(overrides)
@@ -125,7 +129,10 @@ def test_busy_file_gives_a_message_saying_what_to_do(db_path: Path) -> None:
         assert holder.stdout.readline().strip() == "holding"
         result = subprocess.run(
             [sys.executable, "-m", "survey", "demo", "--respondents", "10", "--db", str(db_path), "--wait", "1"],
-            cwd=ROOT, capture_output=True, text=True, timeout=60,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert result.returncode == 1
         assert "Traceback" not in result.stderr
@@ -175,12 +182,29 @@ def test_cli_works_while_the_app_serves_the_same_file(db_path: Path, instrument:
         for _ in range(2):
             result = subprocess.run(
                 [sys.executable, "-m", "survey", "demo", "--respondents", "25", "--campaign", "c1", "--db", str(db_path)],
-                cwd=ROOT, capture_output=True, text=True, timeout=120,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=120,
             )
             assert result.returncode == 0, result.stderr
             exported = subprocess.run(
-                [sys.executable, "-m", "analysis", "export", "--format", "csv", "--out", str(db_path.parent / "x.csv"), "--db", str(db_path)],
-                cwd=ROOT, capture_output=True, text=True, timeout=120,
+                [
+                    sys.executable,
+                    "-m",
+                    "analysis",
+                    "export",
+                    "--format",
+                    "csv",
+                    "--out",
+                    str(db_path.parent / "x.csv"),
+                    "--db",
+                    str(db_path),
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=120,
             )
             assert exported.returncode == 0, exported.stderr
             page.reload()

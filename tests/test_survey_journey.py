@@ -75,7 +75,10 @@ def test_full_journey_stores_exactly_one_response(app_db: Path, lang: str, thank
         assert con.execute("SELECT count(*), count(value) FROM answers").fetchone() == (30, 29)
         assert con.execute("SELECT value FROM answers WHERE item_id = 'STR1'").fetchone() == (None,)
         assert con.execute("SELECT dimension, text FROM comments").fetchall() == [("operations", "De planning verandert <b>te vaak</b>.")]
-        assert sorted(r[0] for r in con.execute("SELECT loss FROM value_choices").fetchall()) == ["planning_instability", "unplanned_downtime"]
+        assert sorted(r[0] for r in con.execute("SELECT loss FROM value_choices").fetchall()) == [
+            "planning_instability",
+            "unplanned_downtime",
+        ]
 
 
 def test_language_switch_keeps_answers_and_back_navigation(app_db: Path) -> None:
@@ -119,8 +122,15 @@ def test_double_submit_stores_one_response(app_db: Path) -> None:
 
     database = Database(app_db, linger_s=0)
     with database.cursor() as con:
-        sub = build_submission(default_instrument(), Draft(attributes={"level": "board", "function": "it", "site": "gent"}),
-                               campaign_id="spring", wave=1, language="en", source="web", submission_key=key)
+        sub = build_submission(
+            default_instrument(),
+            Draft(attributes={"level": "board", "function": "it", "site": "gent"}),
+            campaign_id="spring",
+            wave=1,
+            language="en",
+            source="web",
+            submission_key=key,
+        )
         submit(con, default_instrument(), sub)
         assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == 1
     database.close()

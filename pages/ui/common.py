@@ -82,7 +82,7 @@ def require(needed: str) -> str:
         st.warning(
             "Results are locked because no password is configured yet. A facilitator sets one with "
             "`python -m survey hash-password` and puts the printed hash in `.streamlit/secrets.toml` under `[auth]` "
-            "(`leader_hash = \"...\"`, `facilitator_hash = \"...\"`) or in the environment variables "
+            '(`leader_hash = "..."`, `facilitator_hash = "..."`) or in the environment variables '
             "`COHERENCE_LEADER_HASH` / `COHERENCE_FACILITATOR_HASH`, then restarts the app."
         )
     else:

@@ -110,7 +110,9 @@ def page(title: str, icon: str) -> View | None:
             if attr_id == "level":
                 continue
             choice = st.selectbox(
-                f"Filter: {attr.label[lang]}", [None, *attr.options], format_func=lambda o, a=attr: "All" if o is None else a.options[o][lang],
+                f"Filter: {attr.label[lang]}",
+                [None, *attr.options],
+                format_func=lambda o, a=attr: "All" if o is None else a.options[o][lang],
                 key=f"filter_{campaign.campaign_id}_{attr_id}",
             )
             if choice:
@@ -126,8 +128,10 @@ def anonymity_note(report: Any) -> None:
     if not hidden and not notes:
         return
     with st.expander(f":material/visibility_off: {len(hidden)} group(s) hidden to protect anonymity", expanded=False):
-        st.write(f"A group is shown only when it has at least {report.threshold} respondents, and a second group is hidden "
-                 "when the first could otherwise be worked out from a total and the other groups.")
+        st.write(
+            f"A group is shown only when it has at least {report.threshold} respondents, and a second group is hidden "
+            "when the first could otherwise be worked out from a total and the other groups."
+        )
         for note in notes:
             st.caption(note)
 

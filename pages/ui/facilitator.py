@@ -37,8 +37,11 @@ def progress_panel(campaign: Campaign, wave: int) -> None:
         state = progress(con, campaign.campaign_id, wave)
     cols = st.columns(3)
     cols[0].metric("Responses", state.total)
-    cols[1].metric("Response rate", f"{state.rate:.0%}" if state.rate is not None else "—",
-                   help="Against the total headcount entered below" if state.rate is None else None)
+    cols[1].metric(
+        "Response rate",
+        f"{state.rate:.0%}" if state.rate is not None else "—",
+        help="Against the total headcount entered below" if state.rate is None else None,
+    )
     cols[2].metric("Invites used", f"{state.invites_used} / {state.invites_issued}")
     frame = state.frame()
     if frame.empty:
@@ -59,7 +62,11 @@ def headcount_panel(campaign: Campaign) -> None:
         table = headcount_frame(con, campaign.campaign_id)
     st.caption("Headcount per group makes response rates possible. Leave a cell empty when unknown.")
     edited = st.data_editor(
-        table, hide_index=True, width="stretch", disabled=["attribute", "option", "label"], key=f"hc_{campaign.campaign_id}",
+        table,
+        hide_index=True,
+        width="stretch",
+        disabled=["attribute", "option", "label"],
+        key=f"hc_{campaign.campaign_id}",
         column_config={"headcount": st.column_config.NumberColumn("headcount", min_value=0, step=1)},
     )
     upload = st.file_uploader("…or upload a CSV with columns attribute, option, headcount", type=["csv"], key="hc_csv")
@@ -83,12 +90,18 @@ def estimates_panel(campaign: Campaign) -> None:
         return
     st.caption("Annual € at stake per loss category, as estimated with finance; leadership's value view ranks by it.")
     table = pd.DataFrame(
-        {"loss": list(instrument.value_at_stake.losses),
-         "label": [v.get("en", k) for k, v in instrument.value_at_stake.losses.items()],
-         "eur_per_year": [stored.get(loss) for loss in instrument.value_at_stake.losses]}
+        {
+            "loss": list(instrument.value_at_stake.losses),
+            "label": [v.get("en", k) for k, v in instrument.value_at_stake.losses.items()],
+            "eur_per_year": [stored.get(loss) for loss in instrument.value_at_stake.losses],
+        }
     )
     edited = st.data_editor(
-        table, hide_index=True, width="stretch", disabled=["loss", "label"], key=f"vas_{campaign.campaign_id}",
+        table,
+        hide_index=True,
+        width="stretch",
+        disabled=["loss", "label"],
+        key=f"vas_{campaign.campaign_id}",
         column_config={"eur_per_year": st.column_config.NumberColumn("€ per year", min_value=0, format="€ %d")},
     )
     if st.button("Save estimates", key="vas_save"):

@@ -229,8 +229,13 @@ def dimension(instrument: Instrument, campaign: Campaign, draft: Draft, step: in
                 horizontal=True,
             )
         prompt = dim.comment_prompt[lang] if dim.comment_prompt else t("comment", lang)
-        st.text_area(prompt, value=draft.comments.get(dim_id, ""), max_chars=2000, key=f"comment_{dim_id}",
-                     help=t("comment_help", lang, k=campaign.comment_threshold))
+        st.text_area(
+            prompt,
+            value=draft.comments.get(dim_id, ""),
+            max_chars=2000,
+            key=f"comment_{dim_id}",
+            help=t("comment_help", lang, k=campaign.comment_threshold),
+        )
         back, nxt = st.columns(2)
         went_back = back.form_submit_button(t("back", lang), width="stretch")
         went_next = nxt.form_submit_button(t("next", lang), type="primary", width="stretch")
@@ -298,7 +303,12 @@ def review(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, 
     if not send.button(t("submit", lang), type="primary", width="stretch", key="sv_submit"):
         return False
     submission = build_submission(
-        instrument, draft, campaign_id=campaign.campaign_id, wave=wave, language=lang, source=source,
+        instrument,
+        draft,
+        campaign_id=campaign.campaign_id,
+        wave=wave,
+        language=lang,
+        source=source,
         submission_key=st.session_state.sv_key,
     )
     try:
@@ -351,6 +361,20 @@ def kiosk_watch(lang: str) -> None:
 
 
 __all__ = [
-    "INTRO", "PROFILE", "REVIEW", "VALUE", "dimension", "intro", "language_picker", "load_campaign", "profile",
-    "progress", "reset", "review", "show_failure", "state", "thanks", "value_at_stake",
+    "INTRO",
+    "PROFILE",
+    "REVIEW",
+    "VALUE",
+    "dimension",
+    "intro",
+    "language_picker",
+    "load_campaign",
+    "profile",
+    "progress",
+    "reset",
+    "review",
+    "show_failure",
+    "state",
+    "thanks",
+    "value_at_stake",
 ]
