@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from analysis.anonymity import FILTER_HIDDEN, REASONS, AnonymityReport, HiddenCell
 from analysis.cube import RESPONDENTS, Cube
@@ -68,7 +68,7 @@ def describe(n: np.ndarray, s: np.ndarray, q: np.ndarray) -> dict[str, np.ndarra
         mean = np.where(n > 0, s / n, np.nan)
         var = np.where(n > 1, np.maximum(q - s * s / n, 0.0) / (n - 1), np.nan)
         sd = np.sqrt(var)
-        half = stats.t.ppf(0.975, np.where(n > 1, n - 1, np.nan)) * sd / np.sqrt(n)
+        half = special.stdtrit(np.where(n > 1, n - 1, np.nan), 0.975) * sd / np.sqrt(n)  # t(0.975, n-1), as scipy.stats.t.ppf
     return {"mean": mean, "var": var, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
 
 
@@ -118,6 +118,9 @@ def shown_cells(cube: Cube, visible: np.ndarray, reason: np.ndarray, cells: Sequ
     return vis, why
 
 
+ViewPart = tuple[Cube, np.ndarray, np.ndarray, Sequence[GroupCell]]
+
+
 def group_table(
     matrix: RespondentMatrix,
     cube: Cube,
@@ -128,29 +131,45 @@ def group_table(
     k: int,
 ) -> tuple[pd.DataFrame, AnonymityReport]:
     """Statistics of `unit_type` ("dimension" or "item") for the cells, suppressed, with the report of what was hidden."""
-    vis, why = shown_cells(cube, visible, reason, cells)
-    n, s, q = (gather(cube, a, cells) for a in (cube.n, cube.s, cube.q))
-    points = matrix.scale_points
-    item_keys = [f"i:{i}" for i in matrix.item_ids]
-    item_pos = [cube.unit(key) for key in item_keys]
-    item_stats = describe(n[:, item_pos], s[:, item_pos], q[:, item_pos])
-    item_rwg = np.where(vis[:, item_pos], rwg(item_stats["var"], points), np.nan)
+    return group_tables(matrix, [(cube, visible, reason, cells)], unit_type, k)
+
+
+def group_tables(matrix: RespondentMatrix, parts: Sequence[ViewPart], unit_type: str, k: int) -> tuple[pd.DataFrame, AnonymityReport]:
+    """One frame for the cells of several views (e.g. the breakdowns by every attribute), each judged in its own cube."""
     if unit_type == "dimension":
-        units = list(matrix.dimension_ids)
-        keys = [f"d:{d}" for d in units]
-        dims = units
-        pos = [cube.unit(key) for key in keys]
+        units, dims, prefix = list(matrix.dimension_ids), list(matrix.dimension_ids), "d:"
+    elif unit_type == "item":
+        units, dims, prefix = list(matrix.item_ids), [c.dimension for c in matrix.catalogue], "i:"
+    else:
+        raise ValueError(f"unit must be 'dimension' or 'item', got {unit_type!r}")
+    item_keys = [f"i:{i}" for i in matrix.item_ids]
+    blocks: dict[str, list[np.ndarray]] = {name: [] for name in ("vis", "why", "n", "s", "q", "item_vis", "item_n", "item_s", "item_q")}
+    cells: list[GroupCell] = []
+    for cube, visible, reason, part_cells in parts:
+        vis, why = shown_cells(cube, visible, reason, part_cells)
+        pos = [cube.unit(prefix + u) for u in units]
+        item_pos = [cube.unit(key) for key in item_keys]
+        n, s, q = (gather(cube, array, part_cells) for array in (cube.n, cube.s, cube.q))
+        for name, values in (("vis", vis[:, pos]), ("why", why[:, pos]), ("n", n[:, pos]), ("s", s[:, pos]), ("q", q[:, pos])):
+            blocks[name].append(values)
+        for name, values in (
+            ("item_vis", vis[:, item_pos]),
+            ("item_n", n[:, item_pos]),
+            ("item_s", s[:, item_pos]),
+            ("item_q", q[:, item_pos]),
+        ):
+            blocks[name].append(values)
+        cells.extend(part_cells)
+    joined = {name: np.concatenate(values, axis=0) for name, values in blocks.items()}
+    item_stats = describe(joined["item_n"], joined["item_s"], joined["item_q"])
+    item_rwg = np.where(joined["item_vis"], rwg(item_stats["var"], matrix.scale_points), np.nan)
+    if unit_type == "dimension":
         unit_rwg = np.column_stack(
             [_nanmean([item_rwg[:, item_keys.index(f"i:{i}")] for i in matrix.items_of(d)], len(cells)) for d in units]
         )
-    elif unit_type == "item":
-        units = list(matrix.item_ids)
-        dims = [c.dimension for c in matrix.catalogue]
-        pos = item_pos
-        unit_rwg = item_rwg
     else:
-        raise ValueError(f"unit must be 'dimension' or 'item', got {unit_type!r}")
-    summary = describe(n[:, pos], s[:, pos], q[:, pos])
+        unit_rwg = item_rwg
+    summary = describe(joined["n"], joined["s"], joined["q"])
     cells_n, units_n = len(cells), len(units)
 
     def unit_major(values: np.ndarray) -> np.ndarray:
@@ -164,14 +183,14 @@ def group_table(
             "group": np.tile([c.group for c in cells], units_n),
             "attribute": np.tile(np.array([c.attribute for c in cells], dtype=object), units_n),
             "option": np.tile(np.array([c.option for c in cells], dtype=object), units_n),
-            "n": unit_major(n[:, pos]),
+            "n": unit_major(joined["n"]),
             "mean": unit_major(summary["mean"]),
             "sd": unit_major(summary["sd"]),
             "ci_low": unit_major(summary["ci_low"]),
             "ci_high": unit_major(summary["ci_high"]),
             "rwg": unit_major(unit_rwg),
-            "suppressed": ~unit_major(vis[:, pos]),
-            "reason": REASON_NAMES[unit_major(why[:, pos])],
+            "suppressed": ~unit_major(joined["vis"]),
+            "reason": REASON_NAMES[unit_major(joined["why"])],
         }
     )
     frame = blank_hidden(frame)

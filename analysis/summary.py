@@ -31,7 +31,7 @@ import duckdb
 import pandas as pd
 
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
-from analysis.groups import group_table, shown_cells, view_cells
+from analysis.groups import group_tables, shown_cells, view_cells
 from analysis.reliability import reliability_table
 from analysis.scope import Scope, View, open_view, view_of
 from analysis.scoring import RespondentMatrix
@@ -146,12 +146,11 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
     alpha = reliability_table(matrix, base.cube, base.visible, base.reason, base.filters).set_index("dimension").to_dict("index")
     sections: dict[str, dict[str, Any]] = {}
     suppressed: list[dict[str, str]] = []
+    parts = [(base.cube, base.visible, base.reason, population)]
+    for attribute, v in views:
+        parts.append((v.cube, v.visible, v.reason, view_cells(v.cube, v.filters, attribute)[1:]))
     for unit in ("dimension", "item"):
-        frames = [group_table(matrix, base.cube, base.visible, base.reason, population, unit, k)[0]]
-        for attribute, v in views:
-            frame = group_table(matrix, v.cube, v.visible, v.reason, view_cells(v.cube, v.filters, attribute), unit, k)[0]
-            frames.append(frame[frame["group"] != "all"])
-        rows = pd.concat(frames, ignore_index=True).to_dict("records")
+        rows = group_tables(matrix, parts, unit, k)[0].to_dict("records")
         suppressed.extend({"unit": r["unit"], "group": r["group"], "reason": r["reason"]} for r in rows if r["suppressed"])
         sections[unit] = _entries(rows, matrix, unit, alpha)
     agreement = {
