@@ -51,6 +51,7 @@ FINGERPRINT_SQL = """
     )
     SELECT (SELECT path FROM duckdb_databases() WHERE database_name = current_database()),
            w.instrument_key,
+           (SELECT fingerprint FROM instruments i WHERE i.instrument_key = w.instrument_key),
            wave_rows.n,
            wave_rows.ids,
            (SELECT count(*) FROM responses),
@@ -368,6 +369,17 @@ def item_catalogue(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int) 
     return tuple(CatalogueItem(r[0], r[1], bool(r[2]), int(r[3]), int(r[4])) for r in rows)
 
 
+_INSTRUMENTS: dict[tuple[str, str], Instrument] = {}
+
+
+def _instrument(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int, key: tuple[str, str]) -> Instrument:
+    """The wave's instrument, parsed once per (id@version, content fingerprint): a stored instrument never changes."""
+    found = _INSTRUMENTS.get(key)
+    if found is None:
+        found = _INSTRUMENTS[key] = campaign_instrument(con, campaign_id, wave)
+    return found
+
+
 def respondent_matrix(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int) -> RespondentMatrix:
     """The wave with its finest cells, read from storage in one pass once per content fingerprint."""
     params = {"campaign": campaign_id, "wave": wave}
@@ -378,9 +390,9 @@ def respondent_matrix(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: in
     found = _CACHE.get(key)
     if found is not None:
         return found
-    instrument = campaign_instrument(con, campaign_id, wave)
+    instrument = _instrument(con, campaign_id, wave, (row[1], row[2]))
     catalogue = item_catalogue(con, campaign_id, wave)
-    respondents, all_responses = int(row[2]), int(row[4])
+    respondents, all_responses = int(row[3]), int(row[5])
     shell = RespondentMatrix(campaign_id, wave, instrument, catalogue, respondents, whole_table=respondents == all_responses)
     cells = cell_rows(con, shell, shell.attributes, matrix_units(shell))
     return _CACHE.put(key, RespondentMatrix(campaign_id, wave, instrument, catalogue, respondents, shell.whole_table, cells))
