@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future
 from contextlib import ExitStack
 from pathlib import Path
 
 from analysis.export_charts import ChartSpec, iter_specs
-from analysis.export_render import Renderer
+from analysis.export_render import Drawing, Renderer
 from analysis.export_report import WorkshopReport
 
 IMAGE_WIDTH = 820
@@ -31,7 +30,7 @@ def write_images(
         raise ValueError(f"image format must be one of {', '.join(IMAGE_FORMATS)}, got '{fmt}'")
     out_dir.mkdir(parents=True, exist_ok=True)
     specs: list[ChartSpec] = []
-    drawings: list[Future[bytes] | Future[str]] = []
+    drawings: list[Drawing[bytes] | Drawing[str]] = []
     with ExitStack() as stack:
         renderer = renderer or stack.enter_context(Renderer())
         if report.population_shown:

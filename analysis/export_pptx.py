@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Callable
-from concurrent.futures import Future
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
 from analysis.export_charts import distribution_spec, gap_spec, heatmap_spec, value_spec
-from analysis.export_render import Renderer
+from analysis.export_render import Drawing, Renderer
 from analysis.export_report import DISCUSSION_GAPS, WorkshopReport, euros, number, p_text, percent
 
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
@@ -55,7 +54,7 @@ class _Deck:
         self.prs = Presentation()
         self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT
         self.footer = report.scope_text()
-        self.pictures: dict[str, Future[bytes]] = {}
+        self.pictures: dict[str, Drawing[bytes]] = {}
 
     def draw_charts(self, renderer: Renderer) -> None:
         """Hand every chart of the deck to the renderer first, so they are drawn while the slides are built."""

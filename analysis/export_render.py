@@ -1,14 +1,30 @@
-"""Drawing Vega-Lite specs to PNG or SVG with vl-convert (no browser, no network), on a background thread."""
+"""Drawing Vega-Lite specs to PNG or SVG with vl-convert (no browser, no network), in a helper process.
+
+`python -m analysis.export_render` is that helper: it reads one JSON request a line on stdin,
+{"format": "png"|"svg", "spec": {...}}, and answers each, in order, with a JSON header line
+{"ok": bool, "size": n} followed by n bytes (the image, or the error text).
+"""
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from contextlib import suppress
+from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any, Generic, TypeVar
 
 import vl_convert as vlc
 
 PNG_SCALE = 2
+T = TypeVar("T")
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 _WARM_UP = {"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
 
 
@@ -21,24 +37,127 @@ def render_svg(spec: dict[str, Any]) -> str:
     return vlc.vegalite_to_svg(spec)
 
 
-class Renderer:
-    """Draws charts on one background thread while the caller fetches the next chart's results.
+def _render(fmt: str, spec: dict[str, Any]) -> bytes | str:
+    return render_png(spec) if fmt == "png" else render_svg(spec)
 
-    vl-convert releases the GIL while it draws, so drawing one chart and querying DuckDB and
-    building the next spec run side by side. Entering starts vl-convert's JavaScript engine with a
-    warm-up drawing at once, so that start-up overlaps with loading the analysis modules.
+
+class Drawing(Generic[T]):
+    """A chart being drawn; `result()` waits for it, and draws it here if the helper could not."""
+
+    def __init__(self, future: Future[T] | None, draw: Callable[[], T]) -> None:
+        self._future = future
+        self._draw = draw
+
+    def result(self) -> T:
+        if self._future is not None:
+            try:
+                return self._future.result()
+            except (OSError, ValueError, RuntimeError):
+                pass  # the helper is gone or failed on this chart: draw it here, where a real error surfaces
+        return self._draw()
+
+
+class Renderer:
+    """Draws charts in a helper process while the caller fetches the next chart's results.
+
+    vl-convert keeps the GIL while its JavaScript engine runs, so in a thread it stalls every DuckDB
+    query with parameters until the drawing is done. A small helper process (it imports vl-convert
+    only) draws on another core instead; requests and answers flow through its pipes on two
+    threads, so neither side ever waits on a full pipe. Entering starts the helper and its
+    JavaScript engine at once. Where no helper can be started, each chart is drawn here when its
+    result is asked for.
     """
 
     def __enter__(self) -> Renderer:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vl-convert")
-        self._pool.submit(vlc.vegalite_to_svg, _WARM_UP)
+        self._proc: subprocess.Popen[bytes] | None = None
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "analysis.export_render"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError:
+            return self
+        self._requests: queue.Queue[bytes | None] = queue.Queue()
+        self._waiting: queue.Queue[tuple[Future[Any], str] | None] = queue.Queue()
+        self._writer = threading.Thread(target=self._write, name="vl-convert-requests", daemon=True)
+        self._reader = threading.Thread(target=self._read, name="vl-convert-answers", daemon=True)
+        self._writer.start()
+        self._reader.start()
+        self._send("svg", _WARM_UP)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._proc is None:
+            return
+        self._requests.put(None)
+        self._waiting.put(None)
+        self._writer.join(timeout=10)
+        try:
+            self._proc.wait(timeout=60 if error is None else 5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._reader.join(timeout=10)
+        for stream in (self._proc.stdin, self._proc.stdout):
+            if stream is not None:
+                stream.close()
 
-    def png(self, spec: dict[str, Any]) -> Future[bytes]:
-        return self._pool.submit(render_png, spec)
+    def _write(self) -> None:
+        stdin: IO[bytes] = self._proc.stdin  # type: ignore[union-attr]
+        while (request := self._requests.get()) is not None:
+            try:
+                stdin.write(request)
+                stdin.flush()
+            except (OSError, ValueError):
+                break
+        with suppress(OSError):
+            stdin.close()
 
-    def svg(self, spec: dict[str, Any]) -> Future[str]:
-        return self._pool.submit(render_svg, spec)
+    def _read(self) -> None:
+        stdout: IO[bytes] = self._proc.stdout  # type: ignore[union-attr]
+        while (waiting := self._waiting.get()) is not None:
+            future, fmt = waiting
+            header = stdout.readline()
+            if not header:
+                future.set_exception(OSError("the chart helper stopped"))
+                continue
+            meta = json.loads(header)
+            data = stdout.read(int(meta["size"]))
+            if meta["ok"]:
+                future.set_result(data if fmt == "png" else data.decode("utf-8"))
+            else:
+                future.set_exception(RuntimeError(data.decode("utf-8", "replace")))
+
+    def _send(self, fmt: str, spec: dict[str, Any]) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._waiting.put((future, fmt))
+        self._requests.put(json.dumps({"format": fmt, "spec": spec}).encode("utf-8") + b"\n")
+        return future
+
+    def png(self, spec: dict[str, Any]) -> Drawing[bytes]:
+        return Drawing(self._send("png", spec) if self._proc is not None else None, lambda: render_png(spec))
+
+    def svg(self, spec: dict[str, Any]) -> Drawing[str]:
+        return Drawing(self._send("svg", spec) if self._proc is not None else None, lambda: render_svg(spec))
+
+
+def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
+    """The helper's loop: one answer per request line, in order, until the input ends."""
+    for line in requests:
+        try:
+            request = json.loads(line)
+            image = _render(request["format"], request["spec"])
+            data, ok = (image if isinstance(image, bytes) else image.encode("utf-8")), True
+        except Exception as exc:  # every failure goes back to the caller, who draws the chart itself to see it
+            data, ok = f"{type(exc).__name__}: {exc}".encode(), False
+        answers.write(json.dumps({"ok": ok, "size": len(data)}).encode("utf-8") + b"\n")
+        answers.write(data)
+        answers.flush()
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from analysis.export import export
+from analysis.export_render import Renderer
 from analysis.scope import Scope
 from survey.campaigns import create_campaign
 from survey.demo import load_demo
@@ -75,3 +76,27 @@ def test_progress_rises_to_one_with_a_name_for_each_step(database: Database, tmp
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
     assert len(seen) > 10 and all(isinstance(what, str) and what for _, what in seen)
+
+
+def _spec(width: int) -> dict:
+    return {
+        "width": width,
+        "height": 40,
+        "data": {"values": [{"x": 1}, {"x": 3}]},
+        "mark": "bar",
+        "encoding": {"x": {"field": "x", "type": "quantitative"}},
+    }
+
+
+def test_the_render_helper_answers_in_order_and_a_broken_chart_fails_loudly() -> None:
+    with Renderer() as renderer:
+        helper = renderer._proc
+        drawings = [renderer.png(_spec(w)) for w in (100, 300, 200)]
+        svg = renderer.svg(_spec(150))
+        bad = renderer.png({"mark": {"type": "no-such-mark"}})
+        widths = [struct.unpack(">II", d.result()[16:24])[0] for d in drawings]
+        assert svg.result().startswith("<svg")
+        with pytest.raises(ValueError):
+            bad.result()
+    assert widths[0] < widths[2] < widths[1]  # each answer belongs to its own request
+    assert helper is not None and helper.poll() is not None  # the helper process has ended
