@@ -8,9 +8,6 @@ import sys
 from pathlib import Path
 
 from analysis.export import FORMATS, ROLES, export
-from analysis.gaps import parse_group
-from analysis.scope import Scope
-from analysis.summary import build_summary
 from survey.campaigns import (
     CampaignError,
     active_campaign,
@@ -38,6 +35,10 @@ def _progress_printer(enabled: bool):
 
 
 def _export(args: argparse.Namespace) -> int:
+    # Imported here: a CSV export then never loads scipy and the engine (seconds on a busy machine).
+    from analysis.export_long import parse_group
+    from analysis.scope import Scope
+
     db = Database(args.db, linger_s=0, wait_s=args.wait)
     with db.cursor() as con:
         campaign_id = _campaign_id(con, args.campaign)
@@ -72,6 +73,10 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
+    from analysis.gaps import parse_group
+    from analysis.scope import Scope
+    from analysis.summary import build_summary
+
     db = Database(args.db, linger_s=0, wait_s=args.wait)
     with db.cursor() as con:
         campaign_id = _campaign_id(con, args.campaign)

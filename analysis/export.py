@@ -24,14 +24,14 @@ import duckdb
 
 from analysis.export_long import export_long
 from analysis.export_texts import tr
-from analysis.gaps import Group
-from analysis.scope import Scope
 from survey.campaigns import campaign_instrument, get_campaign
 from survey.store import audit
 
 if TYPE_CHECKING:
     from analysis.export_render import Renderer
+    from analysis.scope import Scope
 
+Group = tuple[str, str]
 __all__ = ["FORMATS", "ROLES", "ExportRefused", "ExportResult", "export", "export_long"]
 
 FORMATS = ("csv", "parquet", "xlsx", "html", "pptx", "png", "svg")

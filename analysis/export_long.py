@@ -18,6 +18,14 @@ from survey.instrument import Instrument
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def parse_group(text: str) -> tuple[str, str]:
+    """'site=venlo' -> ('site', 'venlo'): a filter or gap group as the command line writes it."""
+    attribute, sep, option = text.partition("=")
+    if not sep or not attribute.strip() or not option.strip():
+        raise ValueError(f"a group is written attribute=option (e.g. level=board), got {text!r}")
+    return attribute.strip(), option.strip()
+
+
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
