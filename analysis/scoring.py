@@ -356,20 +356,19 @@ class _Cache:
 
 
 _CACHE = _Cache()
+_INSTRUMENTS: dict[tuple[str, str], Instrument] = {}
 
 
 def clear_matrices() -> None:
-    """Forget every wave read so far, so the next view reads storage again (benchmarks time a cold start this way)."""
+    """Forget every wave and instrument read so far, so the next view reads storage again (a cold start)."""
     _CACHE.clear()
+    _INSTRUMENTS.clear()
 
 
 def item_catalogue(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int) -> tuple[CatalogueItem, ...]:
     """Items of the wave's instrument with their key and scale, as stored in instrument_items."""
     rows = con.execute(ITEM_CATALOGUE_SQL, {"campaign": campaign_id, "wave": wave}).fetchall()
     return tuple(CatalogueItem(r[0], r[1], bool(r[2]), int(r[3]), int(r[4])) for r in rows)
-
-
-_INSTRUMENTS: dict[tuple[str, str], Instrument] = {}
 
 
 def _instrument(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int, key: tuple[str, str]) -> Instrument:
