@@ -23,6 +23,7 @@ from typing import IO, Any, Generic, TypeVar
 import vl_convert as vlc
 
 PNG_SCALE = 2
+HELPERS = 1
 T = TypeVar("T")
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 _WARM_UP = {"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
@@ -57,58 +58,47 @@ class Drawing(Generic[T]):
         return self._draw()
 
 
-class Renderer:
-    """Draws charts in a helper process while the caller fetches the next chart's results.
+class _Helper:
+    """One helper process and the two threads that feed it requests and collect its answers in order."""
 
-    vl-convert keeps the GIL while its JavaScript engine runs, so in a thread it stalls every DuckDB
-    query with parameters until the drawing is done. A small helper process (it imports vl-convert
-    only) draws on another core instead; requests and answers flow through its pipes on two
-    threads, so neither side ever waits on a full pipe. Entering starts the helper and its
-    JavaScript engine at once. Where no helper can be started, each chart is drawn here when its
-    result is asked for.
-    """
+    def __init__(self, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "analysis.export_render"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        self.requests: queue.Queue[bytes | None] = queue.Queue()
+        self.waiting: queue.Queue[tuple[Future[Any], str] | None] = queue.Queue()
+        self.writer = threading.Thread(target=self._write, name="vl-convert-requests", daemon=True)
+        self.reader = threading.Thread(target=self._read, name="vl-convert-answers", daemon=True)
+        self.writer.start()
+        self.reader.start()
 
-    def __enter__(self) -> Renderer:
-        self._proc: subprocess.Popen[bytes] | None = None
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+    def send(self, fmt: str, spec: dict[str, Any]) -> Future[Any]:
+        future: Future[Any] = Future()
+        self.waiting.put((future, fmt))
+        self.requests.put(json.dumps({"format": fmt, "spec": spec}).encode("utf-8") + b"\n")
+        return future
+
+    def close(self, failed: bool) -> None:
+        self.requests.put(None)
+        self.waiting.put(None)
+        self.writer.join(timeout=10)
         try:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "analysis.export_render"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=env,
-            )
-        except OSError:
-            return self
-        self._requests: queue.Queue[bytes | None] = queue.Queue()
-        self._waiting: queue.Queue[tuple[Future[Any], str] | None] = queue.Queue()
-        self._writer = threading.Thread(target=self._write, name="vl-convert-requests", daemon=True)
-        self._reader = threading.Thread(target=self._read, name="vl-convert-answers", daemon=True)
-        self._writer.start()
-        self._reader.start()
-        self._send("svg", _WARM_UP)
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
-        if self._proc is None:
-            return
-        self._requests.put(None)
-        self._waiting.put(None)
-        self._writer.join(timeout=10)
-        try:
-            self._proc.wait(timeout=60 if error is None else 5)
+            self.proc.wait(timeout=5 if failed else 60)
         except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        self._reader.join(timeout=10)
-        for stream in (self._proc.stdin, self._proc.stdout):
+            self.proc.kill()
+            self.proc.wait()
+        self.reader.join(timeout=10)
+        for stream in (self.proc.stdin, self.proc.stdout):
             if stream is not None:
                 stream.close()
 
     def _write(self) -> None:
-        stdin: IO[bytes] = self._proc.stdin  # type: ignore[union-attr]
-        while (request := self._requests.get()) is not None:
+        stdin: IO[bytes] = self.proc.stdin  # type: ignore[assignment]
+        while (request := self.requests.get()) is not None:
             try:
                 stdin.write(request)
                 stdin.flush()
@@ -118,8 +108,8 @@ class Renderer:
             stdin.close()
 
     def _read(self) -> None:
-        stdout: IO[bytes] = self._proc.stdout  # type: ignore[union-attr]
-        while (waiting := self._waiting.get()) is not None:
+        stdout: IO[bytes] = self.proc.stdout  # type: ignore[assignment]
+        while (waiting := self.waiting.get()) is not None:
             future, fmt = waiting
             header = stdout.readline()
             if not header:
@@ -132,17 +122,53 @@ class Renderer:
             else:
                 future.set_exception(RuntimeError(data.decode("utf-8", "replace")))
 
-    def _send(self, fmt: str, spec: dict[str, Any]) -> Future[Any]:
-        future: Future[Any] = Future()
-        self._waiting.put((future, fmt))
-        self._requests.put(json.dumps({"format": fmt, "spec": spec}).encode("utf-8") + b"\n")
-        return future
+
+class Renderer:
+    """Draws charts in helper processes while the caller fetches the next chart's results.
+
+    vl-convert keeps the GIL while its JavaScript engine runs, so in a thread it stalls every DuckDB
+    query with parameters until the drawing is done. Small helper processes (they import vl-convert
+    only) draw on the other cores instead, charts handed out in turn; requests and answers flow
+    through their pipes on threads, so neither side ever waits on a full pipe. Entering starts the
+    helpers and their JavaScript engines at once. Where no helper can be started, each chart is
+    drawn here when its result is asked for.
+    """
+
+    def __init__(self, helpers: int = HELPERS) -> None:
+        self._count = helpers
+
+    def __enter__(self) -> Renderer:
+        self._helpers: list[_Helper] = []
+        self._turn = 0
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+        for _ in range(self._count):
+            try:
+                helper = _Helper(env)
+            except OSError:
+                break
+            helper.send("svg", _WARM_UP)
+            self._helpers.append(helper)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        for helper in self._helpers:
+            helper.close(failed=error is not None)
+
+    @property
+    def processes(self) -> list[subprocess.Popen[bytes]]:
+        return [h.proc for h in self._helpers]
+
+    def _send(self, fmt: str, spec: dict[str, Any]) -> Future[Any] | None:
+        if not self._helpers:
+            return None
+        self._turn = (self._turn + 1) % len(self._helpers)
+        return self._helpers[self._turn].send(fmt, spec)
 
     def png(self, spec: dict[str, Any]) -> Drawing[bytes]:
-        return Drawing(self._send("png", spec) if self._proc is not None else None, lambda: render_png(spec))
+        return Drawing(self._send("png", spec), lambda: render_png(spec))
 
     def svg(self, spec: dict[str, Any]) -> Drawing[str]:
-        return Drawing(self._send("svg", spec) if self._proc is not None else None, lambda: render_svg(spec))
+        return Drawing(self._send("svg", spec), lambda: render_svg(spec))
 
 
 def serve(requests: IO[bytes], answers: IO[bytes]) -> None:

@@ -81,7 +81,7 @@ def test_comments_labels_and_names_are_escaped_and_cannot_close_a_script(reports
 
 def test_the_report_explains_the_threshold_and_holds_every_dimension_and_the_comments(reports: dict) -> None:
     html = reports["demo"][0].read_text(encoding="utf-8")
-    assert "no number, chart mark or table cell describes fewer than 5 respondents" in html
+    assert "No number, chart mark or table cell describes fewer than 5 respondents" in html
     assert "comments are shown only for groups of at least 10" in html
     for label in ("Strategy", "Operations", "Governance", "Leadership", "IT/OT"):
         assert f"<h3>{label}</h3>" in html  # a comment block per dimension

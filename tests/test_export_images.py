@@ -90,7 +90,7 @@ def _spec(width: int) -> dict:
 
 def test_the_render_helper_answers_in_order_and_a_broken_chart_fails_loudly() -> None:
     with Renderer() as renderer:
-        helper = renderer._proc
+        helpers = renderer.processes
         drawings = [renderer.png(_spec(w)) for w in (100, 300, 200)]
         svg = renderer.svg(_spec(150))
         bad = renderer.png({"mark": {"type": "no-such-mark"}})
@@ -99,4 +99,4 @@ def test_the_render_helper_answers_in_order_and_a_broken_chart_fails_loudly() ->
         with pytest.raises(ValueError):
             bad.result()
     assert widths[0] < widths[2] < widths[1]  # each answer belongs to its own request
-    assert helper is not None and helper.poll() is not None  # the helper process has ended
+    assert helpers and all(p.poll() is not None for p in helpers)  # the helper processes have ended
