@@ -281,6 +281,16 @@ async def _sample(pid: int, rec: Recorder, stop: asyncio.Event, rss: list[tuple[
                 rss.append((time.perf_counter() - t0, rec.open_tabs, value))
 
 
+async def warm_up(server: Server) -> None:
+    """One tab loads the survey first, so the level measures a running server, not the first visitor's imports."""
+    tab = Tab(server.url, "survey", timeout=120)
+    await tab.open()
+    try:
+        await tab.rerun([])
+    finally:
+        await tab.close()
+
+
 async def drive(server: Server, n: int, think: float, seed: int, timeout: float = 30.0) -> dict:
     """N respondents arriving spread over one think period (so the pace is steady from the start)."""
     rec = Recorder()
@@ -289,6 +299,7 @@ async def drive(server: Server, n: int, think: float, seed: int, timeout: float 
     rss: list[tuple[float, int, float]] = []
     lag: list[float] = []
     sampler = asyncio.create_task(_sample(server.pid, rec, stop, rss, lag))
+    await warm_up(server)
     rss_before = rss_mb(server.pid)
 
     async def one(i: int) -> None:
@@ -524,6 +535,8 @@ def run(
     rss_by_sessions = {
         n: (lv["server_rss_before_mb"], lv["server_rss_peak_mb"], lv["server_rss_after_mb"]) for n, lv in sorted(levels.items())
     }
+    peaks = [(n, lv["server_rss_peak_mb"]) for n, lv in sorted(levels.items()) if lv["server_rss_peak_mb"]]
+    slope = round((peaks[-1][1] - peaks[0][1]) * 1024 / (peaks[-1][0] - peaks[0][0]), 1) if len(peaks) > 1 else None
     return {
         "concurrent_sessions": sessions,
         "capacity_sessions": capacity,
@@ -538,6 +551,7 @@ def run(
         "reruns_per_s_at_pace": headline["reruns_per_s"],
         "server_rss_mb": headline["server_rss_peak_mb"],
         "server_rss_by_sessions_mb": {str(n): dict(zip(("before", "peak", "after"), v, strict=True)) for n, v in rss_by_sessions.items()},
+        "server_rss_kb_per_session": slope,
         "disconnected_session_ttl_s": session_ttl(),
         "server_options": list(server_options),
         "browsers_ok": headline["browsers_ok"],
