@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis import charts
 from analysis.export_report import WorkshopReport
+from analysis.export_texts import CHART_TITLES
 
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 INK = "#1f2933"
@@ -58,9 +59,12 @@ def _finish(
         spec["autosize"] = {"type": "fit-x", "contains": "padding"}
         # Labels are shortened before they get here; measuring them again for truncation is slow in vl-convert.
         label_limit = 0
+    titles = CHART_TITLES.get(report.lang, {})
     for node in _walk(spec):
         if "labelLimit" in node:
             node["labelLimit"] = label_limit
+        if isinstance(node.get("title"), str) and node["title"] in titles:
+            node["title"] = titles[node["title"]]
         if node.get("type") == "text" and "fontSize" in node:
             node["fontSize"] = round(node["fontSize"] * text_scale, 1)
     size = round(12 * text_scale)

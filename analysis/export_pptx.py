@@ -151,7 +151,7 @@ class _Deck:
                 para = cell.text_frame.paragraphs[0]
                 para.alignment = PP_ALIGN.LEFT if c == 0 else PP_ALIGN.RIGHT
                 for run in para.runs:
-                    run.font.size = Pt(13 if r == 0 else 14)
+                    run.font.size = Pt(12 if r == 0 else 14)
                     run.font.bold = r == 0
                     run.font.italic = (r, c) in hidden
                     run.font.color.rgb = WHITE if r == 0 else INK
@@ -229,7 +229,7 @@ class _Deck:
                         "" if pd.isna(p["response_rate"]) else percent(p["response_rate"], r.lang),
                     ]
                 )
-        self.table(slide, Inches(5.1), CONTENT_TOP + Inches(0.1), Inches(7.6), rows, [3.0, 1.6, 1.6, 1.6], hidden)
+        self.table(slide, Inches(4.9), CONTENT_TOP + Inches(0.1), Inches(7.8), rows, [2.4, 1.8, 1.8, 1.8], hidden)
 
     def heatmap_slide(self) -> None:
         r = self.r

@@ -289,6 +289,18 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+# Axis and legend titles the app's chart builders (analysis.charts) write in English, by language.
+CHART_TITLES: dict[str, dict[str, str]] = {
+    "nl": {
+        "mean": "gemiddelde",
+        "cell": "cel",
+        "% of answers (disagree ← → agree)": "% van de antwoorden (oneens ← → eens)",
+        "mean ± SD": "gemiddelde ± SD",
+        "change since the earlier wave": "verandering sinds de vorige ronde",
+    }
+}
+
+
 def tr(key: str, lang: str, **values: object) -> str:
     """The export wording for `key` in `lang` (English when the language lacks it), placeholders filled in."""
     entry = TEXTS[key]
