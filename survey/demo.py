@@ -167,7 +167,12 @@ DEMO_ESTIMATES = {
     "planning_instability": 650_000,
     "inventory_working_capital": 500_000,
 }
-DEMO_HEADCOUNT = {"board": 8, "senior_management": 25, "middle_management": 60, "supervisor": 70, "shop_floor": 420, "specialist": 110}
+EXPECTED_RESPONSE_RATE = 0.6
+
+
+def demo_headcounts(respondents: int) -> dict[str, int]:
+    """Headcount per level for a demo of this size: as if about 60% of each level answered."""
+    return {level: max(3, round(share * respondents / EXPECTED_RESPONSE_RATE)) for level, share in LEVEL_SHARES.items()}
 
 
 def load_demo(
@@ -188,7 +193,7 @@ def load_demo(
                 if instrument.value_at_stake and loss in instrument.value_at_stake.losses:
                     con.execute("INSERT INTO value_estimates VALUES (?, ?, ?)", [campaign_id, loss, float(eur)])
             if "level" in instrument.attributes:
-                for option, count in DEMO_HEADCOUNT.items():
+                for option, count in demo_headcounts(respondents).items():
                     if option in instrument.attributes["level"].options:
                         con.execute("INSERT INTO headcounts VALUES (?, 'level', ?, ?)", [campaign_id, option, count])
     for w in range(waves):

@@ -10,8 +10,10 @@ import pytest
 
 from analysis import engine
 from analysis.engine import Scope
-from survey.demo import DEMO_HEADCOUNT, load_demo
+from survey.demo import demo_headcounts, load_demo
 from survey.store import Database
+
+DEMO_HEADCOUNT = demo_headcounts(400)
 
 COUNTS_SQL = """
     SELECT a.value, count(*) FROM responses r JOIN response_attributes a ON a.response_id = r.response_id AND a.attribute = ?
