@@ -14,8 +14,7 @@ from survey.campaigns import (
     get_campaign,
     list_campaigns,
 )
-from survey.cli_common import add_db_option, run_command
-from survey.store import Database
+from survey.cli_common import add_db_option, existing_database, run_command
 
 
 def _campaign_id(con, requested: str | None) -> str:
@@ -39,7 +38,7 @@ def _export(args: argparse.Namespace) -> int:
     from analysis.export_long import parse_group
     from analysis.scope import Scope
 
-    db = Database(args.db, linger_s=0, wait_s=args.wait)
+    db = existing_database(args)
     with db.cursor() as con:
         campaign_id = _campaign_id(con, args.campaign)
         filters = tuple(parse_group(f) for f in args.filter)
@@ -77,7 +76,7 @@ def _summary(args: argparse.Namespace) -> int:
     from analysis.scope import Scope
     from analysis.summary import build_summary
 
-    db = Database(args.db, linger_s=0, wait_s=args.wait)
+    db = existing_database(args)
     with db.cursor() as con:
         campaign_id = _campaign_id(con, args.campaign)
         filters = tuple(parse_group(f) for f in args.filter)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from survey.store import DatabaseBusy, DatabaseDamaged, resolve_db_path
+from survey.store import Database, DatabaseBusy, DatabaseDamaged, resolve_db_path
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -32,3 +32,14 @@ def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
 
 def db_path_of(args: argparse.Namespace) -> str:
     return str(resolve_db_path(args.db))
+
+
+def existing_database(args: argparse.Namespace) -> Database:
+    """The database a reading command works on; a mistyped path is an error, not a new empty file."""
+    path = resolve_db_path(args.db)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no database at {path}; check --db (or COHERENCE_DB), or create one with "
+            "`python -m survey demo --respondents 300` or by starting the app"
+        )
+    return Database(path, linger_s=0, wait_s=args.wait)

@@ -211,3 +211,13 @@ def test_cli_works_while_the_app_serves_the_same_file(db_path: Path, instrument:
             page.get_by_text(instrument.title["en"]).wait_for(timeout=30_000)
     with Database(db_path, linger_s=0).cursor() as con:
         assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == 50
+
+
+def test_reading_commands_refuse_a_missing_database_without_creating_it(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.duckdb"
+    for args in (["summary", "--json"], ["export", "--format", "csv", "--out", str(tmp_path / "x.csv")]):
+        result = subprocess.run(
+            [sys.executable, "-m", "analysis", *args, "--db", str(missing)], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 1 and "no database at" in result.stderr and "Traceback" not in result.stderr
+    assert not missing.exists()
