@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import streamlit as st
@@ -58,8 +60,16 @@ def role() -> str | None:
     return None
 
 
+@st.cache_resource
+def _warm_export_assets() -> None:
+    """Bundle the report's JavaScript once, in a separate process: it takes seconds and would stall the server's own threads."""
+    code = "from analysis.export_html import vega_bundle; vega_bundle()"
+    subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def menu() -> None:
     """The sidebar menu shows only what the signed-in role may open (each page still checks for itself)."""
+    _warm_export_assets()
     with st.sidebar:
         st.markdown("### Coherence Scan")
         for path, label, icon, needed in MENU:
