@@ -535,7 +535,8 @@ def run(
     rss_by_sessions = {
         n: (lv["server_rss_before_mb"], lv["server_rss_peak_mb"], lv["server_rss_after_mb"]) for n, lv in sorted(levels.items())
     }
-    peaks = [(n, lv["server_rss_peak_mb"]) for n, lv in sorted(levels.items()) if lv["server_rss_peak_mb"]]
+    # Only levels where every respondent got through say how memory grows with sessions held.
+    peaks = [(n, lv["server_rss_peak_mb"]) for n, lv in sorted(levels.items()) if lv["server_rss_peak_mb"] and not lv["errors"]]
     slope = round((peaks[-1][1] - peaks[0][1]) * 1024 / (peaks[-1][0] - peaks[0][0]), 1) if len(peaks) > 1 else None
     return {
         "concurrent_sessions": sessions,
