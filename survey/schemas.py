@@ -32,8 +32,19 @@ def _str(*checks: pa.Check, **kwargs: object) -> pa.Column:
     return pa.Column(str, list(checks), **kwargs)
 
 
+_BUILT: dict[tuple[str, str], dict[str, pa.DataFrameSchema]] = {}
+
+
 def schemas(instrument: Instrument) -> dict[str, pa.DataFrameSchema]:
-    """One schema per table; checks that need the instrument (item ids, scale, options) are built from it."""
+    """One schema per table, built once per instrument text: every submission is checked, building them is not free."""
+    key = (instrument.key, instrument.fingerprint)
+    if key not in _BUILT:
+        _BUILT[key] = _build_schemas(instrument)
+    return _BUILT[key]
+
+
+def _build_schemas(instrument: Instrument) -> dict[str, pa.DataFrameSchema]:
+    """Checks that need the instrument (item ids, scale, options) are built from it."""
     scale = instrument.scale
     allowed_pairs = {(a, o) for a, attr in instrument.attributes.items() for o in attr.options}
     losses = list(instrument.value_at_stake.losses) if instrument.value_at_stake else []
