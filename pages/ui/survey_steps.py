@@ -9,7 +9,7 @@ import streamlit as st
 
 from pages.ui.common import db, show_failure
 from survey.campaigns import Campaign, current_wave, get_campaign, instrument_by_key
-from survey.instrument import Instrument
+from survey.instrument import Dimension, Instrument
 from survey.invites import (
     CLOSED,
     UNKNOWN,
@@ -67,6 +67,12 @@ def state() -> tuple[Draft, int]:
 
 
 def go(step: int) -> None:
+    """Move to `step` now (a rerun); callbacks use `_move`, which needs no second run."""
+    _move(step)
+    st.rerun()
+
+
+def _move(step: int) -> None:
     st.session_state.sv_step = step
     st.session_state.sv_last = time.time()
     token = st.session_state.get("sv_invite")
@@ -76,7 +82,6 @@ def go(step: int) -> None:
                 save_draft(con, token, {**st.session_state.sv_draft.to_json(), "step": step})
         except (InviteError, DatabaseBusy, ValueError):
             pass  # the answers are still in this session; saving is a convenience, submitting is what counts
-    st.rerun()
 
 
 def open_invite(raw: object) -> str | None:
@@ -237,17 +242,20 @@ def dimension(instrument: Instrument, campaign: Campaign, draft: Draft, step: in
             help=t("comment_help", lang, k=campaign.comment_threshold),
         )
         back, nxt = st.columns(2)
-        went_back = back.form_submit_button(t("back", lang), width="stretch")
-        went_next = nxt.form_submit_button(t("next", lang), type="primary", width="stretch")
-    if went_back or went_next:
-        for item in dim.items:
-            value = st.session_state.get(f"q_{item.id}")
-            if value is None:
-                draft.answers.pop(item.id, None)
-            else:
-                draft.answers[item.id] = value if value == DONT_KNOW else int(value)
-        draft.comments[dim_id] = st.session_state.get(f"comment_{dim_id}", "") or ""
-        go(step - 1 if went_back else step + 1)
+        # Callbacks run before the next script run, so moving on costs one rerun instead of two.
+        back.form_submit_button(t("back", lang), width="stretch", on_click=_save_dimension, args=(dim, draft, step - 1))
+        nxt.form_submit_button(t("next", lang), type="primary", width="stretch", on_click=_save_dimension, args=(dim, draft, step + 1))
+
+
+def _save_dimension(dim: Dimension, draft: Draft, target: int) -> None:
+    for item in dim.items:
+        value = st.session_state.get(f"q_{item.id}")
+        if value is None:
+            draft.answers.pop(item.id, None)
+        else:
+            draft.answers[item.id] = value if value == DONT_KNOW else int(value)
+    draft.comments[dim.id] = st.session_state.get(f"comment_{dim.id}", "") or ""
+    _move(target)
 
 
 def value_at_stake(instrument: Instrument, draft: Draft, step: int, lang: str) -> None:
