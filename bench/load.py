@@ -115,11 +115,16 @@ def count_responses(path: Path) -> tuple[int, int, int]:
 
 
 @contextmanager
-def streamlit_server(db_path: Path, extra: tuple[str, ...] = ()) -> Iterator[Server]:
-    """`streamlit run app.py` on a free loopback port; stopped (and the file let go) when the block ends."""
+def streamlit_server(
+    db_path: Path, extra: tuple[str, ...] = (), env: dict[str, str] | None = None, start_timeout_s: float = 90
+) -> Iterator[Server]:
+    """`streamlit run app.py` on a free loopback port; stopped (and the file let go) when the block ends.
+
+    The browser tests start the app through this too, so there is one way to run it for measuring and testing.
+    """
     port = _free_port()
     log_path = db_path.parent / f"streamlit-{port}.log"
-    env = {**os.environ, "COHERENCE_DB": str(db_path)}
+    env = {**os.environ, "COHERENCE_DB": str(db_path), **(env or {})}
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [
@@ -145,7 +150,7 @@ def streamlit_server(db_path: Path, extra: tuple[str, ...] = ()) -> Iterator[Ser
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 90
+            deadline = time.monotonic() + start_timeout_s
             while True:
                 try:
                     with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
