@@ -25,6 +25,7 @@ def uploaded_instrument(upload: object | None):
     return parse_instrument(upload.getvalue().decode("utf-8"), checked.name)
 
 
+notice = st.container()  # outcome of the form, shown above it so a collapsed expander cannot hide it
 with st.expander("New campaign", expanded=False, icon=":material/add:"), st.form("new_campaign"):
     name = st.text_input("Name", placeholder="Plant survey spring 2027")
     threshold = st.number_input("Anonymity threshold k (minimum 3)", min_value=3, max_value=50, value=5)
@@ -38,9 +39,11 @@ with st.expander("New campaign", expanded=False, icon=":material/add:"), st.form
                     con, name.strip() or "Coherence Scan", instrument, threshold=int(threshold), comment_threshold=int(comment_threshold)
                 )
             clear_caches()
-            st.success(f"Campaign `{created.campaign_id}` is open with wave 1.")
+            st.session_state.campaign = created.campaign_id  # the picker below shows the new campaign
+            notice.success(f"Campaign `{created.campaign_id}` is open with wave 1.")
         except (InstrumentError, CampaignError, UploadRefused) as exc:
-            show_failure(exc)
+            with notice:
+                show_failure(exc)
 
 campaign = pick_campaign(st)
 if campaign is None:

@@ -68,6 +68,15 @@ def wait_idle(page: object, timeout: float = 20_000) -> None:
     page.wait_for_timeout(300)
 
 
+def expect_text(page: object, text: str, timeout: float = 60_000) -> None:
+    """Wait for visible text; on a timeout the failure shows what the page said instead."""
+    try:
+        page.get_by_text(text).first.wait_for(timeout=timeout)
+    except Exception as exc:  # Playwright's TimeoutError, re-raised with the page's own words
+        shown = page.locator("body").inner_text()[:3000]
+        raise AssertionError(f"{text!r} did not appear within {timeout / 1000:.0f} s; the page showed:\n{shown}") from exc
+
+
 def click_button(page: object, name: str) -> None:
     page.get_by_role("button", name=name, exact=True).last.click()
     wait_idle(page)

@@ -8,7 +8,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from survey.instrument import default_instrument
-from tests.browser import answer_survey, chromium, click_button, streamlit_server, wait_idle
+from tests.browser import answer_survey, chromium, click_button, expect_text, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 PASSWORD = "facilitator-pass-456"
@@ -27,13 +27,14 @@ def test_create_campaign_share_link_respond_and_watch_the_count(tmp_path: Path) 
         page.goto(f"{url}/sign_in")
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         click_button(page, "Sign in")
-        page.get_by_text("You are signed in as").wait_for(timeout=30_000)
+        expect_text(page, "You are signed in as")
 
         _open_from_menu(page, "Campaigns", "Campaigns")
         page.get_by_text("New campaign").click()
+        page.get_by_label("Name").wait_for(timeout=30_000)
         page.get_by_label("Name").fill("Line 4 pilot scan")
         click_button(page, "Create campaign")
-        page.get_by_text("is open with wave 1").wait_for(timeout=30_000)
+        expect_text(page, "is open with wave 1")
 
         _open_from_menu(page, "Invites", "Invites")
         page.get_by_role("tab", name="Open link & poster").click()
