@@ -225,7 +225,7 @@ def matrix_sql(instrument: Instrument, catalogue: tuple[CatalogueItem, ...], who
     slots = ", ".join(f"({literal(c.item_id)}, {k // SLOTS}, {SLOTS * (k % SLOTS)})" for k, c in enumerate(catalogue)) or "(NULL, 0, 0)"
     base = _pack_base(catalogue)
     pack_columns = ", ".join(
-        f"bit_or(CAST(value - ({base}) + 1 AS UBIGINT) << shift) FILTER (WHERE pack = {p}) AS p{p}" for p in range(packs)
+        f"bit_or(CAST(value - ({base}) + 1 AS UBIGINT) << CAST(shift AS UBIGINT)) FILTER (WHERE pack = {p}) AS p{p}" for p in range(packs)
     )
     by_dim: dict[str, list[str]] = {}
     for c in catalogue:
