@@ -28,8 +28,19 @@ class ResponseFrames:
         return len(self.responses)
 
 
+def _is_text(series: pd.Series) -> pd.Series:
+    return series.map(lambda value: isinstance(value, str)) | series.isna()
+
+
+# Text columns are checked element by element with this check rather than pandera's `str` dtype: that
+# dtype check formats a table of failure cases even when every value passes, which made checking one
+# submission cost ~80 ms of CPU (the largest share of a busy server's time); this check gives the same
+# verdict and the same failure-case rows (column, value, row) in a third of the time.
+IS_TEXT = pa.Check(_is_text, name="is_text", error="must be text")
+
+
 def _str(*checks: pa.Check, **kwargs: object) -> pa.Column:
-    return pa.Column(str, list(checks), **kwargs)
+    return pa.Column(None, [IS_TEXT, *checks], **kwargs)
 
 
 _BUILT: dict[tuple[str, str], dict[str, pa.DataFrameSchema]] = {}
@@ -57,10 +68,10 @@ def _build_schemas(instrument: Instrument) -> dict[str, pa.DataFrameSchema]:
                 "submitted_on": pa.Column("datetime64[ns]"),
                 "language": _str(pa.Check.isin(list(instrument.languages))),
                 "source": _str(pa.Check.isin(["web", "kiosk", "invite", "import", "demo"])),
-                "submission_key": pa.Column(
-                    str, pa.Check(lambda s: ~s.dropna().duplicated().any(), error="duplicate submission key"), nullable=True
+                "submission_key": _str(
+                    pa.Check(lambda s: ~s.dropna().duplicated().any(), error="duplicate submission key"), nullable=True
                 ),
-                "import_id": pa.Column(str, nullable=True),
+                "import_id": _str(nullable=True),
             },
             strict=True,
             name="responses",
