@@ -1,7 +1,5 @@
 """Respondent survey: no account; language, profile, one section per dimension, value at stake, review, submit."""
 
-import time
-
 import streamlit as st
 
 from pages.ui import survey_steps as ui
@@ -53,11 +51,6 @@ elif current == PROFILE:
 elif current == VALUE:
     ui.value_at_stake(instrument, draft, step, lang)
 elif current == REVIEW:
-    if ui.review(instrument, campaign, wave, draft, lang, source=source):
-        ui.reset()
-        st.session_state.sv_done = True
-        st.session_state.sv_done_campaign = campaign.campaign_id
-        st.session_state.sv_last = time.time()
-        st.rerun()
+    ui.review(instrument, campaign, wave, draft, lang, source=source)
 else:
     ui.dimension(instrument, campaign, draft, step, current, lang)

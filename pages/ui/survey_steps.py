@@ -66,13 +66,8 @@ def state() -> tuple[Draft, int]:
     return st.session_state.sv_draft, st.session_state.sv_step
 
 
-def go(step: int) -> None:
-    """Move to `step` now (a rerun); callbacks use `_move`, which needs no second run."""
-    _move(step)
-    st.rerun()
-
-
 def _move(step: int) -> None:
+    """Go to `step`; called from button callbacks, which run before the next script run (one run per move)."""
     st.session_state.sv_step = step
     st.session_state.sv_last = time.time()
     token = st.session_state.get("sv_invite")
@@ -177,14 +172,24 @@ def progress(instrument: Instrument, step: int, lang: str) -> None:
     st.progress(min(step / total, 1.0), text=t("section_of", lang, i=step, n=total))
 
 
+def _start() -> None:
+    st.session_state.sv_started = time.time()
+    _move(1)
+
+
+def _problem(where: str) -> None:
+    """Show what stopped the last move of this step (set by its callback), once."""
+    message = st.session_state.pop("sv_problem", None)
+    if message and message[0] == where:
+        st.error(message[1])
+
+
 def intro(instrument: Instrument, campaign: Campaign, lang: str) -> None:
     st.title(instrument.title[lang])
     if instrument.intro:
         st.write(instrument.intro[lang])
     st.caption(t("minutes", lang, m=estimated_minutes(instrument), s=len(instrument.dimensions)))
-    if st.button(t("start", lang), type="primary", width="stretch", key="sv_start"):
-        st.session_state.sv_started = time.time()
-        go(1)
+    st.button(t("start", lang), type="primary", width="stretch", key="sv_start", on_click=_start)
 
 
 def profile(instrument: Instrument, campaign: Campaign, draft: Draft, lang: str) -> None:
@@ -203,16 +208,21 @@ def profile(instrument: Instrument, campaign: Campaign, draft: Draft, lang: str)
                 key=f"attr_{attr_id}",
             )
         back, nxt = st.columns(2)
-        went_back = back.form_submit_button(t("back", lang), width="stretch")
-        went_next = nxt.form_submit_button(t("next", lang), type="primary", width="stretch")
-    if went_back or went_next:
-        for attr_id in instrument.attributes:
-            draft.attributes[attr_id] = st.session_state.get(f"attr_{attr_id}") or ""
-        missing = missing_attributes(instrument, draft)
-        if went_next and missing:
-            st.error(t("missing_attr", lang, name=", ".join(instrument.attributes[a].label[lang] for a in missing)))
-            return
-        go(0 if went_back else 2)
+        # Every move is a callback: it runs before the next script run, so a step costs one run, not two.
+        back.form_submit_button(t("back", lang), width="stretch", on_click=_save_profile, args=(instrument, draft, lang, 0))
+        nxt.form_submit_button(t("next", lang), type="primary", width="stretch", on_click=_save_profile, args=(instrument, draft, lang, 2))
+    _problem(PROFILE)
+
+
+def _save_profile(instrument: Instrument, draft: Draft, lang: str, target: int) -> None:
+    for attr_id in instrument.attributes:
+        draft.attributes[attr_id] = st.session_state.get(f"attr_{attr_id}") or ""
+    missing = missing_attributes(instrument, draft)
+    if target > st.session_state.sv_step and missing:
+        names = ", ".join(instrument.attributes[a].label[lang] for a in missing)
+        st.session_state.sv_problem = (PROFILE, t("missing_attr", lang, name=names))
+        return
+    _move(target)
 
 
 def dimension(instrument: Instrument, campaign: Campaign, draft: Draft, step: int, dim_id: str, lang: str) -> None:
@@ -242,7 +252,6 @@ def dimension(instrument: Instrument, campaign: Campaign, draft: Draft, step: in
             help=t("comment_help", lang, k=campaign.comment_threshold),
         )
         back, nxt = st.columns(2)
-        # Callbacks run before the next script run, so moving on costs one rerun instead of two.
         back.form_submit_button(t("back", lang), width="stretch", on_click=_save_dimension, args=(dim, draft, step - 1))
         nxt.form_submit_button(t("next", lang), type="primary", width="stretch", on_click=_save_dimension, args=(dim, draft, step + 1))
 
@@ -272,19 +281,25 @@ def value_at_stake(instrument: Instrument, draft: Draft, step: int, lang: str) -
             key="losses_pick",
         )
         back, nxt = st.columns(2)
-        went_back = back.form_submit_button(t("back", lang), width="stretch")
-        went_next = nxt.form_submit_button(t("next", lang), type="primary", width="stretch")
-    if went_back or went_next:
-        picked = list(st.session_state.get("losses_pick") or [])
-        if len(picked) > vas.max_choices:
-            st.error(t("too_many", lang, n=vas.max_choices))
-            return
-        draft.losses = picked
-        go(step - 1 if went_back else step + 1)
+        back.form_submit_button(t("back", lang), width="stretch", on_click=_save_losses, args=(instrument, draft, lang, step - 1))
+        nxt.form_submit_button(
+            t("next", lang), type="primary", width="stretch", on_click=_save_losses, args=(instrument, draft, lang, step + 1)
+        )
+    _problem(VALUE)
 
 
-def review(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, lang: str, source: str) -> bool:
-    """The last look before submitting; returns True once the answers are durably stored."""
+def _save_losses(instrument: Instrument, draft: Draft, lang: str, target: int) -> None:
+    vas = instrument.value_at_stake
+    picked = list(st.session_state.get("losses_pick") or [])
+    if vas is not None and len(picked) > vas.max_choices:
+        st.session_state.sv_problem = (VALUE, t("too_many", lang, n=vas.max_choices))
+        return
+    draft.losses = picked
+    _move(target)
+
+
+def review(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, lang: str, source: str) -> None:
+    """The last look before submitting; the submit button's callback stores the answers (see `_submit`)."""
     st.subheader(t("review", lang))
     st.caption(t("review_help", lang))
     order = steps(instrument)
@@ -295,21 +310,41 @@ def review(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, 
             left.markdown(f"**{dim.label[lang]}**  \n{t('answered', lang, a=answered, d=dk, o=open_)}")
             if open_:
                 left.caption(t("open_items", lang, items=", ".join(open_items(instrument, draft, dim.id))))
-            if right.button(t("edit", lang), key=f"sv_edit_{dim.id}", width="stretch"):
-                go(order.index(dim.id))
+            right.button(t("edit", lang), key=f"sv_edit_{dim.id}", width="stretch", on_click=_move, args=(order.index(dim.id),))
     if instrument.value_at_stake:
         vas = instrument.value_at_stake
         with st.container(border=True):
             left, right = st.columns([3, 1], vertical_alignment="center")
             chosen = ", ".join(vas.losses[loss][lang] for loss in draft.losses) or t("none_chosen", lang)
             left.markdown(f"**{t('value_title', lang)}**  \n{chosen}")
-            if right.button(t("edit", lang), key="sv_edit_value", width="stretch"):
-                go(order.index(VALUE))
+            right.button(t("edit", lang), key="sv_edit_value", width="stretch", on_click=_move, args=(order.index(VALUE),))
     back, send = st.columns(2)
-    if back.button(t("back", lang), width="stretch", key="sv_review_back"):
-        go(order.index(REVIEW) - 1)
-    if not send.button(t("submit", lang), type="primary", width="stretch", key="sv_submit"):
-        return False
+    back.button(t("back", lang), width="stretch", key="sv_review_back", on_click=_move, args=(order.index(REVIEW) - 1,))
+    send.button(
+        t("submit", lang),
+        type="primary",
+        width="stretch",
+        key="sv_submit",
+        on_click=_submit,
+        args=(instrument, campaign, wave, draft, lang, source),
+    )
+    _problem(REVIEW)
+
+
+def _submit(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, lang: str, source: str) -> None:
+    """Store the answers; 'thank you' is shown only once they are committed, any failure says so and keeps the draft."""
+    problem = _store(instrument, campaign, wave, draft, lang, source)
+    if problem:
+        st.session_state.sv_problem = (REVIEW, problem)
+        return
+    reset()
+    st.session_state.sv_done = True
+    st.session_state.sv_done_campaign = campaign.campaign_id
+    st.session_state.sv_last = time.time()
+
+
+def _store(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, lang: str, source: str) -> str | None:
+    """Write the submission; None when it is stored, else the message for the respondent."""
     submission = build_submission(
         instrument,
         draft,
@@ -322,26 +357,21 @@ def review(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, 
     try:
         with db().cursor() as con:
             if get_campaign(con, campaign.campaign_id).status != "open":
-                st.error(t("closed", lang))
-                return False
+                return t("closed", lang)
             token = st.session_state.get("sv_invite")
             if token:
                 redeem(con, token, submission)
             else:
                 submit(con, instrument, submission)
     except InviteUsed:
-        st.error(t("invite_used", lang))
-        return False
+        return t("invite_used", lang)
     except SubmissionError as exc:
-        st.error(t("refused", lang, why="; ".join(exc.problems)))
-        return False
+        return t("refused", lang, why="; ".join(exc.problems))
     except (DatabaseBusy, DatabaseDamaged, OSError) as exc:
-        st.error(t("saving_failed", lang, why=type(exc).__name__))
-        return False
+        return t("saving_failed", lang, why=type(exc).__name__)
     except Exception as exc:  # a storage failure must never look like success
-        st.error(t("saving_failed", lang, why=str(exc)[:120]))
-        return False
-    return True
+        return t("saving_failed", lang, why=str(exc)[:120])
+    return None
 
 
 KIOSK_IDLE_S = 300
