@@ -350,10 +350,14 @@ def _value_at_stake(c: _Checker, node: Any) -> ValueAtStake | None:
     return ValueAtStake(prompt, losses, max_choices)
 
 
+# libyaml's loader when PyYAML was built with it (the wheels are): the same safe subset, ~10x faster.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_instrument(text: str, source: str = "instrument") -> Instrument:
     """Parse and validate YAML text; raise InstrumentError listing every problem found."""
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"

@@ -25,7 +25,7 @@ BAD = [
     ("bad_scale.yaml", ["scale: max (1) must be greater than min (5)"]),
     ("bad_scale_labels.yaml", ["scale.labels.nl: needs 5 labels (one per point) or 2 (the ends), got 4"]),
     ("reverse_not_bool.yaml", ["dimensions[1].items[1].reverse: must be true or false, got 'yes'"]),
-    ("not_yaml.yaml", ["line 7, column 1: not valid YAML (expected ',' or '}', but got '<scalar>')"]),
+    ("not_yaml.yaml", ["line 7, column 1: not valid YAML (did not find expected ',' or '}')"]),
     ("undeclared_language.yaml", ["title.de: language not declared in languages ['en', 'nl']"]),
     ("missing_dimensions.yaml", ["dimensions: missing"]),
     ("empty.yaml", ["(top): must be a mapping with id, version, languages, title, scale, attributes, dimensions"]),
