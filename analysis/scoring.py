@@ -24,7 +24,8 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import duckdb
@@ -61,23 +62,23 @@ FINGERPRINT_SQL = """
     FROM waves w, wave_rows WHERE w.campaign_id = $campaign AND w.wave = $wave
 """
 
-# One pass over each long table for the wave's respondents. {picked} restricts a table to the wave
-# (left out when the wave holds every stored response); the other placeholders are column lists
+# One pass over each long table for the wave's respondents. {picked_*} restricts a table to the wave
+# (left out when the wave holds every stored response) or to rows appended since a mark; the other placeholders are column lists
 # built from the instrument (ids are validated identifiers, quoted again here).
 MATRIX_SQL = """
     WITH picked AS (
-        SELECT response_id FROM responses WHERE campaign_id = $campaign AND wave = $wave
+        SELECT response_id FROM responses WHERE campaign_id = $campaign AND wave = $wave{since_responses}
     ), slots(item_id, pack, shift) AS (
         VALUES {slots}
     ), attrs AS (
         SELECT response_id, {attribute_pivot}
-        FROM response_attributes {picked} GROUP BY response_id
+        FROM response_attributes {picked_attributes} GROUP BY response_id
     ), packed AS (
         SELECT response_id, {packs}
-        FROM answers JOIN slots USING (item_id) {picked} GROUP BY response_id
+        FROM answers JOIN slots USING (item_id) {picked_answers} GROUP BY response_id
     ), losses AS (
         SELECT response_id, {loss_pivot}
-        FROM value_choices {picked} GROUP BY response_id
+        FROM value_choices {picked_losses} GROUP BY response_id
     ), items AS (
         SELECT p.response_id, {attribute_columns}, {item_columns}, {loss_columns}
         FROM picked p
@@ -88,9 +89,31 @@ MATRIX_SQL = """
     SELECT * EXCLUDE (response_id), {dimension_columns} FROM items
 """
 PICKED = "WHERE response_id IN (SELECT response_id FROM picked)"
+# Only rows appended since a mark (rowid at or after it), for adding new responses to cells already read.
+SINCE = "WHERE rowid >= ${mark} AND response_id IN (SELECT response_id FROM picked)"
+LONG_TABLES = ("responses", "answers", "response_attributes", "value_choices")
+
+# What was appended to each table since the marks of the last full read, and whether it is only that:
+# every new answer, attribute and loss row must belong to a response appended after the mark too.
+APPENDED_SQL = """
+    WITH fresh AS (SELECT response_id, campaign_id, wave FROM responses WHERE rowid >= $m_responses)
+    SELECT (SELECT count(*) FROM fresh),
+           (SELECT coalesce(max(rowid) + 1, $m_responses) FROM responses WHERE rowid >= $m_responses),
+           (SELECT count(*) FROM fresh WHERE campaign_id = $campaign AND wave = $wave),
+           (SELECT coalesce(bit_xor(hash(response_id)), 0) FROM fresh WHERE campaign_id = $campaign AND wave = $wave),
+           {tables}
+"""
+APPENDED_TABLE_SQL = """
+           (SELECT count(*) FROM {table} WHERE rowid >= $m_{table}),
+           (SELECT coalesce(max(rowid) + 1, $m_{table}) FROM {table} WHERE rowid >= $m_{table}),
+           (SELECT count(*) FROM {table} WHERE rowid >= $m_{table} AND response_id NOT IN (SELECT response_id FROM fresh))"""
+MARKS_SQL = "SELECT " + ", ".join(f"(SELECT coalesce(max(rowid) + 1, 0) FROM {t})" for t in LONG_TABLES)
 
 # Cells of the matrix grouped by attributes, rows sorted so that adding them up later is done in the same order every time.
-CELLS_SQL = "WITH matrix AS ({matrix}) SELECT {group_columns}{aggregates} FROM matrix{where}{group_by}{order_by}"
+CELLS_SQL = """
+    WITH matrix AS ({matrix}), unit_values AS (SELECT {attribute_columns}{unit_values} FROM matrix)
+    SELECT {group_columns}{aggregates} FROM unit_values{group_by}{order_by}
+"""
 
 
 def quote(identifier: str) -> str:
@@ -157,6 +180,13 @@ class RespondentMatrix:
     whole_table: bool
     cells: Columns = field(default_factory=dict, repr=False)
     _memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    # How the cells were read, so responses appended later can be added instead of reading everything again:
+    # the cells with sums still multiplied by each unit's scale, the fingerprint row they belong to, and
+    # per long table the rowid mark after which rows were not read yet.
+    read: str = "full"  # "full": every response read; "appended": earlier cells plus the responses added since
+    scaled_cells: Columns = field(default_factory=dict, repr=False, compare=False)
+    fingerprint: tuple = field(default=(), repr=False, compare=False)
+    marks: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def scale_points(self) -> int:
@@ -217,8 +247,11 @@ def _dimension_score(dimension_id: str, items: list[str]) -> str:
     return f"CASE WHEN 2 * ({answered}) >= {len(items)} THEN CAST({total} AS DOUBLE) / ({answered}) END AS {dim_col(dimension_id)}"
 
 
-def matrix_sql(instrument: Instrument, catalogue: tuple[CatalogueItem, ...], whole_table: bool = False) -> str:
-    """The respondent matrix of one wave as a query; parameters $campaign and $wave."""
+def matrix_sql(instrument: Instrument, catalogue: tuple[CatalogueItem, ...], whole_table: bool = False, since: bool = False) -> str:
+    """The respondent matrix of one wave as a query; parameters $campaign and $wave.
+
+    With `since`, only responses appended at or after the marks $m_<table> (rowids) are read.
+    """
     attributes = list(instrument.attributes)
     losses = list(instrument.value_at_stake.losses) if instrument.value_at_stake else []
     packs = max(1, math.ceil(len(catalogue) / SLOTS))
@@ -232,7 +265,10 @@ def matrix_sql(instrument: Instrument, catalogue: tuple[CatalogueItem, ...], who
         by_dim.setdefault(c.dimension, []).append(c.item_id)
     return MATRIX_SQL.format(
         slots=slots,
-        picked="" if whole_table else PICKED,
+        since_responses=" AND rowid >= $m_responses" if since else "",
+        picked_attributes=SINCE.format(mark="m_response_attributes") if since else "" if whole_table else PICKED,
+        picked_answers=SINCE.format(mark="m_answers") if since else "" if whole_table else PICKED,
+        picked_losses=SINCE.format(mark="m_value_choices") if since else "" if whole_table else PICKED,
         attribute_pivot=", ".join(f"max(CASE WHEN attribute = {literal(a)} THEN value END) AS {attr_col(a)}" for a in attributes),
         packs=pack_columns,
         loss_pivot=", ".join(f"bool_or(loss = {literal(x)}) AS {loss_col(x)}" for x in losses) or "true AS _none",
@@ -275,20 +311,33 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
     return units
 
 
+def wide_units(units: Mapping[str, Unit], rows: int) -> tuple[str, ...]:
+    """Units whose sum of squares over `rows` respondents could pass 2^53, so DOUBLE would no longer be exact."""
+    return tuple(key for key, unit in units.items() if max(rows, 1) * unit.bound * unit.bound >= 2.0**53)
+
+
+def unit_values_sql(units: Mapping[str, Unit], rows: int) -> str:
+    """Each unit's value per respondent, computed once: "u<k>" in DOUBLE, or HUGEINT where DOUBLE could round."""
+    wide = set(wide_units(units, rows))
+    return ", ".join(
+        f"CAST({unit.expression} AS {'HUGEINT' if key in wide else 'DOUBLE'}) AS u{k}" for k, (key, unit) in enumerate(units.items())
+    )
+
+
 def aggregates_sql(units: Mapping[str, Unit], rows: int) -> str:
-    """count, sum and sum of squares per unit, in arithmetic that is exact for `rows` respondents.
+    """count, sum and sum of squares per unit (over the "u<k>" columns), in arithmetic that is exact for `rows` respondents.
 
     Sums of whole numbers in DOUBLE are exact while they stay below 2^53, in any order; a unit whose
     sum of squares could pass that (large scales, long dimensions, many respondents) is added in HUGEINT.
+    Each unit's expression appears once (in unit_values_sql), which keeps the query small to plan.
     """
+    wide = set(wide_units(units, rows))
     parts = []
-    for key, unit in units.items():
-        wide = max(rows, 1) * unit.bound * unit.bound >= 2.0**53
-        value = f"CAST({unit.expression} AS {'HUGEINT' if wide else 'DOUBLE'})"
-        total, squares = f"sum({value})", f"sum({value} * {value})"
-        if wide:
+    for k, key in enumerate(units):
+        total, squares = f"sum(u{k})", f"sum(u{k} * u{k})"
+        if key in wide:
             total, squares = f"CAST({total} AS DOUBLE)", f"CAST({squares} AS DOUBLE)"
-        parts.append(f"count({unit.expression}) AS {quote('n|' + key)}")
+        parts.append(f"count(u{k}) AS {quote('n|' + key)}")
         parts.append(f"{total} AS {quote('s|' + key)}")
         parts.append(f"{squares} AS {quote('q|' + key)}")
     return ", ".join(parts)
@@ -310,31 +359,63 @@ def cell_rows(
     matrix: RespondentMatrix,
     attributes: tuple[str, ...],
     units: Mapping[str, Unit],
-    where: str | None = None,
+    since: Mapping[str, int] | None = None,
 ) -> dict[str, np.ndarray]:
-    """One pass from storage: the matrix grouped by the attributes, n / sum / sum of squares per unit (divided back by scale)."""
+    """One pass from storage: the matrix grouped by the attributes, n / sum / sum of squares per unit.
+
+    Sums stay multiplied by each unit's scale (whole numbers, exact in any order, so cells read at
+    different times add up to the last digit); `descaled` divides them back. With `since` (rowid marks
+    per table) only responses appended after the marks are read.
+    """
     sql = CELLS_SQL.format(
-        matrix=matrix.sql(),
+        matrix=matrix_sql(matrix.instrument, matrix.catalogue, matrix.whole_table, since=since is not None),
+        attribute_columns="".join(f"{attr_col(a)}, " for a in attributes),
+        unit_values=unit_values_sql(units, matrix.respondents),
         group_columns="".join(f"{attr_col(a)} AS {quote(a)}, " for a in attributes),
         aggregates=aggregates_sql(units, matrix.respondents),
-        where=f" WHERE {where}" if where else "",
         group_by=" GROUP BY ALL" if attributes else "",
         order_by=(" ORDER BY " + ", ".join(f"{quote(a)} NULLS LAST" for a in attributes)) if attributes else "",
     )
-    rows = fetch_columns(con, sql, {"campaign": matrix.campaign_id, "wave": matrix.wave})
+    params: dict[str, object] = {"campaign": matrix.campaign_id, "wave": matrix.wave}
+    params.update({f"m_{table}": mark for table, mark in (since or {}).items()})
+    return fetch_columns(con, sql, params)
+
+
+def descaled(rows: Columns, units: Mapping[str, Unit]) -> dict[str, np.ndarray]:
+    """Cell sums divided back by each unit's scale (what the cube adds up)."""
+    out = dict(rows)
     for key, unit in units.items():
         if unit.scale != 1:
-            rows[f"s|{key}"] = rows[f"s|{key}"] / unit.scale
-            rows[f"q|{key}"] = rows[f"q|{key}"] / unit.scale**2
-    return rows
+            out[f"s|{key}"] = np.asarray(rows[f"s|{key}"]) / unit.scale
+            out[f"q|{key}"] = np.asarray(rows[f"q|{key}"]) / unit.scale**2
+    return out
+
+
+def merged_cells(old: Columns, new: Columns, attributes: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Cells of two disjoint sets of respondents added up per cell, one row per cell (scaled sums: whole numbers, exact)."""
+    joined = {name: np.concatenate([np.asarray(old[name]), np.asarray(new[name])]) for name in old}
+    keys = list(zip(*(joined[a] for a in attributes), strict=True)) if attributes else [()] * len(next(iter(joined.values())))
+    cells = sorted(set(keys), key=lambda cell: tuple((value is None, value or "") for value in cell))
+    position = {cell: i for i, cell in enumerate(cells)}
+    inverse = np.fromiter((position[key] for key in keys), dtype=np.int64, count=len(keys))
+    out: dict[str, np.ndarray] = {a: np.array([cell[i] for cell in cells], dtype=object) for i, a in enumerate(attributes)}
+    for name, column in joined.items():
+        if name not in out:
+            out[name] = np.bincount(inverse, weights=column.astype(float), minlength=len(cells))
+    return out
 
 
 class _Cache:
-    """Waves already read, least recently used dropped first (each holds a few hundred cells, not respondents)."""
+    """Waves already read, least recently used dropped first (each holds a few hundred cells, not respondents).
+
+    Besides the exact fingerprint, the newest matrix of each wave is remembered, so that after new
+    responses only those are read and added to its cells.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._waves: OrderedDict[tuple, RespondentMatrix] = OrderedDict()
+        self._latest: OrderedDict[tuple, RespondentMatrix] = OrderedDict()
 
     def get(self, key: tuple) -> RespondentMatrix | None:
         with self._lock:
@@ -343,16 +424,24 @@ class _Cache:
                 self._waves.move_to_end(key)
             return found
 
-    def put(self, key: tuple, matrix: RespondentMatrix) -> RespondentMatrix:
+    def latest(self, wave_key: tuple) -> RespondentMatrix | None:
+        with self._lock:
+            return self._latest.get(wave_key)
+
+    def put(self, key: tuple, wave_key: tuple, matrix: RespondentMatrix) -> RespondentMatrix:
         with self._lock:
             self._waves[key] = matrix
-            while len(self._waves) > MAX_CACHED_WAVES:
-                self._waves.popitem(last=False)
+            self._latest[wave_key] = matrix
+            self._latest.move_to_end(wave_key)
+            for table in (self._waves, self._latest):
+                while len(table) > MAX_CACHED_WAVES:
+                    table.popitem(last=False)
             return matrix
 
     def clear(self) -> None:
         with self._lock:
             self._waves.clear()
+            self._latest.clear()
 
 
 _CACHE = _Cache()
@@ -379,22 +468,91 @@ def _instrument(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int, key
     return found
 
 
+@contextmanager
+def _snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Every read inside sees the same committed state (a read-only transaction), unless the caller already holds one."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+    except duckdb.TransactionException:  # the caller's transaction already gives one snapshot
+        yield
+        return
+    try:
+        yield
+    finally:
+        con.execute("ROLLBACK")
+
+
 def respondent_matrix(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int) -> RespondentMatrix:
-    """The wave with its finest cells, read from storage in one pass once per content fingerprint."""
+    """The wave with its finest cells: read from storage once per content fingerprint, then only what was appended."""
     params = {"campaign": campaign_id, "wave": wave}
-    row = con.execute(FINGERPRINT_SQL, params).fetchone()
-    if row is None:
-        raise CampaignError(f"campaign '{campaign_id}' has no wave {wave}")
-    key = (campaign_id, wave, *row)
-    found = _CACHE.get(key)
-    if found is not None:
-        return found
-    instrument = _instrument(con, campaign_id, wave, (row[1], row[2]))
-    catalogue = item_catalogue(con, campaign_id, wave)
-    respondents, all_responses = int(row[3]), int(row[5])
-    shell = RespondentMatrix(campaign_id, wave, instrument, catalogue, respondents, whole_table=respondents == all_responses)
-    cells = cell_rows(con, shell, shell.attributes, matrix_units(shell))
-    return _CACHE.put(key, RespondentMatrix(campaign_id, wave, instrument, catalogue, respondents, shell.whole_table, cells))
+    with _snapshot(con):
+        row = con.execute(FINGERPRINT_SQL, params).fetchone()
+        if row is None:
+            raise CampaignError(f"campaign '{campaign_id}' has no wave {wave}")
+        key, wave_key = (campaign_id, wave, *row), (row[0], campaign_id, wave)
+        found = _CACHE.get(key)
+        if found is not None:
+            return found
+        instrument = _instrument(con, campaign_id, wave, (row[1], row[2]))
+        catalogue = item_catalogue(con, campaign_id, wave)
+        respondents, all_responses = int(row[3]), int(row[5])
+        shell = RespondentMatrix(campaign_id, wave, instrument, catalogue, respondents, whole_table=respondents == all_responses)
+        units = matrix_units(shell)
+        previous = _CACHE.latest(wave_key)
+        grown = _with_appended(con, previous, shell, units, row) if previous is not None else None
+        if grown is not None:
+            return _CACHE.put(key, wave_key, grown)
+        marks = dict(zip(LONG_TABLES, con.execute(MARKS_SQL).fetchone(), strict=True))
+        scaled = cell_rows(con, shell, shell.attributes, units)
+        return _CACHE.put(key, wave_key, _complete(shell, units, scaled, tuple(row), marks))
+
+
+def _complete(
+    shell: RespondentMatrix, units: Mapping[str, Unit], scaled: Columns, row: tuple, marks: Mapping[str, int], read: str = "full"
+) -> RespondentMatrix:
+    return RespondentMatrix(
+        shell.campaign_id,
+        shell.wave,
+        shell.instrument,
+        shell.catalogue,
+        shell.respondents,
+        shell.whole_table,
+        descaled(scaled, units),
+        read=read,
+        scaled_cells=scaled,
+        fingerprint=row,
+        marks=marks,
+    )
+
+
+def _with_appended(
+    con: duckdb.DuckDBPyConnection, previous: RespondentMatrix, shell: RespondentMatrix, units: Mapping[str, Unit], row: tuple
+) -> RespondentMatrix | None:
+    """`previous` plus the responses appended since it was read; None when storage changed in any other way.
+
+    Exact or nothing: every table must have grown by exactly the rows after its mark, all of them
+    belonging to responses after the responses mark, and the wave's count and id hash must be the old
+    ones plus the new ones. A deletion, a restore or an instrument change fails a check: read everything.
+    """
+    old = previous.fingerprint
+    if old[:3] != row[:3] or wide_units(units, previous.respondents) != wide_units(units, shell.respondents):
+        return None
+    params = {"campaign": shell.campaign_id, "wave": shell.wave, **{f"m_{t}": m for t, m in previous.marks.items()}}
+    tables = ",".join(APPENDED_TABLE_SQL.format(table=t) for t in LONG_TABLES[1:])
+    found = con.execute(APPENDED_SQL.format(tables=tables), params).fetchone()
+    fresh, responses_mark, wave_new, wave_ids = found[:4]
+    if fresh != row[5] - old[5] or shell.respondents != old[3] + wave_new or int(row[4]) != int(old[4]) ^ int(wave_ids):
+        return None
+    marks = {"responses": int(responses_mark)}
+    for position, table in enumerate(LONG_TABLES[1:]):
+        count, mark, stray = found[4 + 3 * position : 7 + 3 * position]
+        if count != row[6 + position] - old[6 + position] or stray:
+            return None
+        marks[table] = int(mark)
+    scaled = previous.scaled_cells
+    if wave_new:
+        scaled = merged_cells(scaled, cell_rows(con, shell, shell.attributes, units, since=previous.marks), shell.attributes)
+    return _complete(shell, units, scaled, row, marks, read="appended")
 
 
 def respondent_scores(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int) -> pd.DataFrame:
