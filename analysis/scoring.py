@@ -7,6 +7,8 @@ fingerprint of the stored responses) is only that pass's result: n, sum and sum 
 unit for each finest cell (a few hundred rows), from which every view is added up. A new or deleted
 response changes the fingerprint (the database file, the count and a hash of the wave's response
 ids, the row counts of the answer tables); stored responses are never edited, only added or deleted.
+When the only change is responses appended since the last read (checked exactly: counts, id hash and
+rowid marks), just those are read and added to the cells; anything else reads the wave again.
 
 Matrix columns (quoted identifiers, because ids may contain `-`):
     "a:<attribute>"  VARCHAR   option id, NULL when the respondent did not state it
