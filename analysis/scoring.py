@@ -113,7 +113,7 @@ MARKS_SQL = "SELECT " + ", ".join(f"(SELECT coalesce(max(rowid) + 1, 0) FROM {t}
 
 # Cells of the matrix grouped by attributes, rows sorted so that adding them up later is done in the same order every time.
 CELLS_SQL = """
-    WITH matrix AS ({matrix}), unit_values AS (SELECT {attribute_columns}{unit_values} FROM matrix)
+    WITH matrix AS MATERIALIZED ({matrix}), unit_values AS (SELECT {attribute_columns}{unit_values} FROM matrix)
     SELECT {group_columns}{aggregates} FROM unit_values{group_by}{order_by}
 """
 
