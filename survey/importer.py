@@ -42,6 +42,9 @@ FORMULA_RAW_STARTS = ("\t", "\r")
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$", re.ASCII)
+# "- no budget for training": a dash or plus, a space, then a word is a bulleted remark, common in comment
+# exports; it is stored as typed (every export still neutralises a leading - or +) instead of refused.
+_BULLET = re.compile(r"^[-+]\s+\w")
 FORMULA_REASON = "looks like a spreadsheet formula (starts with =, +, -, @, tab or CR); refused, not rewritten: edit the cell so it starts with a letter or digit"
 _SEP_HINT = re.compile(r"^sep=(.)\s*$")
 
@@ -374,11 +377,14 @@ def read_table(data: bytes, filename: str = "", *, max_bytes: int = DEFAULT_MAX_
 
 
 def looks_like_formula(raw: str) -> bool:
-    """A text cell a spreadsheet would execute: starts with =, +, -, @ (after spaces), tab or CR; plain numbers are not."""
+    """A text cell a spreadsheet would execute: starts with =, +, -, @ (after spaces), tab or CR.
+
+    Plain numbers are not, nor a bulleted remark ("- text", "+ text").
+    """
     if raw.startswith(FORMULA_RAW_STARTS):
         return True
     text = raw.strip()
-    return text.startswith(FORMULA_STARTS) and not _NUMBER.match(text)
+    return text.startswith(FORMULA_STARTS) and not _NUMBER.match(text) and not _BULLET.match(text)
 
 
 class _Vocabulary:

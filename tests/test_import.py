@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import io
 from pathlib import Path
@@ -399,10 +400,28 @@ def test_xlsx_that_unpacks_too_large_is_refused(monkeypatch: pytest.MonkeyPatch)
 @pytest.mark.parametrize(
     ("cell", "formula"),
     [("=1+1", True), ("+31 6 1234", True), ("-help", True), ("@SUM(A1)", True), ("\tx", True), ("\r=x", True), ("  =x", True),
-     ("-1", False), ("+3", False), ("3.5", False), ("Plain text - with a dash", False), ("", False)],
+     ("-1", False), ("+3", False), ("3.5", False), ("Plain text - with a dash", False), ("", False),
+     ("- no budget for training", False), ("+ more say for the line", False), ("-cmd|' /C calc'!A0", True),
+     ("- =1+1", True), ("-\t=1", True), ("@ x", True)],
 )  # fmt: skip
 def test_formula_detection(cell: str, formula: bool) -> None:
     assert looks_like_formula(cell) is formula
+
+
+def test_a_bulleted_comment_is_imported_as_typed_and_neutralised_on_export(con: duckdb.DuckDBPyConnection, campaign: str) -> None:
+    """Comment exports often hold "- remark" lines: stored as typed, and a spreadsheet still never runs them."""
+    from analysis.export_long import neutralised_sql
+
+    rows = make_files.good_rows()
+    column = make_files.HEADER.index("comment_strategy")
+    rows[0][column] = "- no budget for training"
+    text = io.StringIO()
+    csv.writer(text).writerows([make_files.HEADER, *rows])
+    run_import(con, campaign, text.getvalue().encode(), "bullets.csv")
+    texts = [r[0] for r in con.execute("SELECT text FROM comments WHERE text LIKE '- %'").fetchall()]
+    assert texts == ["- no budget for training"]
+    exported = con.execute(neutralised_sql("SELECT text FROM comments WHERE text LIKE '- %'", ["text"])).fetchall()
+    assert exported == [("'- no budget for training",)]
 
 
 # --------------------------------------------------------------------------- twice, force, undo, instrument versions
