@@ -20,22 +20,8 @@ cols[1].metric("Response rate", "—" if everyone["suppressed"] or rate != rate 
 cols[2].metric("Anonymity threshold", f"k = {view.threshold}")
 cols[3].metric("Scale", f"{scale.min}–{scale.max}")
 
-by = st.segmented_control(
-    "Compare by",
-    list(view.instrument.attributes),
-    default=next(iter(view.instrument.attributes)),
-    format_func=view.attribute_label,
-    required=True,
-    key="overview_by",
-)
-unit = st.segmented_control(
-    "Rows",
-    ["dimension", "item"],
-    default="dimension",
-    required=True,
-    key="overview_unit",
-    format_func=lambda u: "Dimensions" if u == "dimension" else "Items",
-)
+by = ui.compare_by(view, key="overview_by")
+unit = ui.unit_picker(key="overview_unit", label="Rows", plural=True)
 result = view.get("heatmap", unit=unit, by=by)
 labels = view.dimension_labels() if unit == "dimension" else view.item_labels()
 ui.chart(

@@ -16,14 +16,7 @@ default_b = pairs.index(("level", "shop_floor")) if ("level", "shop_floor") in p
 left, right, unit_col = st.columns([2, 2, 1])
 a = left.selectbox("Group A", pairs, index=default_a, format_func=label, key="gap_a")
 b = right.selectbox("Group B", pairs, index=default_b, format_func=label, key="gap_b")
-unit = unit_col.segmented_control(
-    "Per",
-    ["dimension", "item"],
-    default="dimension",
-    required=True,
-    key="gap_unit",
-    format_func=lambda u: "Dimension" if u == "dimension" else "Item",
-)
+unit = ui.unit_picker(key="gap_unit", where=unit_col)
 if a == b:
     st.warning("Choose two different groups.")
     st.stop()

@@ -10,14 +10,7 @@ if view is None or ui.no_data(view):
     st.stop()
 
 scale = view.instrument.scale
-by = st.segmented_control(
-    "Compare by",
-    list(view.instrument.attributes),
-    default=next(iter(view.instrument.attributes)),
-    format_func=view.attribute_label,
-    required=True,
-    key="items_by",
-)
+by = ui.compare_by(view, key="items_by")
 dims = view.dimension_labels()
 dimension = st.selectbox("Dimension", list(dims), format_func=dims.get, key="items_dim")
 items = view.instrument.dimension(dimension).items

@@ -19,14 +19,7 @@ if not earlier:
 names = {w.wave: f"{w.wave} · {w.label}" for w in earlier}
 left, mid, right = st.columns(3)
 before = left.selectbox("Compare with", list(names), index=len(names) - 1, format_func=names.get, key="trend_before")
-unit = mid.segmented_control(
-    "Per",
-    ["dimension", "item"],
-    default="dimension",
-    required=True,
-    key="trend_unit",
-    format_func=lambda u: "Dimension" if u == "dimension" else "Item",
-)
+unit = ui.unit_picker(key="trend_unit", where=mid)
 by = right.selectbox("Groups of", list(view.instrument.attributes), format_func=view.attribute_label, key="trend_by")
 result = view.get("trend", earlier_wave=before, unit=unit, by=by)
 data = result.data

@@ -151,6 +151,20 @@ def table(frame: pd.DataFrame, **kwargs: Any) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
 
 
+def compare_by(view: View, key: str, where: Any = st) -> str:
+    """The attribute whose groups a page sets side by side (the instrument's first one by default)."""
+    attributes = list(view.instrument.attributes)
+    return where.segmented_control(
+        "Compare by", attributes, default=attributes[0], format_func=view.attribute_label, required=True, key=key
+    )
+
+
+def unit_picker(key: str, where: Any = st, label: str = "Per", plural: bool = False) -> str:
+    """Whether a page shows dimensions or single items."""
+    names = {"dimension": "Dimensions" if plural else "Dimension", "item": "Items" if plural else "Item"}
+    return where.segmented_control(label, list(names), default="dimension", required=True, key=key, format_func=names.get)
+
+
 def group_options(view: View) -> list[tuple[str, str]]:
     """Every (attribute, option) pair, for choosing the two sides of a gap."""
     return [(a, o) for a, attr in view.instrument.attributes.items() for o in attr.options]
