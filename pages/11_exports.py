@@ -1,8 +1,6 @@
 """Exports for workshops: workbook, offline HTML report, slide deck, chart images, and (facilitators) answer rows."""
 
-import io
 import tempfile
-import zipfile
 from pathlib import Path
 
 import streamlit as st
@@ -10,7 +8,7 @@ import streamlit as st
 from analysis.export import ExportRefused, export
 from analysis.scope import Scope
 from pages.ui import dashboard as ui
-from pages.ui.common import db, role
+from pages.ui.common import db, role, zip_bytes
 
 FORMATS = {
     "xlsx": ("Excel workbook", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -55,14 +53,7 @@ if st.button("Create export", type="primary", key="export_go"):
         except ExportRefused as exc:
             st.error(str(exc))
             st.stop()
-        if target.is_dir():
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-                for path in result.files:
-                    zf.write(path, path.relative_to(target))
-            data = buffer.getvalue()
-        else:
-            data = target.read_bytes()
+        data = zip_bytes(result.files, target) if target.is_dir() else target.read_bytes()
     bar.progress(1.0, text=f"Done in {result.seconds:.1f} s")
     st.session_state.export_file = (fmt, data, result.notes)
 

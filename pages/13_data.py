@@ -1,8 +1,6 @@
 """Facilitator: respondent-free backup, deletion of a wave or campaign, and the audit log of exports and deletions."""
 
-import io
 import tempfile
-import zipfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -11,7 +9,7 @@ import streamlit as st
 
 from pages.ui import facilitator
 from pages.ui.campaign_picker import clear_caches
-from pages.ui.common import db, role
+from pages.ui.common import db, role, zip_bytes
 from survey.backup import backup
 from survey.campaigns import CampaignError, list_waves
 from survey.retention import delete_campaign, delete_wave
@@ -29,11 +27,7 @@ if st.button("Create backup", key="make_backup"):
     with st.spinner("Writing backup…"), tempfile.TemporaryDirectory() as tmp:
         with db().cursor() as con:
             manifest = backup(con, Path(tmp) / "backup", actor=actor)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-            for path in (Path(tmp) / "backup").rglob("*"):
-                zf.write(path, path.relative_to(tmp))
-    st.session_state.backup_zip = buffer.getvalue()
+        st.session_state.backup_zip = zip_bytes((Path(tmp) / "backup").rglob("*"), Path(tmp))
     st.success(f"Backup of {manifest.rows} rows in {len(manifest.tables)} tables, schema version {manifest.schema_version}.")
 if st.session_state.get("backup_zip"):
     st.download_button(

@@ -1,14 +1,12 @@
 """Facilitator: personal one-time links with QR codes, an open link with a poster, and the kiosk link."""
 
-import io
 import tempfile
-import zipfile
 from pathlib import Path
 
 import streamlit as st
 
 from pages.ui import facilitator
-from pages.ui.common import db
+from pages.ui.common import db, zip_bytes
 from survey.campaigns import CampaignError
 from survey.invites import DEFAULT_BASE_URL, InviteError, invite_counts, open_link_poster, survey_link, write_invites
 
@@ -38,12 +36,7 @@ with personal:
             except (InviteError, CampaignError, ValueError) as exc:
                 st.error(str(exc))
                 st.stop()
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-                for path in Path(tmp).rglob("*"):
-                    if path.is_file():
-                        zf.write(path, path.relative_to(tmp))
-        st.session_state.invite_zip = buffer.getvalue()
+            st.session_state.invite_zip = zip_bytes((path for path in Path(tmp).rglob("*") if path.is_file()), Path(tmp))
         st.success(f"{len(batch.links)} links created. Download them now: they cannot be shown again.")
     if st.session_state.get("invite_zip"):
         st.download_button(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,14 @@ def test_facilitator_export_downloads_and_is_audited(fmt: str, demo_db: Path, mo
     assert at.get("download_button")
     with Database(demo_db, linger_s=0).cursor() as con:
         assert con.execute("SELECT count(*) FROM audit_log WHERE action = 'export' AND detail LIKE ?", [f"{fmt}%"]).fetchone()[0] >= 1
+
+
+def test_chart_images_come_as_one_zip(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _exports_page("facilitator", demo_db, monkeypatch)
+    at.radio(key="export_fmt").set_value("svg")
+    at.button(key="export_go").click()
+    at.run()
+    assert not at.exception
+    fmt, data, _ = at.session_state["export_file"]
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert fmt == "svg" and any(n.endswith(".svg") for n in names) and "/" not in "".join(names)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import streamlit as st
@@ -123,6 +126,15 @@ def show_failure(exc: Exception) -> None:
         st.error(str(exc))
     else:
         st.error(f"Something went wrong: {exc}")
+
+
+def zip_bytes(paths: Iterable[Path], root: Path) -> bytes:
+    """A ZIP of `paths`, each named relative to `root`, in memory: what the download buttons hand out."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in paths:
+            zf.write(path, path.relative_to(root))
+    return buffer.getvalue()
 
 
 def sso_available() -> bool:
