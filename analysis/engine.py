@@ -42,9 +42,11 @@ Every frame passes `analysis.schemas` on the way out: a hidden row carrying a nu
 counting fewer than k, raises instead of reaching a page or an export.
 
 Cost: the first view of a wave reads storage in one DuckDB pass and keeps only the finest cells (a
-few hundred rows of n, sum, sum of squares); every later view of that wave is added up from them
+few hundred rows of n, sum, sum of squares), in memory and in the database (`analysis.stored_cells`,
+so a restarted server starts from them); every later view of that wave is added up from them
 without touching respondents. A new or deleted response is noticed on the next call (see
-`analysis.scoring`); `clear_matrices()` forgets everything, e.g. to time a cold start.
+`analysis.scoring`); `clear_matrices()` forgets what this process holds, `survey.store.forget_wave_cells`
+what the database keeps, e.g. to time a read from scratch.
 """
 
 from __future__ import annotations

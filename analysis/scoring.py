@@ -8,7 +8,9 @@ unit for each finest cell (a few hundred rows), from which every view is added u
 response changes the fingerprint (the database file, the count and a hash of the wave's response
 ids, the row counts of the answer tables); stored responses are never edited, only added or deleted.
 When the only change is responses appended since the last read (checked exactly: counts, id hash and
-rowid marks), just those are read and added to the cells; anything else reads the wave again.
+rowid marks), just those are read and added to the cells; anything else reads the wave again. The
+cells are also kept in the database with their fingerprint and marks (`analysis.stored_cells`), so
+another process, or this one after a restart, starts from them the same way.
 
 Matrix columns (quoted identifiers, because ids may contain `-`):
     "a:<attribute>"  VARCHAR   option id, NULL when the respondent did not state it
@@ -28,14 +30,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from analysis.stored_cells import cells_layout, load_cells, save_cells
 from survey.campaigns import CampaignError, campaign_instrument
 from survey.instrument import Instrument
+from survey.store import in_transaction
 
 MAX_CACHED_WAVES = 16
 SLOTS = 8  # 8-bit slots per 64-bit pack: values shifted to 1..points (at most 101 points), 0 = no answer
@@ -185,7 +189,9 @@ class RespondentMatrix:
     # How the cells were read, so responses appended later can be added instead of reading everything again:
     # the cells with sums still multiplied by each unit's scale, the fingerprint row they belong to, and
     # per long table the rowid mark after which rows were not read yet.
-    read: str = "full"  # "full": every response read; "appended": earlier cells plus the responses added since
+    # "full": every response read; "appended": earlier cells plus the responses added since; "stored": the cells an
+    # earlier read kept in the database (analysis.stored_cells), current as they were
+    read: str = "full"
     scaled_cells: Columns = field(default_factory=dict, repr=False, compare=False)
     fingerprint: tuple = field(default=(), repr=False, compare=False)
     marks: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
@@ -471,23 +477,31 @@ def _instrument(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int, key
 
 
 @contextmanager
-def _snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Every read inside sees the same committed state (a read-only transaction), unless the caller already holds one."""
-    try:
-        con.execute("BEGIN TRANSACTION")
-    except duckdb.TransactionException:  # the caller's transaction already gives one snapshot
-        yield
+def _snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[bool]:
+    """Every read inside sees the same committed state (a read-only transaction), unless the caller already holds one.
+
+    Yields whether the transaction is this one's own (False inside a caller's transaction, where nothing may be written).
+    """
+    if in_transaction(con):  # the caller's transaction already gives one snapshot
+        yield False
         return
+    con.execute("BEGIN TRANSACTION")
     try:
-        yield
+        yield True
     finally:
         con.execute("ROLLBACK")
 
 
 def respondent_matrix(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int) -> RespondentMatrix:
-    """The wave with its finest cells: read from storage once per content fingerprint, then only what was appended."""
+    """The wave with its finest cells: read from storage once per content fingerprint, then only what was appended.
+
+    Where to start from, cheapest first: this process's cells of this exact fingerprint; this process's
+    newest cells of the wave, or else the cells stored in the database (`analysis.stored_cells`), when
+    they are current or only responses were appended since; else every response of the wave. New
+    cells are stored for the next process once the read is done.
+    """
     params = {"campaign": campaign_id, "wave": wave}
-    with _snapshot(con):
+    with _snapshot(con) as own:
         row = con.execute(FINGERPRINT_SQL, params).fetchone()
         if row is None:
             raise CampaignError(f"campaign '{campaign_id}' has no wave {wave}")
@@ -500,13 +514,29 @@ def respondent_matrix(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: in
         respondents, all_responses = int(row[3]), int(row[5])
         shell = RespondentMatrix(campaign_id, wave, instrument, catalogue, respondents, whole_table=respondents == all_responses)
         units = matrix_units(shell)
-        previous = _CACHE.latest(wave_key)
+        layout = cells_layout(shell.attributes, units)
+        previous = _CACHE.latest(wave_key) or _stored(con, shell, units, layout, row[0])
+        if previous is not None and previous.fingerprint == tuple(row):
+            return _CACHE.put(key, wave_key, previous)
         grown = _with_appended(con, previous, shell, units, row) if previous is not None else None
-        if grown is not None:
-            return _CACHE.put(key, wave_key, grown)
-        marks = dict(zip(LONG_TABLES, con.execute(MARKS_SQL).fetchone(), strict=True))
-        scaled = cell_rows(con, shell, shell.attributes, units)
-        return _CACHE.put(key, wave_key, _complete(shell, units, scaled, tuple(row), marks))
+        if grown is None:
+            marks = dict(zip(LONG_TABLES, con.execute(MARKS_SQL).fetchone(), strict=True))
+            grown = _complete(shell, units, cell_rows(con, shell, shell.attributes, units), tuple(row), marks)
+    if own:
+        save_cells(con, campaign_id, wave, layout, shell.attributes, grown.fingerprint, grown.marks, grown.scaled_cells)
+    return _CACHE.put(key, wave_key, grown)
+
+
+def _stored(
+    con: duckdb.DuckDBPyConnection, shell: RespondentMatrix, units: Mapping[str, Unit], layout: str, path: str
+) -> RespondentMatrix | None:
+    """The wave as stored by an earlier read (any process), with this database's path in its fingerprint."""
+    stored = load_cells(con, shell.campaign_id, shell.wave, layout, shell.attributes)
+    if stored is None:
+        return None
+    fingerprint = (path, *stored.fingerprint[1:])
+    base = replace(shell, respondents=int(fingerprint[3]), whole_table=int(fingerprint[3]) == int(fingerprint[5]))
+    return _complete(base, units, stored.cells, fingerprint, stored.marks, read="stored")
 
 
 def _complete(

@@ -8,9 +8,12 @@ this process on a temporary DuckDB file filled by `bench.data` (set-based SQL, n
 respondent). Targets come from PRODUCT.md; `targets` in the JSON says which were met on this run.
 
 aggregate_ms is `analysis.engine.summary` (every number the dashboard shows: dimension and item
-statistics of every group, gaps with CIs and p-values, agreement, alpha, suppression) starting
-from the stored tables with no matrix cached (a server's first view of a wave: every response read);
-aggregate_new_response_ms is the same call right after one more response was submitted to the wave
+statistics of every group, gaps with CIs and p-values, agreement, alpha, suppression) in a process
+that has nothing in memory, with the database as the app leaves it: the wave's cell statistics
+stored by an earlier read and current (a restarted server's first view; see analysis.stored_cells).
+aggregate_full_read_ms is the same with no stored cells either: every response of the wave read and
+aggregated from the long tables (the first view ever of data written by bulk SQL, as here, or after
+a deletion), the cells then stored. aggregate_new_response_ms is the same call right after one more response was submitted to the wave
 (the live case: the cells read before plus the new response, see analysis.scoring); aggregate_warm_ms
 is the same call with nothing new. pandas_ms computes the same document
 from a long categorical DataFrame of the same answers (bench.baseline), and the two results are
@@ -98,7 +101,8 @@ def aggregate(workdir: Path, respondents: int, instrument: Instrument, reps: int
     """Generate, then time the engine (cold and warm) and the pandas baseline on the same data, and compare them."""
     from analysis import engine
     from analysis.scope import Scope
-    from analysis.scoring import clear_matrices
+    from analysis.scoring import clear_matrices, respondent_matrix
+    from survey.store import forget_wave_cells
 
     database = fresh_database(workdir, f"agg-{respondents}{tag}")
     out: dict[str, Any] = {"respondents": respondents, "items": len(instrument.item_ids)}
@@ -108,7 +112,15 @@ def aggregate(workdir: Path, respondents: int, instrument: Instrument, reps: int
         con.execute("CHECKPOINT")
         out["generate_s"] = round(time.perf_counter() - started, 2)
         scope = Scope(CAMPAIGN)
-        out["aggregate_ms"], engine_doc = median_ms(lambda: engine.summary(con, scope), reps, before=clear_matrices)
+
+        def nothing_kept() -> None:
+            clear_matrices()
+            forget_wave_cells(con)
+
+        out["aggregate_full_read_ms"], engine_doc = median_ms(lambda: engine.summary(con, scope), reps, before=nothing_kept)
+        out["aggregate_ms"], stored_doc = median_ms(lambda: engine.summary(con, scope), reps, before=clear_matrices)
+        if respondent_matrix(con, CAMPAIGN, 1).read != "stored":
+            say("  (the stored cells were not used: aggregate_ms is a full read)")
         out["aggregate_warm_ms"], _ = median_ms(lambda: engine.summary(con, scope), reps)
         started = time.perf_counter()
         long, meta = load_long(con, instrument, CAMPAIGN)
@@ -116,13 +128,14 @@ def aggregate(workdir: Path, respondents: int, instrument: Instrument, reps: int
         out["aggregate_new_response_ms"] = new_response_ms(con, instrument, scope, reps)  # after the baseline's copy
     database.close()
     out["pandas_ms"], pandas_doc = median_ms(lambda: pandas_summary(long, meta), reps)
-    problems = differences(engine_doc, pandas_doc)
+    problems = differences(engine_doc, pandas_doc) + differences(stored_doc, pandas_doc)
     out["results_equal"] = not problems
     out["mismatches"] = len(problems)
     if problems:
         out["mismatch_samples"] = problems[:5]
     out["suppressed_cells"] = len(engine_doc["suppressed"])
     out["speedup"] = round(out["pandas_ms"] / out["aggregate_ms"], 2) if out["aggregate_ms"] else None
+    out["speedup_full_read"] = round(out["pandas_ms"] / out["aggregate_full_read_ms"], 2) if out["aggregate_full_read_ms"] else None
     out["speedup_warm"] = round(out["pandas_ms"] / out["aggregate_warm_ms"], 2) if out["aggregate_warm_ms"] else None
     (workdir / f"agg-{respondents}{tag}.duckdb").unlink(missing_ok=True)
     return out
@@ -148,7 +161,9 @@ def new_response_ms(con: Any, instrument: Instrument, scope: Any, reps: int) -> 
 
 def scaling(workdir: Path, instrument: Instrument, reps: int, sizes: tuple[int, ...] = SCALING) -> list[dict[str, Any]]:
     rows = []
-    say(f"\nscaling ({len(instrument.item_ids)} items): respondents, engine cold / +1 response / warm ms, pandas ms, speedup, equal")
+    say(
+        f"\nscaling ({len(instrument.item_ids)} items): respondents, engine full read / stored cells / +1 response / warm ms, pandas ms, speedup, equal"
+    )
     for n in sizes:
         row = aggregate(workdir, n, instrument, reps if n < 1_000_000 else max(1, min(reps, 3)), tag="-scaling")
         rows.append(
@@ -156,6 +171,7 @@ def scaling(workdir: Path, instrument: Instrument, reps: int, sizes: tuple[int, 
                 k: row[k]
                 for k in (
                     "respondents",
+                    "aggregate_full_read_ms",
                     "aggregate_ms",
                     "aggregate_new_response_ms",
                     "aggregate_warm_ms",
@@ -167,7 +183,7 @@ def scaling(workdir: Path, instrument: Instrument, reps: int, sizes: tuple[int, 
             }
         )
         say(
-            f"  {n:>9,}  {row['aggregate_ms']:>9.1f}  {row['aggregate_new_response_ms']:>9.1f}  {row['aggregate_warm_ms']:>9.1f}  "
+            f"  {n:>9,}  {row['aggregate_full_read_ms']:>9.1f}  {row['aggregate_ms']:>9.1f}  {row['aggregate_new_response_ms']:>9.1f}  {row['aggregate_warm_ms']:>9.1f}  "
             f"{row['pandas_ms']:>9.1f}  "
             f"{row['speedup']:>6}x  {row['results_equal']}  (generated in {row['generate_s']} s)"
         )
@@ -371,6 +387,11 @@ def targets(result: dict[str, Any]) -> dict[str, bool | None]:
         "aggregate_100k_under_250ms": below(at(100_000, "aggregate_ms"), TARGETS["aggregate_ms_100k"]),
         "aggregate_1m_under_2s": below(at(1_000_000, "aggregate_ms"), TARGETS["aggregate_ms_1m"]),
         "speedup_at_least_3x": None if result.get("speedup") is None else bool(result["speedup"] >= TARGETS["speedup"]),
+        "aggregate_full_read_100k_under_250ms": below(at(100_000, "aggregate_full_read_ms"), TARGETS["aggregate_ms_100k"]),
+        "aggregate_full_read_1m_under_2s": below(at(1_000_000, "aggregate_full_read_ms"), TARGETS["aggregate_ms_1m"]),
+        "speedup_full_read_at_least_3x": None
+        if result.get("speedup_full_read") is None
+        else bool(result["speedup_full_read"] >= TARGETS["speedup"]),
         "aggregate_new_response_100k_under_250ms": below(at(100_000, "aggregate_new_response_ms"), TARGETS["aggregate_ms_100k"]),
         "aggregate_new_response_1m_under_2s": below(at(1_000_000, "aggregate_new_response_ms"), TARGETS["aggregate_ms_1m"]),
         "aggregate_warm_100k_under_250ms": below(at(100_000, "aggregate_warm_ms"), TARGETS["aggregate_ms_100k"]),
@@ -433,9 +454,11 @@ def main(argv: list[str] | None = None) -> int:
         say(f"aggregation: {args.respondents:,} respondents x {len(instrument.item_ids)} items, median of {args.reps}")
         result.update(aggregate(workdir, args.respondents, instrument, args.reps))
         say(
-            f"  generated in {result['generate_s']} s; engine {result['aggregate_ms']} ms cold, "
+            f"  generated in {result['generate_s']} s; engine {result['aggregate_full_read_ms']} ms reading every response, "
+            f"{result['aggregate_ms']} ms from stored cells (new process), "
             f"{result['aggregate_new_response_ms']} ms after a new response, {result['aggregate_warm_ms']} ms warm; "
-            f"pandas {result['pandas_ms']} ms; speedup {result['speedup']}x (warm {result['speedup_warm']}x); "
+            f"pandas {result['pandas_ms']} ms; speedup {result['speedup']}x (full read {result['speedup_full_read']}x, "
+            f"warm {result['speedup_warm']}x); "
             f"equal within 1e-9: {result['results_equal']}"
         )
         say("submissions: survey.responses.submit through Database cursors")

@@ -24,7 +24,7 @@ from survey.campaigns import CampaignError, campaign_instrument, current_wave, g
 from survey.instrument import Instrument
 from survey.responses import Submission, check_submission, insert_frames, submission_frames
 from survey.schemas import MAX_COMMENT_CHARS
-from survey.store import audit, transaction
+from survey.store import audit, forget_wave_cells, transaction
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 MAX_XLSX_UNPACKED_BYTES = 250 * 1024 * 1024
@@ -893,10 +893,11 @@ def run_import(
 
 def delete_import(con: duckdb.DuckDBPyConnection, import_id: str, *, actor: str = "facilitator") -> int:
     """Remove every response an import wrote, in one transaction: the undo for a mistaken import."""
-    row = con.execute("SELECT campaign_id, filename FROM imports WHERE import_id = ?", [import_id]).fetchone()
+    row = con.execute("SELECT campaign_id, filename, wave FROM imports WHERE import_id = ?", [import_id]).fetchone()
     if row is None:
         raise CampaignError(f"unknown import '{import_id}'")
     with transaction(con):
+        forget_wave_cells(con, row[0], row[2])  # aggregates that still count the removed answers
         ids = "SELECT response_id FROM responses WHERE import_id = ?"
         for table in ("answers", "response_attributes", "comments", "value_choices"):
             con.execute(f"DELETE FROM {table} WHERE response_id IN ({ids})", [import_id])

@@ -64,6 +64,16 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE TABLE audit_log (logged_at TIMESTAMP NOT NULL, actor VARCHAR NOT NULL, action VARCHAR NOT NULL, detail VARCHAR NOT NULL);
         """,
     ),
+    (
+        2,
+        "stored wave cells",
+        # Sufficient statistics of a wave's finest cells, kept by analysis.stored_cells: derived, never a source.
+        """
+        CREATE TABLE wave_cells (
+            campaign_id VARCHAR NOT NULL, wave INTEGER NOT NULL, layout VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL,
+            marks VARCHAR NOT NULL, cells BLOB NOT NULL, written_at TIMESTAMP NOT NULL, PRIMARY KEY (campaign_id, wave));
+        """,
+    ),
 )
 
 
@@ -105,6 +115,13 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             raise
         applied.append(version)
     return applied
+
+
+def forget_wave_cells(con: duckdb.DuckDBPyConnection, campaign_id: str | None = None, wave: int | None = None) -> None:
+    """Drop stored cell statistics (all, a campaign's or one wave's): after responses were removed, or to time a read from scratch."""
+    where = [c for c, v in (("campaign_id = $campaign", campaign_id), ("wave = $wave", wave)) if v is not None]
+    params = {k: v for k, v in (("campaign", campaign_id), ("wave", wave)) if v is not None}
+    con.execute("DELETE FROM wave_cells" + (" WHERE " + " AND ".join(where) if where else ""), params)
 
 
 def _busy_message(path: Path, error: str, waited: float) -> str:
@@ -240,6 +257,16 @@ class Database:
                 self._timer.cancel()
             self._users = 0
             self._release()
+
+
+def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether an explicit transaction is open on `con`.
+
+    DuckDB offers no flag, and a second BEGIN aborts the open transaction; but in autocommit mode every
+    statement runs in a transaction of its own, while inside one the id stays the same.
+    """
+    first = con.execute("SELECT txid_current()").fetchone()[0]
+    return con.execute("SELECT txid_current()").fetchone()[0] == first
 
 
 @contextmanager

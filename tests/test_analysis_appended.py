@@ -13,6 +13,7 @@ from analysis.scoring import clear_matrices, respondent_matrix
 from survey.instrument import Instrument
 from survey.responses import Submission, submit
 from survey.retention import delete_wave
+from survey.store import forget_wave_cells
 
 
 def _document(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
@@ -20,7 +21,9 @@ def _document(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
 
 
 def _from_scratch(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
+    """A read of every response: nothing in this process, nothing stored in the database."""
     clear_matrices()
+    forget_wave_cells(con)
     return _document(con, scope)
 
 

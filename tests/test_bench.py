@@ -16,6 +16,7 @@ REQUIRED_NUMBERS = [
     "respondents",
     "items",
     "aggregate_ms",
+    "aggregate_full_read_ms",
     "aggregate_warm_ms",
     "pandas_ms",
     "speedup",

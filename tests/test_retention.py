@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 import survey.retention as retention
+from analysis.scoring import respondent_matrix
 from survey.backup import backup
 from survey.campaigns import CampaignError, get_campaign, start_wave
 from survey.demo import load_demo
@@ -23,7 +24,7 @@ from survey.store import Database, recent_audit
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_CSV = ROOT / "tests" / "data" / "imports" / "good.csv"
 CHILDREN = ("answers", "response_attributes", "comments", "value_choices")
-BY_WAVE = ("responses", "invites", "imports", "waves")
+BY_WAVE = ("responses", "invites", "imports", "waves", "wave_cells")
 BY_CAMPAIGN = ("headcounts", "value_estimates", "campaigns")
 
 
@@ -43,6 +44,8 @@ def acme(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     _fill_wave(con, "acme", 2, force=True)
     load_demo(con, 12, seed=3, campaign_id="other")
     _fill_wave(con, "other", 1, force=False)
+    for campaign_id, wave in (("acme", 1), ("acme", 2), ("other", 1)):
+        respondent_matrix(con, campaign_id, wave)  # the dashboard has been looked at: cells are stored
     return con
 
 
