@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -42,6 +43,7 @@ from survey.instrument import Instrument
 from survey.store import in_transaction
 
 MAX_CACHED_WAVES = 16
+STORE_EVERY_S = 60.0  # cells read by adding new responses are stored at most this often per wave
 SLOTS = 8  # 8-bit slots per 64-bit pack: values shifted to 1..points (at most 101 points), 0 = no answer
 
 ITEM_CATALOGUE_SQL = """
@@ -424,6 +426,7 @@ class _Cache:
         self._lock = threading.Lock()
         self._waves: OrderedDict[tuple, RespondentMatrix] = OrderedDict()
         self._latest: OrderedDict[tuple, RespondentMatrix] = OrderedDict()
+        self._saved: dict[tuple, float] = {}  # when this process last stored each wave's cells (time.monotonic)
 
     def get(self, key: tuple) -> RespondentMatrix | None:
         with self._lock:
@@ -446,10 +449,27 @@ class _Cache:
                     table.popitem(last=False)
             return matrix
 
+    def save_due(self, wave_key: tuple, full: bool) -> bool:
+        """Whether to store freshly read cells: always after a full read, else at most every STORE_EVERY_S per wave.
+
+        Cells stored a little while ago serve as well (a new process adds what came after them), and
+        writing on every view after a new response would put a write into the dashboard's busiest path.
+        """
+        with self._lock:
+            now = time.monotonic()
+            last = self._saved.get(wave_key)
+            if not full and last is not None and now - last < STORE_EVERY_S:
+                return False
+            self._saved[wave_key] = now
+            while len(self._saved) > MAX_CACHED_WAVES:
+                self._saved.pop(next(iter(self._saved)))
+            return True
+
     def clear(self) -> None:
         with self._lock:
             self._waves.clear()
             self._latest.clear()
+            self._saved.clear()
 
 
 _CACHE = _Cache()
@@ -522,7 +542,7 @@ def respondent_matrix(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: in
         if grown is None:
             marks = dict(zip(LONG_TABLES, con.execute(MARKS_SQL).fetchone(), strict=True))
             grown = _complete(shell, units, cell_rows(con, shell, shell.attributes, units), tuple(row), marks)
-    if own:
+    if own and _CACHE.save_due(wave_key, full=grown.read == "full"):
         save_cells(con, campaign_id, wave, layout, shell.attributes, grown.fingerprint, grown.marks, grown.scaled_cells)
     return _CACHE.put(key, wave_key, grown)
 

@@ -135,3 +135,20 @@ def test_inside_a_callers_transaction_nothing_is_written(demo_con):
         assert _stored_rows(demo_con) == []
     finally:
         demo_con.execute("ROLLBACK")
+
+
+def test_cells_grown_by_new_responses_are_stored_at_most_every_so_often(demo_con, instrument, monkeypatch):
+    import analysis.scoring as scoring
+
+    _from_scratch(demo_con)
+    stored = demo_con.execute("SELECT fingerprint FROM wave_cells WHERE wave = 2").fetchone()
+    _respond(demo_con, instrument, wave=2, seed=31, count=2)
+    assert respondent_matrix(demo_con, "demo", 2).read == "appended"
+    assert demo_con.execute("SELECT fingerprint FROM wave_cells WHERE wave = 2").fetchone() == stored  # stored a moment ago
+    monkeypatch.setattr(scoring, "STORE_EVERY_S", 0.0)
+    _respond(demo_con, instrument, wave=2, seed=32, count=1)
+    assert respondent_matrix(demo_con, "demo", 2).read == "appended"
+    assert demo_con.execute("SELECT fingerprint FROM wave_cells WHERE wave = 2").fetchone() != stored
+    through_store = _new_process(demo_con)
+    assert respondent_matrix(demo_con, "demo", 2).read == "stored"
+    assert through_store == _from_scratch(demo_con)
