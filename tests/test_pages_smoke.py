@@ -47,3 +47,14 @@ def test_broken_instrument_is_listed_not_a_traceback(tmp_path: Path, monkeypatch
     assert not at.exception
     assert any("problem(s)" in e.value for e in at.error)
     assert any(".nl: missing" in c.value for c in at.code)
+
+
+def test_the_server_moves_its_startup_objects_out_of_the_collectors_sight(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the first page, a full garbage collection no longer walks pandas', scipy's and DuckDB's objects (gc.freeze)."""
+    import gc
+
+    monkeypatch.setenv("COHERENCE_DB", str(tmp_path / "empty.duckdb"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert gc.get_freeze_count() > 50_000
