@@ -73,7 +73,7 @@ def _warm_export_assets() -> None:
 
 
 @st.cache_resource
-def _settle_memory() -> None:
+def settle_memory() -> None:
     """Once per server: load what every page needs, then move those long-lived objects out of the garbage collector's sight.
 
     With pandas, scipy, Altair and DuckDB loaded a full collection walks ~200,000 objects (~120 ms with
@@ -89,7 +89,7 @@ def _settle_memory() -> None:
 
 def menu() -> None:
     """The sidebar menu shows only what the signed-in role may open (each page still checks for itself)."""
-    _settle_memory()
+    settle_memory()
     _warm_export_assets()
     with st.sidebar:
         st.markdown("### Coherence Scan")
