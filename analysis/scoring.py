@@ -273,12 +273,17 @@ def matrix_sql(instrument: Instrument, catalogue: tuple[CatalogueItem, ...], who
     by_dim: dict[str, list[str]] = {}
     for c in catalogue:
         by_dim.setdefault(c.dimension, []).append(c.item_id)
+
+    def picked(table: str) -> str:
+        """The filter of one long table: rows appended after its mark, the wave's responses, or none (the whole table is the wave)."""
+        return SINCE.format(mark=f"m_{table}") if since else "" if whole_table else PICKED
+
     return MATRIX_SQL.format(
         slots=slots,
         since_responses=" AND rowid >= $m_responses" if since else "",
-        picked_attributes=SINCE.format(mark="m_response_attributes") if since else "" if whole_table else PICKED,
-        picked_answers=SINCE.format(mark="m_answers") if since else "" if whole_table else PICKED,
-        picked_losses=SINCE.format(mark="m_value_choices") if since else "" if whole_table else PICKED,
+        picked_attributes=picked("response_attributes"),
+        picked_answers=picked("answers"),
+        picked_losses=picked("value_choices"),
         attribute_pivot=", ".join(f"max(CASE WHEN attribute = {literal(a)} THEN value END) AS {attr_col(a)}" for a in attributes),
         packs=pack_columns,
         loss_pivot=", ".join(f"bool_or(loss = {literal(x)}) AS {loss_col(x)}" for x in losses) or "true AS _none",
