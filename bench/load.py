@@ -174,11 +174,15 @@ def streamlit_server(
 # --- simulated respondents --------------------------------------------------------------------------------------
 
 
+SLOW_S = 1.0  # a move slower than this misses the target; when they happen is reported
+
+
 @dataclass
 class Recorder:
     """Round trips by kind, script runs, errors and how many tabs are open, shared by every simulated respondent."""
 
     times: dict[str, list[float]] = field(default_factory=lambda: {"load": [], "section": [], "submit": []})
+    slow: list[tuple[float, float, str]] = field(default_factory=list)  # (sent at, seconds, kind) of moves over SLOW_S
     script_runs: int = 0
     submitted: int = 0
     submit_unknown: int = 0
@@ -191,6 +195,8 @@ class Recorder:
     def add(self, kind: str, seconds: float, runs: int) -> None:
         now = time.perf_counter()
         self.times[kind].append(seconds)
+        if seconds > SLOW_S:
+            self.slow.append((now - seconds, seconds, kind))
         self.script_runs += runs
         self.first_send = min(self.first_send or now - seconds, now - seconds)
         self.last_done = now
@@ -344,7 +350,24 @@ async def drive(server: Server, n: int, think: float, seed: int, timeout: float 
         "server_rss_end_mb": round(rss[-1][2], 1) if rss else None,
         "server_rss_per_session_kb": round((peak - rss_before) * 1024 / n, 1) if peak and rss_before and n else None,
         "client_loop_lag_p99_ms": ms(percentile(lag, 99)),
+        "slow_moves": len(rec.slow),
+        "slow_windows": slow_windows(rec.slow, rec.first_send or 0),
     }
+
+
+def slow_windows(slow: list[tuple[float, float, str]], start: float) -> list[dict]:
+    """Moves slower than SLOW_S grouped by overlapping time: one window holding many moves is a stall of the whole
+    server (every session waited at once); many small windows are queueing. Times are seconds since the first send."""
+    windows: list[dict] = []
+    for sent, seconds, kind in sorted(slow):
+        if windows and sent - start <= windows[-1]["until_s"]:
+            window = windows[-1]
+            window["until_s"] = round(max(window["until_s"], sent - start + seconds), 1)
+            window["moves"] += 1
+            window[kind] = window.get(kind, 0) + 1
+        else:
+            windows.append({"from_s": round(sent - start, 1), "until_s": round(sent - start + seconds, 1), "moves": 1, kind: 1})
+    return sorted(windows, key=lambda w: -w["moves"])[:5]
 
 
 async def saturate(server: Server, tabs: int, seconds: float, seed: int) -> dict:

@@ -80,3 +80,13 @@ def test_load_figures_are_null_with_a_reason_in_quick_mode(quick: dict) -> None:
 
 def test_targets_section_names_each_target(quick: dict) -> None:
     assert {"aggregate_100k_under_250ms", "speedup_at_least_3x", "page_under_300ms", "capacity_at_least_400"} <= set(quick["targets"])
+
+
+def test_slow_moves_are_grouped_into_the_windows_where_they_happened() -> None:
+    from bench.load import slow_windows
+
+    slow = [(110.0, 1.5, "section"), (100.0, 2.0, "section"), (100.5, 1.2, "submit"), (101.8, 1.1, "section"), (130.0, 1.1, "submit")]
+    windows = slow_windows(slow, start=90.0)
+    assert windows[0] == {"from_s": 10.0, "until_s": 12.9, "moves": 3, "section": 2, "submit": 1}
+    assert [w["moves"] for w in windows] == [3, 1, 1]
+    assert slow_windows([], start=0.0) == []
