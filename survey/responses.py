@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ import pandas as pd
 
 from survey.instrument import Instrument
 from survey.schemas import MAX_COMMENT_CHARS, ResponseFrames, validate_frames
-from survey.store import transaction
+from survey.store import migrate, transaction
 
 _TABLES = (
     ("responses", "responses"),
@@ -21,6 +22,12 @@ _TABLES = (
     ("comments", "comments"),
     ("value_choices", "value_choices"),
 )
+
+
+# One submission at a time in this process: checking and writing are the heaviest work a respondent causes, and
+# DuckDB commits one at a time anyway. Ten of them running together kept the GIL so busy that the server's event
+# loop, which waits for every new script thread to start, stalled for seconds when the first respondents submitted.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 class SubmissionError(ValueError):
@@ -156,7 +163,7 @@ def submit(con: duckdb.DuckDBPyConnection, instrument: Instrument, sub: Submissi
         return found
     frames = submission_frames(instrument, [sub])
     try:
-        with transaction(con):
+        with _ONE_AT_A_TIME, transaction(con):
             insert_frames(con, frames, instrument)
     except (duckdb.ConstraintException, duckdb.TransactionException):
         found = _existing(con, sub.submission_key)
@@ -169,3 +176,40 @@ def submit(con: duckdb.DuckDBPyConnection, instrument: Instrument, sub: Submissi
 def response_count(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int | None = None) -> int:
     sql = "SELECT count(*) FROM responses WHERE campaign_id = ?" + (" AND wave = ?" if wave is not None else "")
     return con.execute(sql, [campaign_id] + ([wave] if wave is not None else [])).fetchone()[0]
+
+
+def sample_submission(instrument: Instrument, campaign_id: str = "rehearsal") -> Submission:
+    """A complete, valid submission for `instrument`: first option of every attribute, every scale point used, a comment, a loss."""
+    points = list(range(instrument.scale.min, instrument.scale.max + 1))
+    losses = list(instrument.value_at_stake.losses)[:1] if instrument.value_at_stake else []
+    return Submission(
+        campaign_id,
+        1,
+        instrument.languages[0],
+        {a: next(iter(attr.options)) for a, attr in instrument.attributes.items()},
+        {item: points[k % len(points)] for k, item in enumerate(instrument.item_ids)},
+        {instrument.dimension_ids[0]: "rehearsal"},
+        losses,
+    )
+
+
+def rehearse_submit(instrument: Instrument) -> int:
+    """Run the whole submission path once on a sample, into a throwaway in-memory database; returns the rows written.
+
+    The first submissions of a server otherwise pay for first-time imports and set-up (pandera's
+    backends, DuckDB's pandas scans) all at once, on the GIL and the import lock: the load test saw
+    every session stop for seconds exactly when the first respondents submitted.
+    """
+    sub = sample_submission(instrument)
+    problems = check_submission(instrument, sub)
+    if problems:
+        raise SubmissionError(problems)
+    frames = submission_frames(instrument, [sub])
+    con = duckdb.connect(":memory:")
+    try:
+        migrate(con)
+        with transaction(con):
+            insert_frames(con, frames, instrument)
+        return sum(int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]) for _, table in _TABLES)
+    finally:
+        con.close()

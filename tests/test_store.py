@@ -221,3 +221,17 @@ def test_reading_commands_refuse_a_missing_database_without_creating_it(tmp_path
         )
         assert result.returncode == 1 and "no database at" in result.stderr and "Traceback" not in result.stderr
     assert not missing.exists()
+
+
+def test_a_rehearsed_submission_goes_through_every_check_and_leaves_no_trace(tmp_path: Path) -> None:
+    """The server rehearses one submission at start (first-time costs paid once, not by the first respondents together)."""
+    from bench.data import bench_instrument
+    from survey.instrument import default_instrument
+    from survey.responses import rehearse_submit, sample_submission
+
+    instrument = default_instrument()
+    assert rehearse_submit(instrument) == 1 + 3 + 30 + 1 + 1  # response, attributes, answers, comment, loss
+    sample = sample_submission(instrument)
+    assert set(sample.answers.values()) == {1, 2, 3, 4, 5}
+    assert rehearse_submit(bench_instrument(12)) == 1 + 3 + 12 + 1 + 1
+    assert not list(tmp_path.iterdir())

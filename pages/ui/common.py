@@ -74,15 +74,18 @@ def _warm_export_assets() -> None:
 
 @st.cache_resource
 def settle_memory() -> None:
-    """Once per server: load what every page needs, then move those long-lived objects out of the garbage collector's sight.
+    """Once per server: load what every page needs, rehearse a submission, then move those long-lived objects out of the
+    garbage collector's sight.
 
     With pandas, scipy, Altair and DuckDB loaded a full collection walks ~200,000 objects (~120 ms with
     every other thread waiting on the GIL), and Python runs one every few seconds under load: the
     stalls that decided the load test's p99. Frozen objects are never walked again (gc.freeze); what
     sessions create afterwards is collected as usual.
     """
-    importlib.import_module("survey.responses")
+    responses = importlib.import_module("survey.responses")
+    instrument = importlib.import_module("survey.instrument")
     importlib.import_module("analysis.engine")
+    responses.rehearse_submit(instrument.default_instrument())
     gc.collect()
     gc.freeze()
 
