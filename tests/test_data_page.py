@@ -7,25 +7,17 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from survey.demo import load_demo
 from survey.store import Database
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.app_pages import open_page
 
 
 def test_backup_then_delete_a_wave_is_audited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "data.duckdb"
     with Database(path, linger_s=0).cursor() as con:
         load_demo(con, 60, seed=4, waves=2)
-    monkeypatch.setenv("COHERENCE_DB", str(path))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["role"] = "facilitator"
-    at.run()
-    at.switch_page("pages/13_data.py")
-    at.run()
-    assert not at.exception
+    at = open_page("pages/13_data.py", path, monkeypatch)
     at.button(key="make_backup").click().run()
     assert any("Backup of" in s.value for s in at.success)
     names = zipfile.ZipFile(io.BytesIO(at.session_state["backup_zip"])).namelist()
@@ -47,12 +39,7 @@ def test_invite_links_come_as_one_zip_of_the_csv_codes_and_sheet(tmp_path: Path,
     path = tmp_path / "invites.duckdb"
     with Database(path, linger_s=0).cursor() as con:
         load_demo(con, 20, seed=5)
-    monkeypatch.setenv("COHERENCE_DB", str(path))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["role"] = "facilitator"
-    at.run()
-    at.switch_page("pages/9_invites.py")
-    at.run()
+    at = open_page("pages/9_invites.py", path, monkeypatch)
     at.number_input[0].set_value(3)
     at.button(key="make_invites").click().run()
     assert not at.exception

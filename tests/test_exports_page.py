@@ -11,8 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from survey.demo import load_demo
 from survey.store import Database
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.app_pages import open_page
 
 
 @pytest.fixture(scope="module")
@@ -24,14 +23,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _exports_page(role: str, db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("COHERENCE_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["role"] = role
-    at.run()
-    at.switch_page("pages/11_exports.py")
-    at.run()
-    assert not at.exception
-    return at
+    return open_page("pages/11_exports.py", db, monkeypatch, role=role, timeout=120)
 
 
 def test_leader_cannot_choose_answer_rows(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,22 @@
+"""Opening one page of the real app through AppTest, signed in with a role, on a given database file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def open_page(page: str, db: Path, monkeypatch: pytest.MonkeyPatch, role: str = "facilitator", timeout: float = 60) -> AppTest:
+    """app.py first (as a browser would land), then `page` through the app's navigation; asserts it ran cleanly."""
+    monkeypatch.setenv("COHERENCE_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.session_state["role"] = role
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
