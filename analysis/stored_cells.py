@@ -147,6 +147,8 @@ def save_cells(
     cells: Mapping[str, np.ndarray],
 ) -> bool:
     """Keep the cells for other processes, in a transaction of its own; False (nothing written) when the write fails."""
+    if in_transaction(con):
+        return False
     params = {
         "campaign": campaign_id,
         "wave": wave,
@@ -155,8 +157,6 @@ def save_cells(
         "marks": json.dumps(dict(marks)),
         "cells": encode(cells, attributes),
     }
-    if in_transaction(con):
-        return False
     try:
         con.execute("BEGIN TRANSACTION")
         con.execute(SAVE_SQL, params)
