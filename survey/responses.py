@@ -200,16 +200,10 @@ def rehearse_submit(instrument: Instrument) -> int:
     backends, DuckDB's pandas scans) all at once, on the GIL and the import lock: the load test saw
     every session stop for seconds exactly when the first respondents submitted.
     """
-    sub = sample_submission(instrument)
-    problems = check_submission(instrument, sub)
-    if problems:
-        raise SubmissionError(problems)
-    frames = submission_frames(instrument, [sub])
     con = duckdb.connect(":memory:")
     try:
         migrate(con)
-        with transaction(con):
-            insert_frames(con, frames, instrument)
+        submit(con, instrument, sample_submission(instrument))
         return sum(int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]) for _, table in _TABLES)
     finally:
         con.close()
