@@ -23,7 +23,7 @@ import pandas as pd
 import segno
 
 from survey.campaigns import CampaignError, campaign_instrument, current_wave, get_campaign
-from survey.responses import Submission, SubmissionError, check_submission, insert_frames, submission_frames
+from survey.responses import Submission, SubmissionError, check_submission, existing_response, store
 from survey.store import transaction
 
 TOKEN_BYTES = 24  # 192 bits of randomness; the brief asks for at least 128
@@ -216,13 +216,6 @@ def load_draft(con: duckdb.DuckDBPyConnection, token: str) -> dict[str, Any] | N
     return loaded if isinstance(loaded, dict) else None
 
 
-def _existing(con: duckdb.DuckDBPyConnection, key: str | None) -> str | None:
-    if key is None:
-        return None
-    row = con.execute("SELECT response_id FROM responses WHERE submission_key = ?", [key]).fetchone()
-    return row[0] if row else None
-
-
 def redeem(con: duckdb.DuckDBPyConnection, token: str, submission: Submission) -> str:
     """Store the answers and use up the invite in one transaction; return the response id.
 
@@ -233,7 +226,7 @@ def redeem(con: duckdb.DuckDBPyConnection, token: str, submission: Submission) -
     """
     status, row = _lookup(con, token)
     if status == USED:
-        found = _existing(con, submission.submission_key)
+        found = existing_response(con, submission.submission_key)
         if found:
             return found
     row = _require_valid(con, token)
@@ -245,19 +238,19 @@ def redeem(con: duckdb.DuckDBPyConnection, token: str, submission: Submission) -
     problems = check_submission(instrument, sub)
     if problems:
         raise SubmissionError(problems)
-    frames = submission_frames(instrument, [sub])
+
+    def claim(writer: duckdb.DuckDBPyConnection) -> None:
+        claimed = writer.execute(CLAIM_INVITE, [hash_token(token)]).fetchone()
+        if not claimed or claimed[0] != 1:
+            raise InviteUsed()
+
     try:
-        with transaction(con):
-            claimed = con.execute(CLAIM_INVITE, [hash_token(token)]).fetchone()
-            if not claimed or claimed[0] != 1:
-                raise InviteUsed()
-            insert_frames(con, frames, instrument)
+        return store(con, instrument, sub, claim)
     except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
-        found = _existing(con, sub.submission_key)
+        found = existing_response(con, sub.submission_key)
         if found:
             return found
         raise InviteUsed() from exc
-    return str(frames.responses["response_id"].iloc[0])
 
 
 def invite_counts(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int | None = None) -> tuple[int, int]:
