@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -175,6 +176,11 @@ class _Ticket:
 _WRITER = threading.Lock()
 _PENDING_LOCK = threading.Lock()
 _PENDING: list[_Ticket] = []
+# While submissions keep coming (one written less than STREAM_S ago), the writer first waits GATHER_S for more:
+# at 16 submissions a second a batch then holds ~3-4 of them for the price of one. A lone submission never waits.
+GATHER_S = 0.15
+STREAM_S = 1.0
+_last_write = [float("-inf")]
 
 
 def _database(con: duckdb.DuckDBPyConnection) -> str:
@@ -195,10 +201,13 @@ def store(con: duckdb.DuckDBPyConnection, instrument: Instrument, sub: Submissio
         _PENDING.append(ticket)
     with _WRITER:
         if not ticket.finished:
+            if time.monotonic() - _last_write[0] < STREAM_S:
+                time.sleep(GATHER_S)
             with _PENDING_LOCK:
                 batch = [t for t in _PENDING if t.group == ticket.group]
                 _PENDING[:] = [t for t in _PENDING if t.group != ticket.group]
             _write(con, batch)
+            _last_write[0] = time.monotonic()
     return ticket.outcome()
 
 

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from survey.demo import load_demo
 from survey.store import Database
+from tests.app_pages import open_page
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py") if p.name != "__init__.py")
@@ -58,3 +59,30 @@ def test_the_server_moves_its_startup_objects_out_of_the_collectors_sight(tmp_pa
     at.run()
     assert not at.exception
     assert gc.get_freeze_count() > 50_000
+
+
+def test_pages_are_found_once_per_server_and_every_page_still_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page list is built once (no folder listing and file checks on every rerun), with every page and in Streamlit's order."""
+    from streamlit.runtime.scriptrunner import script_runner
+
+    from pages.ui import page_index
+
+    db = tmp_path / "demo.duckdb"
+    database = Database(db, linger_s=0)
+    with database.cursor() as con:
+        load_demo(con, respondents=40, seed=3)
+    database.close()
+    at = open_page("pages/2_overview.py", db, monkeypatch, role="leader")
+    assert script_runner._mpa_v1 is page_index._run_pages
+    main = str(ROOT / "app.py")
+    found = page_index._pages(main)
+    assert page_index._pages(main) is found
+    expected = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name != "__init__.py")
+    assert sorted(Path(str(p._page)).name for p in found[1:]) == expected
+    assert found[0]._default and not any(p._default for p in found[1:])
+    assert any("Overview" in t.value for t in at.title)
+    for page in ("pages/3_gaps.py", "pages/6_comments.py", "pages/1_survey.py"):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+    assert page_index._pages(main) is found

@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from pages.ui import page_index
 from survey.access import Throttle, allows, configured_hashes, oidc_configured, role_for_email
 from survey.instrument import InstrumentError
 from survey.store import Database, DatabaseBusy, DatabaseDamaged, resolve_db_path
@@ -74,8 +75,8 @@ def _warm_export_assets() -> None:
 
 @st.cache_resource
 def settle_memory() -> None:
-    """Once per server: load what every page needs, rehearse a submission, then move those long-lived objects out of the
-    garbage collector's sight.
+    """Once per server: load what every page needs, rehearse a submission, find the pages once (`page_index`), then
+    move those long-lived objects out of the garbage collector's sight.
 
     With pandas, scipy, Altair and DuckDB loaded a full collection walks ~200,000 objects (~120 ms with
     every other thread waiting on the GIL), and Python runs one every few seconds under load: the
@@ -86,6 +87,7 @@ def settle_memory() -> None:
     instrument = importlib.import_module("survey.instrument")
     importlib.import_module("analysis.engine")
     responses.rehearse_submit(instrument.default_instrument())
+    page_index.install()
     gc.collect()
     gc.freeze()
 
