@@ -176,11 +176,12 @@ class _Ticket:
 _WRITER = threading.Lock()
 _PENDING_LOCK = threading.Lock()
 _PENDING: list[_Ticket] = []
-# While submissions keep coming (one written less than STREAM_S ago), the writer first waits GATHER_S for more:
-# at 16 submissions a second a batch then holds ~3-4 of them for the price of one. A lone submission never waits.
+# While respondents submit at the same time (the last batch, less than RUSH_S ago, held more than one), the writer
+# first waits GATHER_S for more: at 16 submissions a second a batch then holds ~3-4 for the price of one. One
+# submitter at a time (a person, a script, a test) never waits.
 GATHER_S = 0.15
-STREAM_S = 1.0
-_last_write = [float("-inf")]
+RUSH_S = 1.0
+_last_batch = {"size": 0, "at": float("-inf")}
 
 
 def _database(con: duckdb.DuckDBPyConnection) -> str:
@@ -201,13 +202,13 @@ def store(con: duckdb.DuckDBPyConnection, instrument: Instrument, sub: Submissio
         _PENDING.append(ticket)
     with _WRITER:
         if not ticket.finished:
-            if time.monotonic() - _last_write[0] < STREAM_S:
+            if _last_batch["size"] > 1 and time.monotonic() - _last_batch["at"] < RUSH_S:
                 time.sleep(GATHER_S)
             with _PENDING_LOCK:
                 batch = [t for t in _PENDING if t.group == ticket.group]
                 _PENDING[:] = [t for t in _PENDING if t.group != ticket.group]
             _write(con, batch)
-            _last_write[0] = time.monotonic()
+            _last_batch.update(size=len(batch), at=time.monotonic())
     return ticket.outcome()
 
 

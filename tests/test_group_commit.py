@@ -155,3 +155,15 @@ def test_in_memory_databases_are_never_grouped_with_each_other(instrument: Instr
     release()
     assert all(isinstance(v, str) for v in outcomes.values())
     assert [c.execute("SELECT submission_key FROM responses").fetchall() for c in (first, second)] == [[("k0",)], [("k1",)]]
+
+
+def test_only_submissions_arriving_together_make_the_writer_gather(shared: Database, instrument: Instrument, cursors) -> None:
+    """The writer waits for more only right after a batch of several; one submitter at a time is written at once."""
+    outcomes, release = _queued(3, lambda n: store(cursors(), instrument, _sub(instrument, f"k{n}")))
+    release()
+    assert responses._last_batch["size"] == 3
+    con = cursors()
+    for n in range(3, 6):
+        store(con, instrument, _sub(instrument, f"k{n}"))
+        assert responses._last_batch["size"] == 1
+    assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == 6
