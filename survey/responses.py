@@ -162,8 +162,13 @@ class _Ticket:
     finished: bool = False
 
     def outcome(self) -> str:
-        if self.error is not None:
-            raise self.error
+        """The response id, or the exception writing it raised: handed over, not kept, so no reference cycle holds it."""
+        error, self.error = self.error, None
+        if error is not None:
+            try:
+                raise error
+            finally:
+                del error
         if self.response_id is None:
             raise RuntimeError("the submission was not written: the writer stopped")  # the writing thread was interrupted
         return self.response_id

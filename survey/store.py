@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -182,6 +184,7 @@ class Database:
         self.linger_s = linger_s
         self.wait_s = wait_s
         self._lock = threading.RLock()
+        _OPEN.add(self)
         self._con: duckdb.DuckDBPyConnection | None = None
         self._users = 0
         self._timer: threading.Timer | None = None
@@ -251,12 +254,33 @@ class Database:
                         self._timer.daemon = True
                         self._timer.start()
 
+    def let_go(self) -> None:
+        """Close the file now unless a cursor is in use (instead of when the linger runs out)."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._users == 0:
+                self._release()
+
     def close(self) -> None:
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
             self._users = 0
             self._release()
+
+
+_OPEN: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+@atexit.register
+def _let_go_at_exit() -> None:
+    """Close idle files before the interpreter shuts down. A linger timer closing one during shutdown runs DuckDB's
+    checkpoint on a thread Python is tearing down, and the process aborts ("terminate called without an active
+    exception") instead of exiting."""
+    for database in list(_OPEN):
+        database.let_go()
 
 
 def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:

@@ -235,3 +235,20 @@ def test_a_rehearsed_submission_goes_through_every_check_and_leaves_no_trace(tmp
     assert set(sample.answers.values()) == {1, 2, 3, 4, 5}
     assert rehearse_submit(bench_instrument(12)) == 1 + 3 + 12 + 1 + 1
     assert not list(tmp_path.iterdir())
+
+
+def test_at_exit_idle_files_are_closed_and_files_in_use_are_left_alone(tmp_path: Path) -> None:
+    """The exit handler closes what lingers, so no timer thread runs DuckDB's close while Python shuts down."""
+    from survey import store
+
+    idle, busy = Database(tmp_path / "idle.duckdb", linger_s=60), Database(tmp_path / "busy.duckdb", linger_s=60)
+    with idle.cursor() as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    assert idle._con is not None and idle._timer is not None
+    with busy.cursor() as con:
+        store._let_go_at_exit()
+        assert con.execute("SELECT 42").fetchone() == (42,)
+        assert busy._con is not None
+    assert idle._con is None and idle._timer is None
+    assert duckdb.connect(str(tmp_path / "idle.duckdb")).execute("SELECT x FROM t").fetchone() == (1,)
+    busy.close()
