@@ -273,11 +273,8 @@ def submit(con: duckdb.DuckDBPyConnection, instrument: Instrument, sub: Submissi
     problems = check_submission(instrument, sub)
     if problems:
         raise SubmissionError(problems)
-    found = existing_response(con, sub.submission_key)
-    if found:
-        return found
     try:
-        return store(con, instrument, sub)
+        return store(con, instrument, sub)  # a key already stored gets its response back from the writer's lookup
     except (duckdb.ConstraintException, duckdb.TransactionException):
         found = existing_response(con, sub.submission_key)
         if found:

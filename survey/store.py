@@ -233,9 +233,7 @@ class Database:
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor on the shared connection; the file is let go `linger_s` after the last user finishes."""
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            self._cancel_linger()
             if self._con is None:
                 self._con = self._open()
             self._users += 1
@@ -254,21 +252,23 @@ class Database:
                         self._timer.daemon = True
                         self._timer.start()
 
+    def _cancel_linger(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
     def let_go(self) -> None:
         """Close the file now unless a cursor is in use (instead of when the linger runs out)."""
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            self._cancel_linger()
             if self._users == 0:
                 self._release()
 
     def close(self) -> None:
+        """Close the file now, in use or not."""
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
             self._users = 0
-            self._release()
+            self.let_go()
 
 
 _OPEN: weakref.WeakSet[Database] = weakref.WeakSet()

@@ -48,7 +48,6 @@ def _run_pages(main_script_path: str) -> None:
     _navigation(pages, position=position, expanded=False).run()
 
 
-def install() -> bool:
-    """Use the once-found page list from the next script run on; True when it is in place."""
+def install() -> None:
+    """Use the once-found page list from the next script run on."""
     script_runner._mpa_v1 = _run_pages
-    return script_runner._mpa_v1 is _run_pages
