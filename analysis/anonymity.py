@@ -44,6 +44,7 @@ DIFFERENCING = 3
 WITHIN_HIDDEN = 4
 NOT_STATED = 5
 FILTER_HIDDEN = 6
+COMBINATION = 7
 
 REASONS = {
     SHOWN: "shown",
@@ -53,6 +54,7 @@ REASONS = {
     WITHIN_HIDDEN: "within_hidden",
     NOT_STATED: "not_stated",
     FILTER_HIDDEN: "filter_hidden",
+    COMBINATION: "combination",
 }
 EXPLANATIONS = {
     "below_threshold": "fewer than k respondents",
@@ -61,6 +63,7 @@ EXPLANATIONS = {
     "within_hidden": "part of a larger group that is hidden",
     "not_stated": "respondents who did not state this attribute are never shown as a group",
     "filter_hidden": "the filtered population itself cannot be shown",
+    "combination": "hidden too, so that no combination of the numbers shown anywhere works out a smaller group",
 }
 
 THRESHOLDS_SQL = "SELECT threshold, comment_threshold FROM campaigns WHERE campaign_id = ?"

@@ -1,6 +1,7 @@
 """Open comments per dimension: only from groups at or above the comment threshold, searchable, in shuffled order.
 
-A comment is shown under a group (the filtered population, or one option of the breakdown
+Comments are read for everyone or by one attribute only (`comment_attribute`, see
+analysis.engine.comments). A comment is shown under a group (the filtered population, or one option of the breakdown
 attribute) only when that group passes the anonymity rules of `analysis.anonymity` with the
 comment threshold instead of k, counted in respondents (not in commenters): the reader then knows
 only that the author is one of at least that many people. Comments of hidden groups are left out
@@ -23,6 +24,20 @@ from analysis.groups import shown_cells, view_cells
 from analysis.scoring import RespondentMatrix, attr_col, literal
 
 COMMENT_COLUMNS = ["dimension", "group", "attribute", "option", "text", "wave"]
+COMMENTS_BY_ONE_ATTRIBUTE = (
+    "Comments are shown for everyone or by {attribute} only: seen under two attributes, a comment would tell which small group wrote it."
+)
+
+
+def comment_attribute(matrix: RespondentMatrix) -> str:
+    """The one attribute comments may be filtered or grouped by: the instrument's first (level in the default)."""
+    return matrix.attributes[0]
+
+
+def reveals_one_attribute(matrix: RespondentMatrix, filters: Mapping[str, str], by: str | None) -> bool:
+    """Whether a comments view names no attribute but `comment_attribute` (filters and breakdown together)."""
+    return not (set(filters) | ({by} if by else set())) - {comment_attribute(matrix)}
+
 
 COMMENTS_SQL = """
     WITH picked AS (

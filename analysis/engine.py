@@ -57,7 +57,7 @@ import duckdb
 
 from analysis import schemas
 from analysis.anonymity import AnonymityReport, HiddenCell
-from analysis.comments import comment_table
+from analysis.comments import COMMENTS_BY_ONE_ATTRIBUTE, comment_attribute, comment_table, reveals_one_attribute
 from analysis.distribution import distribution_table
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
 from analysis.groups import group_table, view_cells
@@ -120,11 +120,21 @@ def comments(
     search: str | None = None,
     seed: int | None = None,
 ) -> Result:
-    """Comments of groups at or above the comment threshold, optionally of one dimension and matching `search`."""
+    """Comments of groups at or above the comment threshold, optionally of one dimension and matching `search`.
+
+    Comments are shown for the whole population or by one attribute only (the instrument's first,
+    `level` in the default): a comment seen under `site=gent` in one view and under
+    `level=specialist` in another would say that a Gent specialist wrote it, a group the threshold
+    never allowed. A view that filters or groups by any other attribute shows no comments, and says why.
+    """
     v = open_view(con, scope, by, comments=True)
     frame, report = comment_table(
         con, v.matrix, v.cube, v.visible, v.reason, v.filters, by, v.limits.comment_k, dimension=dimension, search=search, seed=seed
     )
+    if not reveals_one_attribute(v.matrix, v.filters, by):
+        frame = frame.iloc[0:0]
+        note = COMMENTS_BY_ONE_ATTRIBUTE.format(attribute=comment_attribute(v.matrix))
+        report = AnonymityReport(v.limits.comment_k, report.hidden, (note,))
     return Result(schemas.check_comments(frame), report, v.matrix.wave, v.limits.comment_k)
 
 

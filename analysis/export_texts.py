@@ -171,6 +171,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "respondents who did not state this attribute are never shown as a group",
         "nl": "respondenten die dit kenmerk niet invulden worden nooit als groep getoond",
     },
+    "reason_combination": {
+        "en": "hidden too, so that no combination of the numbers shown anywhere works out a smaller group",
+        "nl": "ook verborgen, zodat geen combinatie van de getoonde cijfers een kleinere groep terugrekent",
+    },
     "reason_filter_hidden": {
         "en": "the filtered population itself cannot be shown",
         "nl": "de gefilterde groep zelf kan niet getoond worden",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis.anonymity import AnonymityReport, Thresholds, clamp_thresholds, visibility
+from analysis.anonymity import COMBINATION, AnonymityReport, Thresholds, clamp_thresholds, visibility
 from analysis.cube import Cube, build_cube
+from analysis.disclosure import protect
 from analysis.scoring import RespondentMatrix, respondent_matrix
 from survey.campaigns import CampaignError
 
@@ -133,12 +135,38 @@ def view_of(
     extra: tuple[str, ...] = (),
     comments: bool = False,
 ) -> View:
-    """Another view of an already opened matrix (no query against the database file)."""
+    """Another view of an already opened matrix (no query against the database file).
+
+    Every view reads the same cube over all attributes and the same verdicts, so a cell looks the
+    same wherever it appears and the disclosure audit covers every combination of views at once.
+    """
     checked = check_filters(matrix, filters, by)
     for attribute in extra:
         if attribute not in matrix.instrument.attributes:
             raise ValueError(f"unknown attribute '{attribute}' (known: {', '.join(matrix.instrument.attributes)})")
-    attributes = tuple(dict.fromkeys([*checked, *([by] if by else []), *extra]))
-    cube = build_cube(matrix, attributes)
-    visible, reason = visibility(cube.n, limits.comment_k if comments else limits.k)
+    if comments:  # one attribute at most (analysis.engine.comments): the rules alone are exact on one axis
+        cube = build_cube(matrix, tuple(dict.fromkeys([*checked, *([by] if by else [])])))
+        visible, reason = visibility(cube.n, limits.comment_k)
+        return View(matrix, checked, limits, cube, visible, reason)
+    cube, visible, reason = protected_cube(matrix, limits.k)
     return View(matrix, checked, limits, cube, visible, reason)
+
+
+def protected_cube(matrix: RespondentMatrix, k: int) -> tuple[Cube, np.ndarray, np.ndarray]:
+    """The wave's cube over every attribute with its verdicts at threshold k: the rules, then the audit (computed once per wave)."""
+
+    def compute() -> tuple[Cube, np.ndarray, np.ndarray]:
+        cube = cast(Cube, matrix.memo("cube", lambda: build_cube(matrix, matrix.attributes)))
+        visible, reason = visibility(cube.n, k)
+        linked = [
+            (
+                [f"d:{d}"],
+                [f"i:{i}" for i in matrix.items_of(d)],
+                [f"p:{d}:{size}" for size in range(1, len(matrix.items_of(d)) + 1)],
+            )
+            for d in matrix.dimension_ids
+        ]
+        visible, reason = protect(cube.n, cube.units, visible, reason, k, linked, COMBINATION)
+        return cube, visible, reason
+
+    return cast(tuple[Cube, np.ndarray, np.ndarray], matrix.memo(f"protected:{k}", compute))

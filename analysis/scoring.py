@@ -309,8 +309,10 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
 
     "respondents" (everyone), "d:<dimension>" (dimension scores), "i:<item>" (reverse-scored items),
     "l:<loss>" (1 when named, 0 when not, among respondents who answered the value block),
-    "c:<dimension>" (sum of the dimension's items for respondents who answered all of them) and
-    "c:<dimension>:<item>" (the item over those same complete respondents), which Cronbach's alpha needs.
+    "c:<dimension>" (sum of the dimension's items for respondents who answered all of them),
+    "c:<dimension>:<item>" (the item over those same complete respondents), which Cronbach's alpha needs, and
+    "p:<dimension>:<s>" (1 for respondents who answered exactly s of the dimension's items), which only the
+    disclosure audit reads (analysis.disclosure: don't-knows link a dimension to its items).
     """
     top = max([abs(matrix.instrument.scale.min), abs(matrix.instrument.scale.max), 1])
     units = {"respondents": Unit("1")}
@@ -323,6 +325,8 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
         total = " + ".join(f"CAST({item_col(i)} AS INTEGER)" for i in items)
         units[f"c:{dimension}"] = Unit(f"CASE WHEN {complete} THEN {total} END", 1, float(top * len(items)))
         units.update({f"c:{dimension}:{i}": Unit(f"CASE WHEN {complete} THEN {item_col(i)} END", 1, top) for i in items})
+        answered = " + ".join(f"CAST({item_col(i)} IS NOT NULL AS INTEGER)" for i in items)
+        units.update({f"p:{dimension}:{size}": Unit(f"CASE WHEN {answered} = {size} THEN 1 END") for size in range(1, len(items) + 1)})
     return units
 
 

@@ -1,0 +1,258 @@
+"""Disclosure audit: proves by exact linear algebra that no combination of the shown cells determines a group below k.
+
+The rules of `analysis.anonymity` are fast and local (a cell, its larger cells, its siblings); they
+cannot see attacks that combine many views, such as inclusion–exclusion over two optional
+attributes or a chain of complementary cells. This module checks the result as an adversary would.
+
+The model. Every respondent falls in one *finest cell*: a value (an option, or *not stated*) of
+every attribute. Every number a role can obtain about a unit (an item, a dimension, a loss...) is a
+count or a sum over a *shown cell* of the cube: a union of finest cells. So anything a role can
+compute by adding and subtracting shown numbers, over any filters, breakdowns and pages, is a linear
+combination of finest-cell totals lying in the row space of the incidence matrix A (shown cells ×
+finest cells). The totals of a union T of finest cells are determined exactly when its indicator
+1_T lies in that row space, i.e. when the rows of a null-space basis N of A over T add up to zero.
+Finest cells the unit leaves empty are dropped first: an adversary may know they are empty.
+
+The audit searches every union of finest cells holding between 1 and k-1 counted respondents
+whose indicator is determined (single cells, and unions of up to four cells by meeting in the
+middle, which covers every such union when k <= 5 and the most likely ones above), and hides one
+more shown cell for each one found (the smallest cell that touches it) until none is left.
+
+Don't-knows link units: a dimension score is the mean of the answered items, so k times the
+dimension total minus the item totals of a cell is a statistic of the respondents who skipped some
+of that dimension's items. For every dimension and every number s of answered items, the audit
+therefore also treats "the respondents of a cell who answered at least one item but not exactly s
+of them" as a unit, shown wherever the dimension and all its items are shown, and hides the items
+of a cell where such a group could be worked out below k.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg
+
+TOLERANCE = 1e-8
+MAX_HALVES = 40_000  # subsets kept per half of the meet-in-the-middle search
+MAX_ROUNDS = 400  # cells hidden by one audit at most (each round hides one)
+
+
+@dataclass(frozen=True)
+class Lattice:
+    """Incidence of shown cells (options and *any* per axis) over finest cells (options and *not stated* per axis)."""
+
+    shape: tuple[int, ...]  # the cube's axis lengths: options + not stated + any
+    incidence: np.ndarray  # (cube cells, finest cells) bool; cube cells of a not-stated slot contain nothing
+    finest: np.ndarray  # flat cube index of every finest cell
+
+
+def lattice(shape: Sequence[int]) -> Lattice:
+    """The incidence of every cube cell over the finest cells, as the Kronecker product of one small matrix per axis."""
+    matrix = np.ones((1, 1), dtype=bool)
+    finest_axes = []
+    for size in shape:
+        options = size - 2
+        axis = np.zeros((size, size - 1), dtype=bool)
+        axis[:options, :options] = np.eye(options, dtype=bool)  # an option holds itself
+        axis[size - 1, :] = True  # any holds every option and the not-stated slot
+        matrix = np.kron(matrix, axis)
+        finest_axes.append(np.arange(size - 1))
+    grids = np.meshgrid(*finest_axes, indexing="ij") if shape else []
+    finest = np.ravel_multi_index([g.ravel() for g in grids], tuple(shape)) if shape else np.zeros(1, dtype=np.int64)
+    return Lattice(tuple(shape), matrix, finest)
+
+
+def null_basis(rows: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the null space of `rows` (columns of the result), exact up to rounding."""
+    if rows.shape[0] == 0:
+        return np.eye(rows.shape[1])
+    return linalg.null_space(rows.astype(float), rcond=TOLERANCE)
+
+
+def _halves(counts: np.ndarray, k: int) -> np.ndarray:
+    """Index tuples (padded with -1) of the empty set, single cells, pairs and, when few, triples with fewer than k in all."""
+    s = len(counts)
+    parts = [np.full((1, 3), -1), np.column_stack([np.arange(s), np.full(s, -1), np.full(s, -1)])]
+    i, j = np.triu_indices(s, 1)
+    keep = counts[i] + counts[j] < k
+    parts.append(np.column_stack([i[keep], j[keep], np.full(keep.sum(), -1)]))
+    if k > 5 and s <= 40:
+        triples = np.array(list(itertools.combinations(range(s), 3)), dtype=np.int64).reshape(-1, 3)
+        parts.append(triples[counts[triples].sum(axis=1) < k][:MAX_HALVES])
+    return np.concatenate(parts).astype(np.int64)
+
+
+def determined_small_unions(null: np.ndarray, counts: np.ndarray, k: int, exhaustive: bool = False) -> list[tuple[int, ...]]:
+    """Unions of cells holding 1..k-1 counted respondents whose indicator lies in the row space: the disclosures.
+
+    `null` is a null-space basis (cells × dims) over the non-empty cells, `counts` their counts. Two
+    halves (each empty, one, two or three cells) meet when their null-space rows cancel: found by
+    sorting a random projection, then checked on the whole vectors.
+    """
+    small = np.flatnonzero((counts > 0) & (counts < k))
+    if small.size == 0:
+        return []
+    singles = [(int(i),) for i in small if np.abs(null[i]).max(initial=0.0) <= 1e-6]
+    if singles and not exhaustive:
+        return singles
+    vectors = np.vstack([null[small], np.zeros((1, null.shape[1]))])  # row -1: the padding adds nothing
+    halves = _halves(counts[small], k)
+    sums = vectors[halves].sum(axis=1)
+    totals = np.where(halves >= 0, counts[small][halves], 0).sum(axis=1)
+    projection = sums @ np.random.default_rng(0).standard_normal(null.shape[1]) if null.shape[1] else np.zeros(len(halves))
+    order = np.argsort(projection, kind="stable")
+    ordered = projection[order]
+    tol = 1e-6
+    lo = np.searchsorted(ordered, -projection - tol, side="left")
+    hi = np.searchsorted(ordered, -projection + tol, side="right")
+    found: dict[tuple[int, ...], None] = {}
+    for a in np.flatnonzero(hi > lo):
+        for b in order[lo[a] : hi[a]]:
+            left, right = set(halves[a][halves[a] >= 0]), set(halves[b][halves[b] >= 0])
+            union = tuple(sorted(left | right))
+            if not union or left & right or totals[a] + totals[b] >= k or union in found:
+                continue
+            if np.abs(sums[a] + sums[b]).max(initial=0.0) <= tol:
+                found[union] = None
+    return [tuple(int(small[i]) for i in union) for union in found]
+
+
+def determined(rows: np.ndarray, unions: list[tuple[int, ...]], columns: int) -> np.ndarray:
+    """Which unions (of columns) have an indicator in the row space of `rows`: one least-squares solve for all."""
+    if not unions:
+        return np.zeros(0, dtype=bool)
+    if rows.shape[0] == 0:
+        return np.zeros(len(unions), dtype=bool)
+    targets = np.zeros((columns, len(unions)))
+    for j, union in enumerate(unions):
+        targets[list(union), j] = 1.0
+    a = rows.T.astype(float)
+    weights = np.linalg.lstsq(a, targets, rcond=None)[0]
+    return np.abs(a @ weights - targets).max(axis=0) <= 1e-6
+
+
+def audit_unit(
+    lat: Lattice,
+    null: np.ndarray,
+    occupied: np.ndarray,
+    shown: np.ndarray,
+    counts: np.ndarray,
+    k: int,
+    sizes: np.ndarray,
+    known_empty: np.ndarray,
+) -> np.ndarray:
+    """Hide shown cells of one unit until no union of its finest cells holding 1..k-1 of its respondents is determined.
+
+    `null` is a null-space basis over the `occupied` finest cells for a set of shown cells that
+    includes the unit's (the respondents' cells): whatever the unit's cells determine, those
+    determine too, so the unions found with it are all the candidates, and hiding cells only
+    removes some. Cells the adversary knows to be empty (`known_empty`) are removed from the basis
+    first (the vectors that vanish on them). Each candidate is then checked exactly against the
+    unit's own cells; for each one still determined, one cell its derivation uses is hidden, until
+    none is. `sizes` is the respondent count of every cube cell. Returns the unit's new shown flags.
+    """
+    empty = known_empty[occupied]
+    basis = null
+    if empty.any():
+        keep = null_basis(null[empty]) if null.shape[1] else null[:, :0]
+        basis = null[~empty] @ keep
+    columns = occupied[~empty]
+    candidates = determined_small_unions(basis, counts[columns], k, exhaustive=True)
+    shown = shown.copy()
+    for _ in range(MAX_ROUNDS):
+        if not candidates:
+            return shown
+        shown_rows = np.flatnonzero(shown)
+        rows = lat.incidence[shown_rows][:, columns]
+        candidates = [union for union, hit in zip(candidates, determined(rows, candidates, len(columns)), strict=True) if hit]
+        for union in candidates:
+            covers = lat.incidence[:, columns[list(union)]].all(axis=1)
+            hidden = _to_hide(rows, shown_rows, list(union), sizes, covers)
+            if shown[hidden]:
+                shown[hidden] = False
+    shown[:] = False  # never expected: a cube that cannot be made safe shows nothing
+    return shown
+
+
+def _to_hide(rows: np.ndarray, shown_rows: np.ndarray, union: list[int], sizes: np.ndarray, covers: np.ndarray) -> int:
+    """The shown cell to hide so that a union stops being determined: one the derivation uses, smallest first.
+
+    The derivation is the least-squares combination of shown rows that gives the union's indicator;
+    a cell used by it that does not contain the whole union (a sibling, as in complementary
+    suppression) is preferred to one that does (the union's own cell or a total above it).
+    """
+    target = np.zeros(rows.shape[1])
+    target[union] = 1.0
+    weights = np.linalg.lstsq(rows.T.astype(float), target, rcond=None)[0]
+    used = shown_rows[np.abs(weights) > 1e-9]
+    if used.size == 0:
+        used = shown_rows
+    order = np.lexsort((sizes[used], covers[used]))
+    return int(used[order[0]])
+
+
+def protect(
+    n: np.ndarray,
+    units: Sequence[str],
+    visible: np.ndarray,
+    reason: np.ndarray,
+    k: int,
+    linked: Sequence[tuple[Sequence[str], Sequence[str], Sequence[str]]],
+    hidden_code: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Verdicts of a whole cube after the audit: the rules' verdicts with every cell hidden that a combination would disclose.
+
+    `n` is the cube's count array (*axes, units) and `visible`/`reason` the rules' verdicts for it;
+    `linked` lists per dimension (dimension units, item units, answered-count units) for the
+    don't-know link; `hidden_code` is the reason recorded for a cell the audit hides.
+    """
+    shape, unit_count = n.shape[:-1], n.shape[-1]
+    lat = lattice(shape)
+    counts = n.reshape(-1, unit_count)
+    vis, why = visible.reshape(-1, unit_count).copy(), reason.reshape(-1, unit_count).copy()
+    people = units.index("respondents")
+    outside = vis & ~vis[:, people : people + 1]  # a unit is never shown where its respondents are not
+    why = np.where(outside, why[:, people : people + 1], why)
+    vis &= vis[:, people : people + 1]
+    sizes = counts[:, people]
+    finest = counts[lat.finest]
+
+    def hide(cells: np.ndarray, columns: Sequence[int]) -> None:
+        for column in columns:
+            newly = cells & vis[:, column]
+            why[newly, column] = hidden_code
+            vis[newly, column] = False
+
+    occupied = np.flatnonzero(finest[:, people] > 0)
+
+    def null_of(shown: np.ndarray) -> np.ndarray:
+        return null_basis(lat.incidence[np.flatnonzero(shown)][:, occupied])
+
+    respondents_empty = finest[:, people] == 0
+    shown = audit_unit(lat, null_of(vis[:, people]), occupied, vis[:, people], finest[:, people], k, sizes, respondents_empty)
+    hide(vis[:, people] & ~shown, range(unit_count))
+    null = null_of(vis[:, people])
+
+    def check(shown: np.ndarray, unit_counts: np.ndarray, hidden: Sequence[int]) -> None:
+        """Audit one unit, assuming the adversary knows which finest cells it leaves empty (the search then covers every union)."""
+        if np.array_equal(unit_counts, finest[:, people]):
+            return
+        safe = audit_unit(lat, null, occupied, shown, unit_counts, k, sizes, unit_counts == 0)
+        hide(shown & ~safe, hidden)
+
+    skip = {units.index(key) for _, _, answered in linked for key in answered}
+    for column in range(unit_count):
+        if column != people and column not in skip:
+            check(vis[:, column], finest[:, column], [column])
+    for dimension_keys, item_keys, answered_keys in linked:
+        items = [units.index(key) for key in item_keys]
+        dims = [units.index(key) for key in dimension_keys]
+        per_size = finest[:, [units.index(key) for key in answered_keys]]
+        answering = per_size.sum(axis=1)
+        for size in range(per_size.shape[1]):
+            shown = vis[:, dims + items].all(axis=1)
+            check(shown, answering - per_size[:, size], items)
+    return vis.reshape(visible.shape), why.reshape(reason.shape)

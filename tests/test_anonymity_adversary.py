@@ -1,0 +1,321 @@
+"""The anonymity adversary: every number a leader can obtain, over every filter and grouping, solved by exact linear algebra.
+
+The adversary here is stronger than a real reader: it knows every respondent's attributes and which
+questions each one left as "don't know", and wants to learn anything about the answers of fewer
+than k people. Each published mean times its n is a linear function of the unknown answers (an
+item: the sum of its answers over the cell; a dimension: the sum over the cell of each
+respondent's mean of answered items; a loss: how many named it), so a statistic of a small group
+is learned exactly when some function of only that group's answers lies in the row space of
+everything published. That is checked with the null space of the published rows, for every single
+respondent and every combination of attribute values that holds fewer than k people (respondents
+who left optional attributes empty included). Counts are attacked the same way with the counts of
+every combination of attribute values as unknowns. Comments are attacked by intersection: every
+group a comment was shown under is combined.
+
+The same adversary, run against the rules alone (the audit switched off, comments readable under
+any attribute: the code before the audit), finds the don't-know, optional-attribute and comment
+attacks; against the product it finds nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import linalg
+
+from analysis import engine
+from analysis import scope as scope_module
+from analysis.engine import Scope
+from survey.campaigns import create_campaign, start_wave
+from survey.instrument import parse_instrument
+from survey.responses import insert_frames
+from survey.schemas import ResponseFrames
+from survey.store import Database, transaction
+
+ADVERSARY = """
+id: adversary
+version: 1
+languages: [en]
+title: {en: Adversary}
+scale: {min: 1, max: 5, dont_know: true, labels: {en: [Disagree, Agree]}}
+attributes:
+  level: {label: {en: Level}, options: {board: {en: Board}, shop: {en: Shop}, staff: {en: Staff}}}
+  site: {label: {en: Site}, required: false, options: {north: {en: North}, south: {en: South}}}
+  function: {label: {en: Function}, required: false, options: {ops: {en: Ops}, qa: {en: QA}}}
+dimensions:
+  - id: work
+    label: {en: Work}
+    items:
+      - {id: W1, text: {en: One}}
+      - {id: W2, text: {en: Two}, reverse: true}
+      - {id: W3, text: {en: Three}}
+  - id: lead
+    label: {en: Lead}
+    items:
+      - {id: L1, text: {en: One}}
+      - {id: L2, text: {en: Two}}
+value_at_stake:
+  prompt: {en: "Which losses?"}
+  losses: {downtime: {en: Downtime}, scrap: {en: Scrap}}
+  max_choices: 2
+"""
+INSTRUMENT = parse_instrument(ADVERSARY)
+ATTRIBUTES = {"level": ["board", "shop", "staff"], "site": ["north", "south"], "function": ["ops", "qa"]}
+DIMENSIONS = {"work": ["W1", "W2", "W3"], "lead": ["L1", "L2"]}
+ITEMS = [i for items in DIMENSIONS.values() for i in items]
+LOSSES = ["downtime", "scrap"]
+
+
+@dataclass
+class Person:
+    rid: str
+    attrs: dict[str, str | None]
+    answers: dict[str, int | None]
+    losses: set[str]
+    answered_block: bool
+    comment: str | None
+
+
+def population(rng: np.random.Generator, size: int, wave: int) -> list[Person]:
+    """Clustered attributes (so some combinations are small), optional attributes often empty, frequent don't-knows."""
+    people = []
+    for i in range(size):
+        attrs = {
+            "level": str(rng.choice(ATTRIBUTES["level"], p=[0.2, 0.5, 0.3])),
+            "site": None if rng.random() < 0.15 else str(rng.choice(ATTRIBUTES["site"], p=[0.7, 0.3])),
+            "function": None if rng.random() < 0.15 else str(rng.choice(ATTRIBUTES["function"], p=[0.6, 0.4])),
+        }
+        answers = {item: (None if rng.random() < 0.12 else int(rng.integers(1, 6))) for item in ITEMS}
+        block = rng.random() < 0.8
+        losses = {loss for loss in LOSSES if block and rng.random() < 0.5}
+        comment = f"w{wave} remark {i}" if rng.random() < 0.5 else None
+        people.append(Person(f"w{wave}r{i:03d}", attrs, answers, losses, block and bool(losses), comment))
+    return people
+
+
+def store(con, people_by_wave: dict[int, list[Person]], k: int, comment_k: int) -> None:
+    create_campaign(con, "Adversary", INSTRUMENT, campaign_id="adv", threshold=k, comment_threshold=comment_k)
+    for wave, people in people_by_wave.items():
+        if wave > 1:
+            start_wave(con, "adv", f"Wave {wave}")
+        ids = [p.rid for p in people]
+        responses = pd.DataFrame(
+            {
+                "response_id": ids,
+                "campaign_id": "adv",
+                "wave": np.full(len(ids), wave, dtype="int64"),
+                "submitted_on": pd.Series([pd.Timestamp("2024-05-01")] * len(ids), dtype="datetime64[ns]"),
+                "language": "en",
+                "source": "web",
+                "submission_key": pd.Series([None] * len(ids), dtype=object),
+                "import_id": pd.Series([None] * len(ids), dtype=object),
+            }
+        )
+        attrs = [(p.rid, a, v) for p in people for a, v in p.attrs.items() if v is not None]
+        answers = [(p.rid, item, p.answers[item]) for p in people for item in ITEMS]
+        comments = [(p.rid, "work", "en", p.comment) for p in people if p.comment]
+        losses = [(p.rid, loss) for p in people for loss in sorted(p.losses)]
+        frames = ResponseFrames(
+            responses=responses,
+            attributes=pd.DataFrame(attrs, columns=["response_id", "attribute", "value"]),
+            answers=pd.DataFrame(answers, columns=["response_id", "item_id", "value"]).astype({"value": "Int16"}),
+            comments=pd.DataFrame(comments, columns=["response_id", "dimension", "language", "text"]),
+            value_choices=pd.DataFrame(losses, columns=["response_id", "loss"]),
+        )
+        with transaction(con):
+            insert_frames(con, frames, INSTRUMENT)
+
+
+def scopes(wave: int):
+    """Every filter combination a leader can choose (each attribute: none or one option) and every breakdown beside it."""
+    for choice in itertools.product(*[[None, *options] for options in ATTRIBUTES.values()]):
+        filters = tuple((a, o) for a, o in zip(ATTRIBUTES, choice, strict=True) if o is not None)
+        for by in [None, *[a for a in ATTRIBUTES if a not in dict(filters)]]:
+            yield Scope("adv", wave=wave, filters=filters), by
+
+
+def in_cell(person: Person, conditions: dict[str, str]) -> bool:
+    return all(person.attrs[a] == o for a, o in conditions.items())
+
+
+class Published:
+    """What a leader learned: rows of linear functionals over the unknown answers, and counts over attribute combinations."""
+
+    def __init__(self, people: list[Person]) -> None:
+        self.people = people
+        self.columns: dict[tuple, int] = {}
+        for p in people:
+            for item in ITEMS:
+                if p.answers[item] is not None:
+                    self.columns[(p.rid, item)] = len(self.columns)
+            if p.answered_block:
+                for loss in LOSSES:
+                    self.columns[(p.rid, loss)] = len(self.columns)
+        self.combos = list(itertools.product(*[[*options, None] for options in ATTRIBUTES.values()]))
+        self.rows: dict[bytes, np.ndarray] = {}
+        self.count_rows: dict[bytes, np.ndarray] = {}
+        self.comment_groups: dict[str, list[dict[str, str]]] = {}
+
+    def _add(self, store: dict[bytes, np.ndarray], row: np.ndarray) -> None:
+        if row.any():
+            store[np.round(row, 9).tobytes()] = row
+
+    def number(self, unit: str, conditions: dict[str, str], n: int) -> None:
+        """One shown cell: its count and (through mean × n) its sum, as functionals."""
+        row = np.zeros(len(self.columns))
+        members = [p for p in self.people if in_cell(p, conditions)]
+        counted = 0
+        for p in members:
+            if unit in ITEMS and p.answers[unit] is not None:
+                row[self.columns[(p.rid, unit)]] += 1
+                counted += 1
+            elif unit in DIMENSIONS:
+                answered = [i for i in DIMENSIONS[unit] if p.answers[i] is not None]
+                if 2 * len(answered) >= len(DIMENSIONS[unit]):
+                    for i in answered:
+                        row[self.columns[(p.rid, i)]] += 1 / len(answered)
+                    counted += 1
+            elif unit in LOSSES and p.answered_block:
+                row[self.columns[(p.rid, unit)]] += 1
+                counted += 1
+            elif unit == "respondents":
+                counted += 1
+        assert counted == n, (unit, conditions, n, counted)  # the adversary's model is the engine's
+        self._add(self.rows, row)
+        position = {a: i for i, a in enumerate(ATTRIBUTES)}
+        counts = np.array([float(all(combo[position[a]] == o for a, o in conditions.items())) for combo in self.combos])
+        self._add(self.count_rows, counts)
+
+    def comment(self, text: str, conditions: dict[str, str]) -> None:
+        self.comment_groups.setdefault(text, []).append(conditions)
+
+
+def collect(con, wave: int, people: list[Person]) -> Published:
+    """Every shown number of every view a leader can open for one wave."""
+    seen = Published(people)
+    for scope, by in scopes(wave):
+        conditions = dict(scope.filters)
+        for unit_type in ("dimension", "item"):
+            for row in engine.heatmap(con, scope, unit=unit_type, by=by).data.to_dict("records"):
+                if not row["suppressed"]:
+                    cell = {**conditions, **({row["attribute"]: row["option"]} if isinstance(row["attribute"], str) else {})}
+                    seen.number(row["unit"], cell, int(row["n"]))
+        pair = (("site", "north"), ("site", "south")) if "level" in conditions else (("level", "board"), ("level", "shop"))
+        if "site" in conditions and "level" in conditions:
+            pair = (("function", "ops"), ("function", "qa"))
+        if len(conditions) == 3:
+            continue
+        for row in engine.value_at_stake(con, scope, by=by, a=pair[0], b=pair[1]).shares.to_dict("records"):
+            if not row["suppressed"]:
+                cell = {**conditions, **({row["attribute"]: row["option"]} if isinstance(row["attribute"], str) else {})}
+                seen.number(row["loss"], cell, int(row["n"]))
+        for row in engine.participation(con, scope, by=by).data.to_dict("records"):
+            if not row["suppressed"]:
+                cell = {**conditions, **({row["attribute"]: row["option"]} if isinstance(row["attribute"], str) else {})}
+                seen.number("respondents", cell, int(row["n"]))
+        for row in engine.comments(con, scope, by=by).data.to_dict("records"):
+            cell = {**conditions, **({row["attribute"]: row["option"]} if isinstance(row["attribute"], str) else {})}
+            seen.comment(row["text"], cell)
+    return seen
+
+
+def _null(rows: dict[bytes, np.ndarray], width: int) -> np.ndarray:
+    if not rows:
+        return np.eye(width)
+    return linalg.null_space(np.vstack(list(rows.values())), rcond=1e-10)
+
+
+def answer_disclosures(seen: Published, k: int) -> list[str]:
+    """Small groups (single respondents, small attribute combinations) about whose answers something is determined."""
+    null = _null(seen.rows, len(seen.columns))
+    groups: dict[tuple[str, ...], str] = {(p.rid,): f"respondent {p.rid}" for p in seen.people}
+    for combo in seen.combos:
+        members = tuple(p.rid for p in seen.people if all(p.attrs[a] == c for a, c in zip(ATTRIBUTES, combo, strict=True)))
+        if 1 < len(members) < k:
+            groups.setdefault(members, f"the {len(members)} respondents with {dict(zip(ATTRIBUTES, combo, strict=True))}")
+    found = []
+    for members, label in groups.items():
+        coords = [i for (rid, _), i in seen.columns.items() if rid in members]
+        if coords and np.linalg.matrix_rank(null[coords], tol=1e-7) < len(coords):
+            found.append(label)
+    return found
+
+
+def count_disclosures(seen: Published, k: int) -> list[str]:
+    """Attribute combinations holding 1..k-1 respondents whose count (alone or with one more) is determined by the shown counts."""
+    counts = np.array(
+        [sum(all(p.attrs[a] == c for a, c in zip(ATTRIBUTES, combo, strict=True)) for p in seen.people) for combo in seen.combos]
+    )
+    occupied = np.flatnonzero(counts > 0)
+    rows = {key: row[occupied] for key, row in seen.count_rows.items()}
+    null = _null(rows, len(occupied))
+    small = [i for i, cell in enumerate(occupied) if counts[cell] < k]
+    found = []
+    for size in (1, 2, 3):
+        for group in itertools.combinations(small, size):
+            if sum(counts[occupied[i]] for i in group) < k and np.abs(null[list(group)].sum(axis=0)).max(initial=0.0) < 1e-7:
+                found.append(" + ".join(str(dict(zip(ATTRIBUTES, seen.combos[occupied[i]], strict=True))) for i in group))
+    return found
+
+
+def comment_disclosures(seen: Published, comment_k: int) -> list[str]:
+    """Comments whose groups, intersected over every view they appeared in, hold fewer than the comment threshold."""
+    found = []
+    for text, groups in seen.comment_groups.items():
+        known: dict[str, str] = {}
+        for conditions in groups:
+            known.update(conditions)
+        size = sum(1 for p in seen.people if in_cell(p, known))
+        if size < comment_k:
+            found.append(f"{text!r} written by one of {size} with {known}")
+    return found
+
+
+def attack(con, people_by_wave: dict[int, list[Person]], k: int, comment_k: int) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {"answers": [], "counts": [], "comments": []}
+    for wave, people in people_by_wave.items():
+        seen = collect(con, wave, people)
+        found["answers"] += answer_disclosures(seen, k)
+        found["counts"] += count_disclosures(seen, k)
+        found["comments"] += comment_disclosures(seen, comment_k)
+    return found
+
+
+CAMPAIGNS = [(seed, size, k) for seed, size, k in [(1, 40, 5), (2, 55, 5), (3, 30, 3), (4, 70, 5), (5, 45, 4), (6, 60, 5)]]
+
+
+@pytest.mark.parametrize(("seed", "size", "k"), CAMPAIGNS)
+def test_the_adversary_finds_nothing_in_what_a_leader_can_see(con, seed, size, k):
+    rng = np.random.default_rng(seed)
+    people = {1: population(rng, size, 1), 2: population(rng, size // 2 + 8, 2)}
+    store(con, people, k, k + 3)
+    found = attack(con, people, k, k + 3)
+    assert found == {"answers": [], "counts": [], "comments": []}
+
+
+@pytest.fixture
+def rules_only(monkeypatch):
+    """The engine as it was before the audit: the rules' verdicts as they are, comments under any attribute."""
+    monkeypatch.setattr(scope_module, "protect", lambda n, units, visible, reason, *args: (visible, reason))
+    monkeypatch.setattr(engine, "reveals_one_attribute", lambda *args: True)
+
+
+def test_the_same_adversary_breaks_the_rules_alone(tmp_path, rules_only):
+    """Don't-know differencing, optional attributes by inclusion–exclusion and comments by intersection, on the old engine."""
+    found: dict[str, list[str]] = {"answers": [], "counts": [], "comments": []}
+    for seed, size, k in CAMPAIGNS[:3]:
+        rng = np.random.default_rng(seed)
+        people = {1: population(rng, size, 1)}
+        database = Database(tmp_path / f"old{seed}.duckdb", linger_s=0, wait_s=5)
+        with database.cursor() as con:
+            store(con, people, k, k + 3)
+            for key, items in attack(con, people, k, k + 3).items():
+                found[key] += items
+        database.close()
+    assert any(label.startswith("respondent") for label in found["answers"]), "don't-know differencing"
+    assert any("None" in label for label in found["answers"] + found["counts"]), "optional attributes"
+    assert found["comments"], "comments by intersection"
