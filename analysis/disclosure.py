@@ -29,7 +29,7 @@ of a cell where such a group could be worked out below k.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +47,7 @@ class Lattice:
     shape: tuple[int, ...]  # the cube's axis lengths: options + not stated + any
     incidence: np.ndarray  # (cube cells, finest cells) bool; cube cells of a not-stated slot contain nothing
     finest: np.ndarray  # flat cube index of every finest cell
+    depth: np.ndarray  # per cube cell, how many attributes it fixes
 
 
 def lattice(shape: Sequence[int]) -> Lattice:
@@ -62,14 +63,26 @@ def lattice(shape: Sequence[int]) -> Lattice:
         finest_axes.append(np.arange(size - 1))
     grids = np.meshgrid(*finest_axes, indexing="ij") if shape else []
     finest = np.ravel_multi_index([g.ravel() for g in grids], tuple(shape)) if shape else np.zeros(1, dtype=np.int64)
-    return Lattice(tuple(shape), matrix, finest)
+    fixed = [np.arange(size) < size - 1 for size in shape]
+    depth = np.zeros(1, dtype=np.int64)
+    for axis in fixed:
+        depth = (depth[:, None] + axis[None, :].astype(np.int64)).ravel()
+    return Lattice(tuple(shape), matrix, finest, depth)
 
 
 def null_basis(rows: np.ndarray) -> np.ndarray:
-    """An orthonormal basis of the null space of `rows` (columns of the result), exact up to rounding."""
-    if rows.shape[0] == 0:
+    """An orthonormal basis of the null space of `rows` (columns of the result), from a pivoted QR factorisation.
+
+    The rows are 0/1 incidences, so the rank is plain to see on the diagonal of R; QR costs a
+    fraction of the SVD that scipy.linalg.null_space would use.
+    """
+    rows = rows.astype(float)
+    if rows.shape[0] == 0 or rows.shape[1] == 0:
         return np.eye(rows.shape[1])
-    return linalg.null_space(rows.astype(float), rcond=TOLERANCE)
+    q, r, _ = linalg.qr(rows.T, pivoting=True)
+    diagonal = np.abs(np.diag(r))
+    rank = int((diagonal > TOLERANCE * max(1.0, diagonal.max(initial=0.0))).sum())
+    return q[:, rank:]
 
 
 def _halves(counts: np.ndarray, k: int) -> np.ndarray:
@@ -95,8 +108,12 @@ def determined_small_unions(null: np.ndarray, counts: np.ndarray, k: int, exhaus
     small = np.flatnonzero((counts > 0) & (counts < k))
     if small.size == 0:
         return []
-    singles = [(int(i),) for i in small if np.abs(null[i]).max(initial=0.0) <= 1e-6]
+    zero = np.abs(null[small]).max(axis=1, initial=0.0) <= 1e-6
+    singles = [(int(i),) for i in small[zero]]
     if singles and not exhaustive:
+        return singles
+    small = small[~zero]  # a union holding a determined cell is determined exactly when the rest of it is
+    if small.size == 0:
         return singles
     vectors = np.vstack([null[small], np.zeros((1, null.shape[1]))])  # row -1: the padding adds nothing
     halves = _halves(counts[small], k)
@@ -117,21 +134,22 @@ def determined_small_unions(null: np.ndarray, counts: np.ndarray, k: int, exhaus
                 continue
             if np.abs(sums[a] + sums[b]).max(initial=0.0) <= tol:
                 found[union] = None
-    return [tuple(int(small[i]) for i in union) for union in found]
+    return singles + [tuple(int(small[i]) for i in union) for union in found]
 
 
-def determined(rows: np.ndarray, unions: list[tuple[int, ...]], columns: int) -> np.ndarray:
-    """Which unions (of columns) have an indicator in the row space of `rows`: one least-squares solve for all."""
-    if not unions:
-        return np.zeros(0, dtype=bool)
-    if rows.shape[0] == 0:
-        return np.zeros(len(unions), dtype=bool)
+def determined(rows: np.ndarray, unions: list[tuple[int, ...]], columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which unions (of columns) have an indicator in the row space of `rows`, and the row weights that derive each one.
+
+    One least-squares solve for all of them; the weights say which shown cells a derivation uses.
+    """
     targets = np.zeros((columns, len(unions)))
     for j, union in enumerate(unions):
         targets[list(union), j] = 1.0
+    if not unions or rows.shape[0] == 0:
+        return np.zeros(len(unions), dtype=bool), np.zeros((rows.shape[0], len(unions)))
     a = rows.T.astype(float)
     weights = np.linalg.lstsq(a, targets, rcond=None)[0]
-    return np.abs(a @ weights - targets).max(axis=0) <= 1e-6
+    return np.abs(a @ weights - targets).max(axis=0) <= 1e-6, weights
 
 
 def audit_unit(
@@ -157,40 +175,43 @@ def audit_unit(
     empty = known_empty[occupied]
     basis = null
     if empty.any():
-        keep = null_basis(null[empty]) if null.shape[1] else null[:, :0]
-        basis = null[~empty] @ keep
+        basis = null[~empty] @ null_basis(null[empty])
     columns = occupied[~empty]
     candidates = determined_small_unions(basis, counts[columns], k, exhaustive=True)
     shown = shown.copy()
+    changed = False
     for _ in range(MAX_ROUNDS):
+        if not candidates and changed:  # search again on what is left: hiding can leave a union determined that held a cell found alone
+            changed = False
+            candidates = determined_small_unions(null_basis(lat.incidence[np.flatnonzero(shown)][:, columns]), counts[columns], k, True)
         if not candidates:
             return shown
+        changed = True
         shown_rows = np.flatnonzero(shown)
         rows = lat.incidence[shown_rows][:, columns]
-        candidates = [union for union, hit in zip(candidates, determined(rows, candidates, len(columns)), strict=True) if hit]
-        for union in candidates:
-            covers = lat.incidence[:, columns[list(union)]].all(axis=1)
-            hidden = _to_hide(rows, shown_rows, list(union), sizes, covers)
-            if shown[hidden]:
-                shown[hidden] = False
+        hit, weights = determined(rows, candidates, len(columns))
+        hidden_now: set[int] = set()
+        for j in np.flatnonzero(hit):
+            used = shown_rows[np.abs(weights[:, j]) > 1e-9]
+            if hidden_now & set(used.tolist()):
+                continue  # this round already broke the derivation: the next round checks it again
+            covers = lat.incidence[:, columns[list(candidates[j])]].all(axis=1)
+            pick = _to_hide(used if used.size else shown_rows, sizes, covers, lat.depth)
+            shown[pick] = False
+            hidden_now.add(pick)
+        candidates = [union for union, h in zip(candidates, hit, strict=True) if h]
     shown[:] = False  # never expected: a cube that cannot be made safe shows nothing
     return shown
 
 
-def _to_hide(rows: np.ndarray, shown_rows: np.ndarray, union: list[int], sizes: np.ndarray, covers: np.ndarray) -> int:
-    """The shown cell to hide so that a union stops being determined: one the derivation uses, smallest first.
+def _to_hide(used: np.ndarray, sizes: np.ndarray, covers: np.ndarray, depth: np.ndarray) -> int:
+    """The shown cell to hide so that a union stops being determined: one its derivation uses.
 
-    The derivation is the least-squares combination of shown rows that gives the union's indicator;
-    a cell used by it that does not contain the whole union (a sibling, as in complementary
-    suppression) is preferred to one that does (the union's own cell or a total above it).
+    A cell that does not contain the whole union (a sibling, as in complementary suppression) goes
+    before one that does (the union's own cell or a total above it); then the most specific cell
+    (most attributes fixed: a site × function × level cell before a whole level); then the smallest.
     """
-    target = np.zeros(rows.shape[1])
-    target[union] = 1.0
-    weights = np.linalg.lstsq(rows.T.astype(float), target, rcond=None)[0]
-    used = shown_rows[np.abs(weights) > 1e-9]
-    if used.size == 0:
-        used = shown_rows
-    order = np.lexsort((sizes[used], covers[used]))
+    order = np.lexsort((sizes[used], -depth[used], covers[used]))
     return int(used[order[0]])
 
 
@@ -202,6 +223,7 @@ def protect(
     k: int,
     linked: Sequence[tuple[Sequence[str], Sequence[str], Sequence[str]]],
     hidden_code: int,
+    max_depth: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Verdicts of a whole cube after the audit: the rules' verdicts with every cell hidden that a combination would disclose.
 
@@ -211,6 +233,8 @@ def protect(
     """
     shape, unit_count = n.shape[:-1], n.shape[-1]
     lat = lattice(shape)
+    if max_depth is not None:  # cells no view can ask for are never shown, so they add nothing to the row space
+        visible = visible & (lat.depth <= max_depth).reshape(shape + (1,))
     counts = n.reshape(-1, unit_count)
     vis, why = visible.reshape(-1, unit_count).copy(), reason.reshape(-1, unit_count).copy()
     people = units.index("respondents")
@@ -247,12 +271,65 @@ def protect(
     for column in range(unit_count):
         if column != people and column not in skip:
             check(vis[:, column], finest[:, column], [column])
+    cache: dict[tuple[bytes, bytes], np.ndarray] = {}
     for dimension_keys, item_keys, answered_keys in linked:
+        involved = [units.index(key) for key in [*dimension_keys, *item_keys]]
         items = [units.index(key) for key in item_keys]
-        dims = [units.index(key) for key in dimension_keys]
         per_size = finest[:, [units.index(key) for key in answered_keys]]
         answering = per_size.sum(axis=1)
         for size in range(per_size.shape[1]):
-            shown = vis[:, dims + items].all(axis=1)
-            check(shown, answering - per_size[:, size], items)
+            linked_audit(lat, vis, involved, items, answering - per_size[:, size], occupied, k, sizes, hide, cache)
     return vis.reshape(visible.shape), why.reshape(reason.shape)
+
+
+def linked_audit(
+    lat: Lattice,
+    vis: np.ndarray,
+    involved: Sequence[int],
+    items: Sequence[int],
+    counts: np.ndarray,
+    occupied: np.ndarray,
+    k: int,
+    sizes: np.ndarray,
+    hide: Callable[[np.ndarray, Sequence[int]], None],
+    cache: dict[tuple[bytes, bytes], np.ndarray],
+) -> None:
+    """Hide item cells until no union holding 1..k-1 of the `counts` group (e.g. the respondents who skipped some of a
+    dimension's items) has its dimension total and all its item totals determined.
+
+    k times a union's dimension total minus its item totals depends on that group's answers alone,
+    so the union is exposed when its indicator lies in the row space of the dimension's cells and in
+    that of every item's cells: in the intersection of those spaces, whose null space is the sum of
+    theirs. For each union found, one cell is hidden for the least-answered item whose derivation uses it.
+    """
+    columns = occupied[counts[occupied] > 0]
+    order = sorted(items, key=lambda column: sizes.size and float(vis[:, column].sum()))
+    for _ in range(MAX_ROUNDS):
+        if not ((counts[columns] > 0) & (counts[columns] < k)).any():
+            return
+        spaces = np.hstack([_null_of(lat, vis[:, u], columns, cache) for u in involved])
+        found = determined_small_unions(spaces, counts[columns], k, exhaustive=True)  # a spanning set serves as well as a basis
+        if not found:
+            return
+        for union in found:
+            for column in order:
+                if np.abs(_null_of(lat, vis[:, column], columns, cache)[list(union)].sum(axis=0)).max(initial=0.0) > 1e-6:
+                    continue  # this item's cells do not determine the union
+                shown_rows = np.flatnonzero(vis[:, column])
+                hit, weights = determined(lat.incidence[shown_rows][:, columns], [union], len(columns))
+                if hit[0]:
+                    used = shown_rows[np.abs(weights[:, 0]) > 1e-9]
+                    covers = lat.incidence[:, columns[list(union)]].all(axis=1)
+                    cell = np.zeros(len(vis), dtype=bool)
+                    cell[_to_hide(used if used.size else shown_rows, sizes, covers, lat.depth)] = True
+                    hide(cell, [column])
+                    break
+    vis[:, list(items)] = False  # never expected
+
+
+def _null_of(lat: Lattice, shown: np.ndarray, columns: np.ndarray, cache: dict[tuple[bytes, bytes], np.ndarray]) -> np.ndarray:
+    """The null-space basis of the shown cells over the columns, kept while the same cells are shown (units share them)."""
+    key = (np.packbits(shown).tobytes(), columns.tobytes())
+    if key not in cache:
+        cache[key] = null_basis(lat.incidence[np.flatnonzero(shown)][:, columns])
+    return cache[key]

@@ -23,6 +23,9 @@ CAMPAIGN_STATE_SQL = """
 """
 
 
+MAX_ATTRIBUTES = 2  # attributes one view may combine (filters, breakdown, compared groups); see view_of
+
+
 @dataclass(frozen=True)
 class Scope:
     """What a view looks at: a campaign, one wave (None = newest with responses), AND-ed attribute filters."""
@@ -138,12 +141,20 @@ def view_of(
     """Another view of an already opened matrix (no query against the database file).
 
     Every view reads the same cube over all attributes and the same verdicts, so a cell looks the
-    same wherever it appears and the disclosure audit covers every combination of views at once.
+    same wherever it appears and the disclosure audit covers every combination of views at once. A
+    view names at most MAX_ATTRIBUTES attributes: the audit then only has to weigh the cells of one
+    or two attributes, which keeps it exact and fast, and small three-way cross-sections are never asked.
     """
     checked = check_filters(matrix, filters, by)
     for attribute in extra:
         if attribute not in matrix.instrument.attributes:
             raise ValueError(f"unknown attribute '{attribute}' (known: {', '.join(matrix.instrument.attributes)})")
+    named = tuple(dict.fromkeys([*checked, *([by] if by else []), *extra]))
+    if len(named) > MAX_ATTRIBUTES:
+        raise ValueError(
+            f"a view combines at most {MAX_ATTRIBUTES} attributes ({', '.join(named)} asked): a cross-section of three "
+            "attributes is where groups too small to show hide, so filter on one and compare by another"
+        )
     if comments:  # one attribute at most (analysis.engine.comments): the rules alone are exact on one axis
         cube = build_cube(matrix, tuple(dict.fromkeys([*checked, *([by] if by else [])])))
         visible, reason = visibility(cube.n, limits.comment_k)
@@ -166,7 +177,7 @@ def protected_cube(matrix: RespondentMatrix, k: int) -> tuple[Cube, np.ndarray, 
             )
             for d in matrix.dimension_ids
         ]
-        visible, reason = protect(cube.n, cube.units, visible, reason, k, linked, COMBINATION)
+        visible, reason = protect(cube.n, cube.units, visible, reason, k, linked, COMBINATION, MAX_ATTRIBUTES)
         return cube, visible, reason
 
     return cast(tuple[Cube, np.ndarray, np.ndarray], matrix.memo(f"protected:{k}", compute))

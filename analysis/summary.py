@@ -33,7 +33,7 @@ import pandas as pd
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
 from analysis.groups import group_tables, shown_cells, view_cells
 from analysis.reliability import reliability_table
-from analysis.scope import Scope, View, open_view, view_of
+from analysis.scope import MAX_ATTRIBUTES, Scope, View, open_view, view_of
 from analysis.scoring import RespondentMatrix
 
 AGREEMENT_METHOD = (
@@ -100,7 +100,11 @@ def _views(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[View, list[tup
     """The scope's population, and one view per attribute that can be a breakdown (not filtered)."""
     base = open_view(con, scope)
     filtered = dict(scope.filters)
-    views = [(a, view_of(base.matrix, base.limits, scope.filters, by=a)) for a in base.matrix.attributes if a not in filtered]
+    views = [
+        (a, view_of(base.matrix, base.limits, scope.filters, by=a))
+        for a in base.matrix.attributes
+        if a not in filtered and len(filtered) < MAX_ATTRIBUTES
+    ]
     return base, views
 
 
@@ -134,6 +138,9 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
         a, b = default_pair(matrix)
         if a[0] in base.filters or b[0] in base.filters:
             notes.append(f"no gaps: the default pair {a[0]}={a[1]} vs {b[0]}={b[1]} is fixed by the filter")
+            a = b = None
+        elif len({*base.filters, a[0], b[0]}) > MAX_ATTRIBUTES:
+            notes.append(f"no gaps: a view combines at most {MAX_ATTRIBUTES} attributes, and the filters already name them")
             a = b = None
     gaps: list[dict[str, Any]] = []
     if a is not None and b is not None:

@@ -30,6 +30,7 @@ from scipy import linalg
 from analysis import engine
 from analysis import scope as scope_module
 from analysis.engine import Scope
+from analysis.scope import MAX_ATTRIBUTES
 from survey.campaigns import create_campaign, start_wave
 from survey.instrument import parse_instrument
 from survey.responses import insert_frames
@@ -131,11 +132,12 @@ def store(con, people_by_wave: dict[int, list[Person]], k: int, comment_k: int) 
 
 
 def scopes(wave: int):
-    """Every filter combination a leader can choose (each attribute: none or one option) and every breakdown beside it."""
+    """Every view a leader can ask for: filters (each attribute none or one option) and a breakdown, two attributes at most."""
     for choice in itertools.product(*[[None, *options] for options in ATTRIBUTES.values()]):
         filters = tuple((a, o) for a, o in zip(ATTRIBUTES, choice, strict=True) if o is not None)
         for by in [None, *[a for a in ATTRIBUTES if a not in dict(filters)]]:
-            yield Scope("adv", wave=wave, filters=filters), by
+            if len(filters) + (by is not None) <= MAX_ATTRIBUTES:
+                yield Scope("adv", wave=wave, filters=filters), by
 
 
 def in_cell(person: Person, conditions: dict[str, str]) -> bool:
@@ -207,7 +209,7 @@ def collect(con, wave: int, people: list[Person]) -> Published:
         pair = (("site", "north"), ("site", "south")) if "level" in conditions else (("level", "board"), ("level", "shop"))
         if "site" in conditions and "level" in conditions:
             pair = (("function", "ops"), ("function", "qa"))
-        if len(conditions) == 3:
+        if len({*conditions, pair[0][0], *([by] if by else [])}) > MAX_ATTRIBUTES:
             continue
         for row in engine.value_at_stake(con, scope, by=by, a=pair[0], b=pair[1]).shares.to_dict("records"):
             if not row["suppressed"]:
@@ -319,3 +321,10 @@ def test_the_same_adversary_breaks_the_rules_alone(tmp_path, rules_only):
     assert any(label.startswith("respondent") for label in found["answers"]), "don't-know differencing"
     assert any("None" in label for label in found["answers"] + found["counts"]), "optional attributes"
     assert found["comments"], "comments by intersection"
+
+
+def test_a_view_of_three_attributes_is_refused(con):
+    people = {1: population(np.random.default_rng(9), 30, 1)}
+    store(con, people, 5, 8)
+    with pytest.raises(ValueError, match="at most 2 attributes"):
+        engine.heatmap(con, Scope("adv", filters=(("site", "north"), ("function", "ops"))), by="level")
