@@ -21,6 +21,11 @@ CAMPAIGN_STATE_SQL = """
 """
 
 
+class ScopeError(ValueError):
+    """A view asked for something it cannot be: an unknown or repeated attribute or option, or groups of an
+    attribute the filters already fix to one option. The pages say so instead of failing."""
+
+
 @dataclass(frozen=True)
 class Scope:
     """What a view looks at: a campaign, one wave (None = newest with responses), AND-ed attribute filters."""
@@ -85,17 +90,17 @@ def check_filters(matrix: RespondentMatrix, filters: tuple[tuple[str, str], ...]
     out: dict[str, str] = {}
     for attribute, option in filters:
         if attribute not in attributes:
-            raise ValueError(f"unknown attribute '{attribute}' (known: {', '.join(attributes)})")
+            raise ScopeError(f"unknown attribute '{attribute}' (known: {', '.join(attributes)})")
         if option not in attributes[attribute].options:
-            raise ValueError(f"'{option}' is not an option of {attribute} ({', '.join(attributes[attribute].options)})")
+            raise ScopeError(f"'{option}' is not an option of {attribute} ({', '.join(attributes[attribute].options)})")
         if attribute in out:
-            raise ValueError(f"filter on {attribute} given twice")
+            raise ScopeError(f"filter on {attribute} given twice")
         out[attribute] = option
     if by is not None:
         if by not in attributes:
-            raise ValueError(f"unknown attribute '{by}' (known: {', '.join(attributes)})")
+            raise ScopeError(f"unknown attribute '{by}' (known: {', '.join(attributes)})")
         if by in out:
-            raise ValueError(f"cannot break down by {by} while filtering on {by}={out[by]}")
+            raise ScopeError(f"cannot break down by {by} while filtering on {by}={out[by]}")
     return out
 
 
@@ -137,7 +142,7 @@ def view_of(
     checked = check_filters(matrix, filters, by)
     for attribute in extra:
         if attribute not in matrix.instrument.attributes:
-            raise ValueError(f"unknown attribute '{attribute}' (known: {', '.join(matrix.instrument.attributes)})")
+            raise ScopeError(f"unknown attribute '{attribute}' (known: {', '.join(matrix.instrument.attributes)})")
     attributes = tuple(dict.fromkeys([*checked, *([by] if by else []), *extra]))
     cube = build_cube(matrix, attributes)
     visible, reason = visibility(cube.n, limits.comment_k if comments else limits.k)
