@@ -63,7 +63,7 @@ from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
 from analysis.groups import group_table, view_cells
 from analysis.participation import headcounts, participation_table
 from analysis.reliability import reliability_table
-from analysis.scope import Result, Scope, ValueAtStake, open_view, resolve_wave
+from analysis.scope import Result, Scope, ScopeError, ValueAtStake, open_view, resolve_wave
 from analysis.summary import build_summary
 from analysis.trend import trend_table
 from analysis.value import estimates, ranking_table, share_table
@@ -143,7 +143,7 @@ def trend(con: duckdb.DuckDBPyConnection, scope: Scope, earlier_wave: int, unit:
     later = resolve_wave(con, scope)
     resolve_wave(con, Scope(scope.campaign_id, earlier_wave))
     if earlier_wave >= later:
-        raise ValueError(f"the earlier wave ({earlier_wave}) must come before wave {later}")
+        raise ScopeError(f"the earlier wave ({earlier_wave}) must come before wave {later}")
     after = open_view(con, scope, by, wave=later)
     before = open_view(con, scope, by, wave=earlier_wave)
     frame, report = trend_table(

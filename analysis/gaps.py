@@ -24,6 +24,7 @@ from scipy import special, stats
 from analysis.anonymity import REASONS, AnonymityReport
 from analysis.cube import Cube
 from analysis.groups import GroupCell, blank_hidden, describe, gather, group_label, report_of, shown_cells
+from analysis.scope import ScopeError
 from analysis.scoring import RespondentMatrix
 
 Group = tuple[str, str]
@@ -100,13 +101,13 @@ def check_pair(matrix: RespondentMatrix, filters: Mapping[str, str], a: Group, b
     attributes = matrix.instrument.attributes
     for attribute, option in (a, b):
         if attribute not in attributes:
-            raise ValueError(f"unknown attribute '{attribute}' (known: {', '.join(attributes)})")
+            raise ScopeError(f"unknown attribute '{attribute}' (known: {', '.join(attributes)})")
         if option not in attributes[attribute].options:
-            raise ValueError(f"'{option}' is not an option of {attribute} ({', '.join(attributes[attribute].options)})")
+            raise ScopeError(f"'{option}' is not an option of {attribute} ({', '.join(attributes[attribute].options)})")
         if attribute in filters:
-            raise ValueError(f"cannot compare groups of {attribute} while filtering on {attribute}={filters[attribute]}")
+            raise ScopeError(f"cannot compare groups of {attribute} while filtering on {attribute}={filters[attribute]}")
     if a == b:
-        raise ValueError(f"the two groups are the same ({a[0]}={a[1]})")
+        raise ScopeError(f"the two groups are the same ({a[0]}={a[1]})")
 
 
 def gap_table(

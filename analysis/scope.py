@@ -26,6 +26,12 @@ CAMPAIGN_STATE_SQL = """
 MAX_ATTRIBUTES = 2  # attributes one view may combine (filters, breakdown, compared groups); see view_of
 
 
+class ScopeError(ValueError):
+    """A view asked for something it cannot be: an unknown or repeated attribute or option, groups of an
+    attribute the filters already fix to one option, or more attributes than a view may combine. The pages
+    say so instead of failing."""
+
+
 @dataclass(frozen=True)
 class Scope:
     """What a view looks at: a campaign, one wave (None = newest with responses), AND-ed attribute filters."""
@@ -90,17 +96,17 @@ def check_filters(matrix: RespondentMatrix, filters: tuple[tuple[str, str], ...]
     out: dict[str, str] = {}
     for attribute, option in filters:
         if attribute not in attributes:
-            raise ValueError(f"unknown attribute '{attribute}' (known: {', '.join(attributes)})")
+            raise ScopeError(f"unknown attribute '{attribute}' (known: {', '.join(attributes)})")
         if option not in attributes[attribute].options:
-            raise ValueError(f"'{option}' is not an option of {attribute} ({', '.join(attributes[attribute].options)})")
+            raise ScopeError(f"'{option}' is not an option of {attribute} ({', '.join(attributes[attribute].options)})")
         if attribute in out:
-            raise ValueError(f"filter on {attribute} given twice")
+            raise ScopeError(f"filter on {attribute} given twice")
         out[attribute] = option
     if by is not None:
         if by not in attributes:
-            raise ValueError(f"unknown attribute '{by}' (known: {', '.join(attributes)})")
+            raise ScopeError(f"unknown attribute '{by}' (known: {', '.join(attributes)})")
         if by in out:
-            raise ValueError(f"cannot break down by {by} while filtering on {by}={out[by]}")
+            raise ScopeError(f"cannot break down by {by} while filtering on {by}={out[by]}")
     return out
 
 
@@ -148,10 +154,10 @@ def view_of(
     checked = check_filters(matrix, filters, by)
     for attribute in extra:
         if attribute not in matrix.instrument.attributes:
-            raise ValueError(f"unknown attribute '{attribute}' (known: {', '.join(matrix.instrument.attributes)})")
+            raise ScopeError(f"unknown attribute '{attribute}' (known: {', '.join(matrix.instrument.attributes)})")
     named = tuple(dict.fromkeys([*checked, *([by] if by else []), *extra]))
     if len(named) > MAX_ATTRIBUTES:
-        raise ValueError(
+        raise ScopeError(
             f"a view combines at most {MAX_ATTRIBUTES} attributes ({', '.join(named)} asked): a cross-section of three "
             "attributes is where groups too small to show hide, so filter on one and compare by another"
         )

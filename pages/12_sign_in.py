@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from pages.ui.common import hashes, menu, role, sso_available, throttle
-from survey.access import sign_in
+from pages.ui.common import hashes, menu, role, sign_in_client, sso_available, throttle
 
 st.set_page_config(page_title="Sign in · Coherence Scan", page_icon=":material/login:")
 menu()
@@ -35,16 +34,17 @@ if not configured:
     )
     st.stop()
 
-gate = throttle()
 with st.form("sign_in"):
     password = st.text_input("Password", type="password", key="password")
     submitted = st.form_submit_button("Sign in", type="primary")
 if submitted:
-    wait = gate.wait_seconds()
-    if wait > 0:
-        st.error(f"Too many failed attempts. Try again in {wait:.0f} seconds.")
-    elif (granted := sign_in(password, configured, gate)) is None:
-        st.error("Wrong password.")
-    else:
-        st.session_state.role = granted
+    verdict = throttle().check(password, configured, sign_in_client())
+    if verdict.role:
+        st.session_state.role = verdict.role
         st.rerun()
+    elif verdict.busy:
+        st.warning("Many sign-ins are being checked right now. Please try again in a few seconds.")
+    elif verdict.wait_s > 0:
+        st.error(f"Too many failed attempts. Try again in {max(1, round(verdict.wait_s))} seconds.")
+    else:
+        st.error("Wrong password.")

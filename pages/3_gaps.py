@@ -9,7 +9,10 @@ view = ui.page("Gaps", ":material/compare_arrows:")
 if view is None or ui.no_data(view):
     st.stop()
 
-pairs = ui.group_options(view)
+pairs = ui.group_options(view, "gap_a", "gap_b")
+if len(pairs) < 2:
+    st.info("Every attribute is filtered in the sidebar, so there are no two groups to compare. Clear a filter.")
+    st.stop()
 label = lambda pair: f"{view.attribute_label(pair[0])}: {view.option_label(*pair)}"  # noqa: E731
 default_a = pairs.index(("level", "board")) if ("level", "board") in pairs else 0
 default_b = pairs.index(("level", "shop_floor")) if ("level", "shop_floor") in pairs else min(1, len(pairs) - 1)

@@ -13,7 +13,7 @@ left, mid, right = st.columns([2, 2, 3])
 dimension = left.selectbox("Dimension", [None, *dims], format_func=lambda d: "All dimensions" if d is None else dims[d], key="c_dim")
 by = mid.selectbox(
     "Show by group",
-    [None, *view.instrument.attributes],
+    [None, *view.groupable("c_by")],
     format_func=lambda a: "No grouping" if a is None else view.attribute_label(a),
     key="c_by",
 )

@@ -20,7 +20,7 @@ names = {w.wave: f"{w.wave} · {w.label}" for w in earlier}
 left, mid, right = st.columns(3)
 before = left.selectbox("Compare with", list(names), index=len(names) - 1, format_func=names.get, key="trend_before")
 unit = ui.unit_picker(key="trend_unit", where=mid)
-by = right.selectbox("Groups of", list(view.instrument.attributes), format_func=view.attribute_label, key="trend_by")
+by = right.selectbox("Groups of", view.groupable("trend_by"), format_func=view.attribute_label, key="trend_by")
 result = view.get("trend", earlier_wave=before, unit=unit, by=by)
 data = result.data
 labels = view.dimension_labels() if unit == "dimension" else view.item_labels()

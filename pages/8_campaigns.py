@@ -7,7 +7,7 @@ from pages.ui import facilitator
 from pages.ui.campaign_picker import clear_caches, pick_campaign, pick_wave
 from pages.ui.common import db, menu, require, show_failure
 from survey.campaigns import CampaignError, create_campaign, list_waves, set_status, start_wave
-from survey.instrument import InstrumentError, default_instrument, parse_instrument
+from survey.instrument import MAX_INSTRUMENT_BYTES, InstrumentError, default_instrument, parse_instrument
 from survey.responses import response_count
 from survey.uploads import UploadRefused, check_upload
 
@@ -21,7 +21,7 @@ def uploaded_instrument(upload: object | None):
     """The default questionnaire, or an uploaded YAML checked on the server for type and size first."""
     if upload is None:
         return default_instrument()
-    checked = check_upload(upload.name, upload.getvalue(), ("yaml", "yml"), 1_000_000)
+    checked = check_upload(upload.name, upload.getvalue(), ("yaml", "yml"), MAX_INSTRUMENT_BYTES)
     return parse_instrument(upload.getvalue().decode("utf-8"), checked.name)
 
 

@@ -10,7 +10,6 @@ import io
 import math
 import re
 import uuid
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,9 +24,9 @@ from survey.instrument import Instrument
 from survey.responses import Submission, check_submission, insert_frames, submission_frames
 from survey.schemas import MAX_COMMENT_CHARS
 from survey.store import audit, forget_wave_cells, transaction
+from survey.uploads import workbook_problem
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-MAX_XLSX_UNPACKED_BYTES = 250 * 1024 * 1024
 PREVIEW_ROWS = 20
 REPORT_LINES = 200
 LANGUAGE_COLUMN = "language"
@@ -299,15 +298,11 @@ def _cell_text(value: object) -> str:
 
 
 def _read_xlsx(data: bytes) -> Table:
-    import openpyxl  # imported here: only XLSX uploads pay for it
+    problem = workbook_problem(data)  # its size and parts from the zip directory, before openpyxl unpacks anything
+    if problem is not None:
+        raise _fail(f"the file {problem}")
+    import openpyxl  # imported here: only XLSX uploads that passed the check pay for it
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise _fail("not a valid XLSX workbook (the zip container is damaged)") from exc
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise _fail(f"the workbook unpacks to {unpacked / 1_048_576:.0f} MB, more than {MAX_XLSX_UNPACKED_BYTES / 1_048_576:.0f} MB")
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a broken workbook

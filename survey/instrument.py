@@ -352,10 +352,83 @@ def _value_at_stake(c: _Checker, node: Any) -> ValueAtStake | None:
 
 # libyaml's loader when PyYAML was built with it (the wheels are): the same safe subset, ~10x faster.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# What a questionnaire file may be before it is parsed into objects. The shipped instrument is 6 levels
+# deep, ~2,000 nodes and ~30 KB; these are far above any real one and far below what hurts the server.
+MAX_INSTRUMENT_BYTES = 1_000_000
+MAX_DEPTH = 20
+MAX_NODES = 1_000_000
+_OPENS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSES = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def _where(event: yaml.Event) -> str:
+    mark = event.start_mark
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+
+
+def shape_problem(text: str) -> str | None:
+    """Why this YAML text must not be loaded at all, or None: too large, nested too deep, or anchors that expand too far.
+
+    libyaml's loader builds nested lists and mappings by recursion in C: 30,000 levels of `[` (60 KB)
+    overflow the C stack and kill the whole process, which no `except` can catch. So the text is first
+    read as a stream of parse events (the parser keeps its own stack on the heap and never recurses)
+    with a depth counter, and refused at the first level past MAX_DEPTH, before anything recursive
+    sees it. The same pass counts the nodes the document would have with every alias spelled out
+    (and the depth an alias reaches), so a few hundred bytes of anchors cannot stand for billions of
+    nodes ("billion laughs"), and an anchor that contains itself is refused.
+    """
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_INSTRUMENT_BYTES:
+        return f"file: {size:,} bytes, more than the {MAX_INSTRUMENT_BYTES:,} an instrument may have"
+    opened: list[tuple[str | None, int, int]] = []  # per open collection: anchor, nodes before it, tallest child
+    nodes: dict[str, tuple[int, int]] = {}  # anchor -> (nodes with aliases expanded, height)
+    expanded = 0
+    try:
+        for event in yaml.parse(text, Loader=SAFE_LOADER):
+            height = 0
+            if isinstance(event, _OPENS):
+                if len(opened) >= MAX_DEPTH:
+                    return f"{_where(event)}: nested deeper than {MAX_DEPTH} levels; an instrument needs about 6"
+                opened.append((event.anchor, expanded, 0))
+                expanded += 1
+                continue
+            if isinstance(event, _CLOSES):
+                anchor, before, height = opened.pop()
+                height += 1
+                if anchor is not None:
+                    nodes[anchor] = (expanded - before, height)
+            elif isinstance(event, yaml.ScalarEvent):
+                expanded += 1
+                if event.anchor is not None:
+                    nodes[event.anchor] = (1, 0)
+            elif isinstance(event, yaml.AliasEvent):
+                if any(anchor == event.anchor for anchor, _, _ in opened):
+                    return f"{_where(event)}: the alias *{event.anchor} refers to a node that contains it"
+                count, height = nodes.get(event.anchor, (1, 0))  # an unknown anchor is the loader's to report
+                expanded += count
+            else:
+                continue
+            if opened:
+                anchor, before, tallest = opened[-1]
+                opened[-1] = (anchor, before, max(tallest, height))
+            if len(opened) + height > MAX_DEPTH:
+                return f"{_where(event)}: nested deeper than {MAX_DEPTH} levels (through aliases); an instrument needs about 6"
+            if expanded > MAX_NODES:
+                return f"{_where(event)}: its anchors and aliases spell out more than {MAX_NODES:,} values; write the file out plainly"
+    except yaml.YAMLError:
+        return None  # not valid YAML: the loader says where, with the same parser
+    return None
 
 
 def parse_instrument(text: str, source: str = "instrument") -> Instrument:
-    """Parse and validate YAML text; raise InstrumentError listing every problem found."""
+    """Parse and validate YAML text; raise InstrumentError listing every problem found.
+
+    The text's shape is checked first (`shape_problem`): a file that could crash or exhaust the
+    loader is refused with one problem and never parsed into objects.
+    """
+    shape = shape_problem(text)
+    if shape is not None:
+        raise InstrumentError([shape], source)
     try:
         raw = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
@@ -417,6 +490,9 @@ def load_instrument(path: str | Path) -> Instrument:
     """Read and validate an instrument file; unreadable files are reported like any other problem."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_INSTRUMENT_BYTES:  # refused before it is read: a mistaken path can name a huge file
+            raise InstrumentError([f"{path}: {size:,} bytes, more than the {MAX_INSTRUMENT_BYTES:,} an instrument may have"], str(path))
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise InstrumentError([f"{path}: file not found"], str(path)) from exc

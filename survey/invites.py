@@ -10,6 +10,7 @@ import io
 import json
 import re
 import secrets
+import time
 import unicodedata
 import uuid
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ import segno
 
 from survey.campaigns import CampaignError, campaign_instrument, current_wave, get_campaign
 from survey.responses import Submission, SubmissionError, check_submission, existing_response, store
-from survey.store import transaction
+from survey.store import DatabaseBusy, transaction
 
 TOKEN_BYTES = 24  # 192 bits of randomness; the brief asks for at least 128
 DEFAULT_BASE_URL = "http://localhost:8501"
@@ -45,6 +46,9 @@ SELECT_INVITE = """
     WHERE i.token_hash = ?
 """
 CLAIM_INVITE = "UPDATE invites SET used_on = current_date, draft = NULL WHERE token_hash = ? AND used_on IS NULL"
+SAVE_DRAFT = "UPDATE invites SET draft = ? WHERE token_hash = ? AND used_on IS NULL"
+# Two windows on one link write its row at once; the loser tries again after a short pause.
+CONFLICT_TRIES, CONFLICT_PAUSE_S = 6, 0.01
 
 SHEET_TEXT = {
     "en": "Scan the code with your phone camera to open your personal survey. Each code works once; your answers are anonymous.",
@@ -193,18 +197,28 @@ def _require_valid(con: duckdb.DuckDBPyConnection, token: str) -> tuple:
     return row
 
 
-def save_draft(con: duckdb.DuckDBPyConnection, token: str, draft: dict[str, Any]) -> None:
-    """Keep a respondent's unfinished answers on their invite so the same link resumes them later.
+def save_draft(con: duckdb.DuckDBPyConnection, token: str, draft: dict[str, Any]) -> bool:
+    """Keep a respondent's unfinished answers on their invite so the same link resumes them later; True once saved.
 
-    Only while the invite is valid; the draft is removed in the same transaction that submits.
+    Only while the invite is valid; the draft is removed in the same transaction that submits. Two
+    windows open on one link save the same row at the same moment, and DuckDB refuses the second
+    writer ("Conflict on update"): it is tried again, so the last window to move wins, as it would
+    one at a time. Each window keeps its own answers whatever happens here. False when the other
+    window kept winning: the answers are still in this one, only the copy for resuming is older.
     """
     if not isinstance(draft, dict):
         raise ValueError("a draft must be a dict")
     text = json.dumps(draft, ensure_ascii=False, separators=(",", ":"))
     if len(text.encode("utf-8")) > MAX_DRAFT_BYTES:
         raise ValueError(f"draft larger than {MAX_DRAFT_BYTES // 1024} KB")
-    _require_valid(con, token)
-    con.execute("UPDATE invites SET draft = ? WHERE token_hash = ? AND used_on IS NULL", [text, hash_token(token)])
+    for attempt in range(CONFLICT_TRIES):
+        _require_valid(con, token)
+        try:
+            con.execute(SAVE_DRAFT, [text, hash_token(token)])
+            return True
+        except duckdb.TransactionException:
+            time.sleep(CONFLICT_PAUSE_S * (attempt + 1))
+    return False
 
 
 def load_draft(con: duckdb.DuckDBPyConnection, token: str) -> dict[str, Any] | None:
@@ -223,6 +237,8 @@ def redeem(con: duckdb.DuckDBPyConnection, token: str, submission: Submission) -
     never be joined to what they said. Under a race on one token exactly one caller wins: the
     loser's UPDATE conflicts (DuckDB TransactionException) or finds the invite used, and gets
     InviteUsed. A retry of the winner with the same submission key gets its own response id back.
+    A conflict while the invite is still unused is another window saving its draft: tried again,
+    never reported as a used link (that lost the submitting window's answers).
     """
     status, row = _lookup(con, token)
     if status == USED:
@@ -244,13 +260,17 @@ def redeem(con: duckdb.DuckDBPyConnection, token: str, submission: Submission) -
         if not claimed or claimed[0] != 1:
             raise InviteUsed()
 
-    try:
-        return store(con, instrument, sub, claim)
-    except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
-        found = existing_response(con, sub.submission_key)
-        if found:
-            return found
-        raise InviteUsed() from exc
+    for attempt in range(CONFLICT_TRIES):
+        try:
+            return store(con, instrument, sub, claim)
+        except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
+            found = existing_response(con, sub.submission_key)
+            if found:
+                return found
+            if _lookup(con, token)[0] != VALID:
+                raise InviteUsed() from exc
+            time.sleep(CONFLICT_PAUSE_S * (attempt + 1))  # still unused: the conflict was a draft saved by another window
+    raise DatabaseBusy("another window of this link kept saving at the same moment; the answers are kept, submit again")
 
 
 def invite_counts(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int | None = None) -> tuple[int, int]:

@@ -6,7 +6,12 @@ touching this file; the role each page needs is the one the menu (pages/ui/commo
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 import survey.access as access
 from pages.ui import common
-from survey.access import FREE_TRIES, Throttle
+from survey.access import FREE_TRIES, Throttle, client_key
 from survey.demo import load_demo
 from survey.store import Database
 
@@ -208,36 +213,136 @@ def test_wrong_password_is_refused(wrong: str) -> None:
     assert any(e.value == "Wrong password." for e in at.error)
 
 
-def test_throttle_slows_down_after_three_failures_even_in_a_new_session(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_guesser_is_slowed_and_the_owner_in_another_session_is_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The back-off was global: one wrong guess a minute anywhere kept the real leader out."""
     clock = SimpleNamespace(now=1000.0)
     # The back-off reads survey.access's clock: freeze it, so a slow machine cannot let the wait run out mid-test.
-    monkeypatch.setattr(access, "time", SimpleNamespace(monotonic=lambda: clock.now))
-    at = open_page("pages/12_sign_in.py")
+    monkeypatch.setattr(access, "time", SimpleNamespace(monotonic=lambda: clock.now, sleep=time.sleep))
+    guesser = open_page("pages/12_sign_in.py")
     for _ in range(FREE_TRIES):
-        _sign_in(at, "guess")
-        assert any(e.value == "Wrong password." for e in at.error)
-    _sign_in(at, LEADER_PASSWORD)  # even the right password waits its turn
-    assert "role" not in at.session_state
-    assert any(e.value.startswith("Too many failed attempts") for e in at.error)
-    other = _sign_in(open_page("pages/12_sign_in.py"), LEADER_PASSWORD)  # a new tab does not escape the back-off
-    assert "role" not in other.session_state
-    assert common.throttle().failures == FREE_TRIES  # refused tries while waiting are not even checked
-    clock.now += common.throttle().wait_seconds() + 0.01
-    _sign_in(other, LEADER_PASSWORD)
-    assert other.session_state["role"] == "leader"
+        _sign_in(guesser, "guess")
+        assert any(e.value == "Wrong password." for e in guesser.error)
+    _sign_in(guesser, LEADER_PASSWORD)  # even the right password waits its turn: the guesser cannot tell
+    assert "role" not in guesser.session_state
+    assert any(e.value.startswith("Too many failed attempts") for e in guesser.error)
+    owner = _sign_in(open_page("pages/12_sign_in.py"), LEADER_PASSWORD)  # another client, at the same moment
+    assert owner.session_state["role"] == "leader"
+    client = guesser.session_state["_sign_in_session"]
+    assert common.throttle().failures(f"session:{client}") == FREE_TRIES  # refused tries while waiting are not even checked
+    clock.now += common.throttle().wait_seconds(f"session:{client}") + 0.01
+    _sign_in(guesser, LEADER_PASSWORD)
+    assert guesser.session_state["role"] == "leader"
+
+
+def test_one_address_is_one_client_whatever_its_sessions() -> None:
+    """Behind an address a new tab or session does not escape the back-off; another address is not touched by it."""
+    gate = Throttle(hasher=_CHEAP)
+    hashes = {"leader": _CHEAP.hash(LEADER_PASSWORD)}
+    for n in range(FREE_TRIES):
+        assert gate.check("guess", hashes, client_key("203.0.113.7", f"tab{n}")).role is None
+    refused = gate.check(LEADER_PASSWORD, hashes, client_key("203.0.113.7", "a fresh tab"))
+    assert refused.role is None and refused.wait_s > 0
+    assert gate.check(LEADER_PASSWORD, hashes, client_key("198.51.100.20", "tab0")).role == "leader"
+    assert client_key(None, "s1") != client_key(None, "s2")  # no address (localhost): the session tells clients apart
 
 
 def test_back_off_doubles_and_is_capped_and_resets_on_success() -> None:
     gate = Throttle()
     waits = []
     for i in range(12):
-        gate.record(False, now=100.0 * i)
-        waits.append(gate.wait_seconds(now=100.0 * i))
+        gate.record(False, "ip:192.0.2.1", now=100.0 * i)
+        waits.append(gate.wait_seconds("ip:192.0.2.1", now=100.0 * i))
     assert waits[: FREE_TRIES - 1] == [0.0] * (FREE_TRIES - 1)
     assert waits[FREE_TRIES - 1 : FREE_TRIES + 3] == [1.0, 2.0, 4.0, 8.0]
     assert max(waits) == 60.0
-    gate.record(True, now=2000.0)
-    assert gate.failures == 0 and gate.wait_seconds(now=2000.0) == 0.0
+    assert gate.wait_seconds("ip:192.0.2.2", now=1100.0) == 0.0  # nobody else waits for it
+    gate.record(True, "ip:192.0.2.1", now=2000.0)
+    assert gate.failures("ip:192.0.2.1") == 0 and gate.wait_seconds("ip:192.0.2.1", now=2000.0) == 0.0
+
+
+class _CountingHasher(PasswordHasher):
+    """A real Argon2id hasher that counts the checks it runs and how many ran at once (no timing involved)."""
+
+    def __init__(self, **kwargs: int) -> None:
+        super().__init__(**kwargs)
+        self.calls = self.running = self.most_at_once = 0
+        self._count = threading.Lock()
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        with self._count:
+            self.calls += 1
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            return super().verify(hash, password)
+        finally:
+            with self._count:
+                self.running -= 1
+
+
+def _all_at_once(gate: Throttle, hashes: dict[str, str], clients: list[str], password: str = "guess") -> list[access.Verdict]:
+    start = threading.Barrier(len(clients))
+    verdicts: list[access.Verdict] = []
+
+    def attempt(client: str) -> None:
+        start.wait()
+        verdicts.append(gate.check(password, hashes, client))
+
+    workers = [threading.Thread(target=attempt, args=(c,)) for c in clients]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=300)
+    return verdicts
+
+
+def test_80_sessions_guessing_at_once_from_one_address_get_three_checks() -> None:
+    """The check and the count were separate: 80 tries arriving together were all checked (80 Argon2 runs at once)."""
+    hasher = _CountingHasher(time_cost=3, memory_cost=8 * 1024, parallelism=1)
+    gate = Throttle(hasher=hasher)
+    hashes = {"leader": hasher.hash(LEADER_PASSWORD), "facilitator": hasher.hash(FACILITATOR_PASSWORD)}
+    hasher.calls = 0
+    verdicts = _all_at_once(gate, hashes, [client_key("203.0.113.7", f"session{n}") for n in range(80)])
+    assert len(verdicts) == 80 and all(v.role is None for v in verdicts)
+    checked = [v for v in verdicts if not v.busy and v.wait_s == 0]
+    assert len(checked) <= FREE_TRIES
+    assert hasher.calls == 2 * len(checked)  # each checked try runs one check per configured role
+    assert hasher.most_at_once <= access.MAX_CHECKS_AT_ONCE
+
+
+_MEMORY_RUN = """
+import json, resource, sys, threading
+sys.path.insert(0, sys.argv[1])
+import survey.access as access
+from tests.test_access import _CountingHasher, _all_at_once
+hasher = _CountingHasher(time_cost=access.HASHER.time_cost, memory_cost=access.HASHER.memory_cost, parallelism=1)
+hashes = {"leader": hasher.hash("the leader's password")}
+hasher.calls = 0
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+verdicts = _all_at_once(access.Throttle(hasher=hasher), hashes, [f"ip:10.9.{n // 250}.{n % 250}" for n in range(80)])
+grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({"calls": hasher.calls, "at_once": hasher.most_at_once, "busy": sum(v.busy for v in verdicts), "grown_kib": grown}))
+"""
+
+
+def test_80_clients_at_once_run_at_most_two_argon2_checks_and_memory_stays_bounded() -> None:
+    """At production strength (64 MiB a check) 80 sign-ins at once took the server from 290 MB to 4.5 GB."""
+    done = subprocess.run([sys.executable, "-c", _MEMORY_RUN, str(ROOT)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr[-800:]
+    measured = json.loads(done.stdout.splitlines()[-1])
+    assert measured["at_once"] <= access.MAX_CHECKS_AT_ONCE
+    assert measured["calls"] + measured["busy"] == 80  # every try was checked or told to come back, none hung
+    assert measured["grown_kib"] < (access.MAX_CHECKS_AT_ONCE + 2) * access.HASHER.memory_cost  # 80 at once: 80 x 64 MiB
+
+
+def test_many_guessers_slow_everyone_but_never_lock_out_the_owner() -> None:
+    """Past the global budget of failures failed checks are slowed; a right password from a new client still gets in."""
+    gate = Throttle(hasher=_CHEAP, global_free_failures=5, penalty_s=0.01)
+    hashes = {"leader": _CHEAP.hash(LEADER_PASSWORD)}
+    for n in range(20):
+        assert gate.check("guess", hashes, client_key(f"192.0.2.{n}", "s")).role is None
+    owner = gate.check(LEADER_PASSWORD, hashes, client_key("198.51.100.20", "s"))
+    assert owner == access.Verdict(role="leader")
 
 
 # --------------------------------------------------------------------------- hostile input

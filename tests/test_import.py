@@ -355,7 +355,7 @@ def test_one_bad_row_among_valid_ones_writes_nothing(con: duckdb.DuckDBPyConnect
     ("data", "message"),
     [
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old Excel .xls workbook"),
-        (b"PK\x03\x04broken", "not a valid XLSX workbook"),
+        (b"PK\x03\x04broken", "is a damaged Excel workbook"),
         (b"level,site\x00\x01\x02\x03,\xff\xfe\x00", "NUL"),
         (b"  \r\n\r\n ", "the file is empty"),
         (b"level,function,site,STR1\r\n\x81\x8d\x8f,board,\x90,1\r\n", "save the file again as 'CSV UTF-8'"),
@@ -388,13 +388,13 @@ def test_size_limit_is_checked_before_reading(tmp_path: Path, instrument: Instru
 
 
 def test_xlsx_that_unpacks_too_large_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    import survey.importer as importer
+    import survey.uploads as uploads
 
     data = _xlsx(_typed(make_files.good_rows()))
-    monkeypatch.setattr(importer, "MAX_XLSX_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr(uploads, "MAX_UNPACKED_BYTES", 1000)
     with pytest.raises(TableError) as caught:
         read_table(data, "bomb.xlsx")
-    assert "unpacks to" in str(caught.value)
+    assert "would unpack to" in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -110,3 +111,96 @@ def test_check_command_exits_0_for_good_files(name: str) -> None:
     done = _check(INSTRUMENTS / name)
     assert done.returncode == 0, done.stdout + done.stderr
     assert ": ok — " in done.stdout and "3 dimensions, 9 items" in done.stdout
+
+
+# --------------------------------------------------------------------------- hostile files: refused before parsing
+
+# 30,000 levels (60-150 KB): libyaml's loader recurses once per level in C and overflows the stack (signal 11).
+DEEP_30K = {
+    "deep-list": "[" * 30_000 + "]" * 30_000,
+    "deep-map": "{a: " * 30_000 + "1" + "}" * 30_000,
+    "deep-block": "- " * 30_000 + "x\n",
+}
+
+
+@pytest.mark.parametrize("name", list(DEEP_30K))
+def test_check_refuses_an_instrument_nested_30000_deep_with_exit_1(name: str, tmp_path: Path) -> None:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(DEEP_30K[name], encoding="utf-8")
+    done = _check(path)
+    assert done.returncode == 1, (done.returncode, done.stderr[-500:])
+    assert done.stdout.splitlines()[0] == f"{path}: 1 problem(s)"
+    assert "nested deeper than 20 levels" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_check_refuses_a_file_larger_than_an_instrument_without_reading_it(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_text("# padding\n" * 200_000, encoding="utf-8")
+    done = _check(path)
+    assert done.returncode == 1
+    assert "2,000,000 bytes, more than the 1,000,000 an instrument may have" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "a: &a [" + ", ".join(["x"] * 1000) + "]\nb: &b [" + ", ".join(["*a"] * 1000) + "]\nid: *b",
+            "spell out more than 1,000,000 values",
+        ),
+        ("a: &a " + "[" * 15 + "x" + "]" * 15 + "\nb: &b " + "[" * 10 + "*a" + "]" * 10, "nested deeper than 20 levels (through aliases)"),
+        ("x: &a {y: *a}", "refers to a node that contains it"),
+    ],
+    ids=["billion-laughs", "deep-through-aliases", "self-reference"],
+)
+def test_anchors_cannot_stand_for_a_huge_or_endless_document(text: str, problem: str) -> None:
+    with pytest.raises(InstrumentError) as caught:
+        parse_instrument(text, "bomb.yaml")
+    assert len(caught.value.problems) == 1 and problem in caught.value.problems[0]
+
+
+def test_anchors_within_bounds_still_load() -> None:
+    """Anchors are YAML's way to say a label once; a questionnaire using them sensibly still loads."""
+    text = (INSTRUMENTS / "valid.yaml").read_text(encoding="utf-8")
+    assert parse_instrument(text).item_ids == load_instrument(INSTRUMENTS / "valid.yaml").item_ids
+    labels = "\nlabels_en: &agree [Disagree, Agree]\n"
+    assert "labels_en" not in text
+    with pytest.raises(InstrumentError) as caught:  # the unknown key is reported, the aliases are not a problem
+        parse_instrument(text + labels + "other: *agree\n")
+    assert [p.split(":")[0] for p in caught.value.problems] == ["labels_en", "other"]
+
+
+# The Campaigns page in a child process: on the old loader this upload killed the process (and with it the server).
+_CAMPAIGNS_UPLOAD = """
+import sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file("app.py", default_timeout=60)
+at.session_state["role"] = "facilitator"
+at.run()
+at.switch_page("pages/8_campaigns.py")
+at.run()
+at.file_uploader[0].set_value(("deep.yaml", sys.stdin.buffer.read(), "application/x-yaml"))
+next(b for b in at.button if b.label == "Create campaign").click()
+at.run()
+print("EXCEPTIONS", [e.value for e in at.exception])
+print("ERRORS", [e.value for e in at.error])
+print("CODE", [c.value for c in at.code])
+"""
+
+
+@pytest.mark.parametrize("name", ["deep-list", "deep-map"])
+def test_campaigns_page_refuses_a_deep_instrument_upload_with_a_message(name: str, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _CAMPAIGNS_UPLOAD],
+        input=DEEP_30K[name].encode(),
+        capture_output=True,
+        cwd=ROOT,
+        timeout=180,
+        env={**os.environ, "COHERENCE_DB": str(tmp_path / "c.duckdb")},
+    )
+    out = done.stdout.decode()
+    assert done.returncode == 0, (done.returncode, done.stderr.decode()[-800:])
+    assert "EXCEPTIONS []" in out
+    assert "The questionnaire has 1 problem(s) and cannot be used:" in out
+    assert "nested deeper than 20 levels" in out

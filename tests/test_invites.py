@@ -199,6 +199,69 @@ def test_draft_save_and_resume(con: duckdb.DuckDBPyConnection, campaign: str) ->
         save_draft(con, token, first)
 
 
+def test_two_windows_saving_one_link_at_once_never_fail(db: Database, campaign: str) -> None:
+    """Two tabs on one invite: DuckDB refused the second writer ("Conflict on update") and the page showed a traceback."""
+    with db.cursor() as con:
+        (token,) = create_invites(con, campaign, 1)
+    start = threading.Barrier(2)
+    failures: list[str] = []
+    saved: list[bool] = []
+
+    def window(n: int) -> None:
+        start.wait()
+        for i in range(150):
+            try:
+                with db.cursor() as con:
+                    saved.append(save_draft(con, token, {"window": n, "i": i, "answers": {"STR1": 1 + n}}))
+            except Exception as exc:  # what the old code raised into the page
+                failures.append(f"{type(exc).__name__}: {exc}")
+
+    workers = [threading.Thread(target=window, args=(n,)) for n in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    assert failures == []
+    assert len(saved) == 300
+    with db.cursor() as con:
+        kept = load_draft(con, token)
+    assert kept is not None and kept["window"] in (0, 1)  # the last write of one window: a whole draft, never a mix
+
+
+def test_submitting_while_another_window_saves_its_draft_stores_the_answers(db: Database, campaign: str) -> None:
+    """The draft save of a second window made the submitting window's claim conflict, and it was told the link was used:
+    its answers were not stored and the link was still unused."""
+    with db.cursor() as con:
+        tokens = create_invites(con, campaign, 20)
+    refused = []
+    for token in tokens:
+        stop = threading.Event()
+
+        def other_window(token: str = token, stop: threading.Event = stop) -> None:
+            while not stop.is_set():
+                try:
+                    with db.cursor() as con:
+                        save_draft(con, token, {"answers": {"STR1": 3}})
+                except InviteUsed:
+                    return
+                stop.wait(0.001)
+
+        saver = threading.Thread(target=other_window)
+        saver.start()
+        try:
+            with db.cursor() as con:
+                redeem(con, token, answers(key=new_submission_key()))
+        except InviteError as exc:
+            refused.append(str(exc))
+        finally:
+            stop.set()
+            saver.join(timeout=60)
+    assert refused == []
+    with db.cursor() as con:
+        assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == 20
+        assert invite_counts(con, campaign) == (20, 20)
+
+
 def test_draft_limits(con: duckdb.DuckDBPyConnection, campaign: str) -> None:
     (token,) = create_invites(con, campaign, 1)
     with pytest.raises(ValueError, match="larger than 64 KB"):

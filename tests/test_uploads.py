@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import tomllib
 import zipfile
 from pathlib import Path
@@ -11,6 +13,7 @@ import openpyxl
 import pytest
 
 import survey.uploads as uploads
+from survey.organisation import OrganisationError, parse_headcounts_csv
 from survey.uploads import CheckedUpload, UploadRefused, check_upload, shown_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,3 +124,110 @@ def test_server_config_keeps_xsrf_protection_and_an_upload_limit() -> None:
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["enableXsrfProtection"] is True
     assert 1 <= config["server"]["maxUploadSize"] <= 200
+
+
+# --------------------------------------------------------------------------- zip bombs, refused by every XLSX reader
+
+
+def _bomb(unpacked_mb: int, extra_parts: int = 0) -> bytes:
+    """A valid workbook whose one sheet is `unpacked_mb` MB of the same row: ~0.7 MB on disk for 194 MB (built as it streams)."""
+    book = openpyxl.Workbook()
+    book.active.append(["level", "STR1"])
+    plain = io.BytesIO()
+    book.save(plain)
+    out = io.BytesIO()
+    row = b'<row><c t="inlineStr"><is><t>board</t></is></c><c><v>4</v></c></row>'
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for info in src.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                dst.writestr(info, src.read(info))
+                continue
+            with dst.open(info.filename, "w") as part:
+                part.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+                block = row * (MB // len(row))
+                for _ in range(unpacked_mb):
+                    part.write(block)
+                part.write(b"</sheetData></worksheet>")
+        for n in range(extra_parts):
+            dst.writestr(f"xl/media/image{n}.png", b"")
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    """The attack as measured: 0.7 MB that unpacks to 194 MB (openpyxl took 80-150 s and 750 MB on it)."""
+    data = _bomb(194)
+    assert len(data) < 1 * MB
+    return data
+
+
+BOMB_REFUSAL = "would unpack to 194.0 MB, more than the 64.0 MB allowed"
+
+
+def test_the_import_page_check_refuses_a_zip_bomb(bomb: bytes) -> None:
+    with pytest.raises(UploadRefused, match=BOMB_REFUSAL):
+        check_upload("answers.xlsx", bomb, {"csv", "xlsx"}, 20 * MB)
+
+
+def test_the_importer_refuses_a_zip_bomb_before_openpyxl_is_even_loaded(bomb: bytes, tmp_path: Path) -> None:
+    """The command line reads the file itself (no upload check): read_table refuses from the zip directory alone."""
+    path = tmp_path / "answers.xlsx"
+    path.write_bytes(bomb)
+    code = (
+        "import sys\n"
+        "from survey.importer import TableError, read_file, read_table\n"
+        "try:\n"
+        "    read_table(read_file(sys.argv[1]), sys.argv[1])\n"
+        "except TableError as exc:\n"
+        "    print('REFUSED', exc)\n"
+        "print('OPENPYXL LOADED', 'openpyxl' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr[-800:]
+    assert f"REFUSED file: the file {BOMB_REFUSAL}" in done.stdout
+    assert "OPENPYXL LOADED False" in done.stdout
+
+
+def test_the_import_command_refuses_a_zip_bomb_with_exit_1(bomb: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "answers.xlsx"
+    path.write_bytes(bomb)
+    done = subprocess.run(
+        [sys.executable, "-m", "survey", "import", str(path), "--db", str(tmp_path / "c.duckdb")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert done.returncode == 1
+    assert BOMB_REFUSAL in done.stderr and "nothing written" in done.stderr
+
+
+def test_the_headcount_upload_refuses_a_zip_bomb(bomb: bytes) -> None:
+    """Headcounts accept any file the importer reads, so a 0.7 MB bomb passed their 1 MB limit into openpyxl."""
+    with pytest.raises(OrganisationError) as caught:
+        parse_headcounts_csv(bomb)
+    assert any(BOMB_REFUSAL in p for p in caught.value.problems)
+
+
+def test_a_part_packed_far_tighter_than_any_spreadsheet_is_refused_within_the_size_limit() -> None:
+    """30 MB is within the limit, but at ~300:1 it is a bomb of its own: refused by its ratio."""
+    small_bomb = _bomb(30)
+    with pytest.raises(UploadRefused, match=r"has a part that unpacks to \d+ times its packed size"):
+        check_upload("answers.xlsx", small_bomb, {"xlsx"}, 20 * MB)
+
+
+def test_a_workbook_of_too_many_parts_is_refused() -> None:
+    with pytest.raises(UploadRefused, match="holds 1,009 parts, more than the 1,000 a workbook may have"):
+        check_upload("answers.xlsx", _bomb(0, extra_parts=1_000), {"xlsx"}, 20 * MB)
+
+
+def test_a_real_workbook_of_20000_respondents_is_not_a_bomb() -> None:
+    """What the limits must let through: 20,000 rows x 45 answers (29 MB unpacked, ~11:1)."""
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append([f"Q{n}" for n in range(45)])
+    for n in range(20_000):
+        sheet.append([(n * 7 + c * 3) % 5 + 1 for c in range(45)])
+    out = io.BytesIO()
+    book.save(out)
+    assert uploads.workbook_problem(out.getvalue()) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import importlib
 import io
+import secrets
 import subprocess
 import sys
 import zipfile
@@ -15,7 +16,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from pages.ui import page_index
-from survey.access import Throttle, allows, configured_hashes, oidc_configured, role_for_email
+from survey.access import Throttle, allows, client_key, configured_hashes, oidc_configured, role_for_email
 from survey.instrument import InstrumentError
 from survey.store import Database, DatabaseBusy, DatabaseDamaged, resolve_db_path
 
@@ -50,8 +51,15 @@ def db() -> Database:
 
 @st.cache_resource
 def throttle() -> Throttle:
-    """Shared by all sessions on purpose: a guesser cannot escape the back-off by opening a new tab."""
+    """One per server: it bounds the hash checks running at once and keeps each client's back-off (survey.access)."""
     return Throttle()
+
+
+def sign_in_client() -> str:
+    """Who this sign-in attempt comes from, for the back-off: the client's address, else this browser session."""
+    session = st.session_state.setdefault("_sign_in_session", secrets.token_hex(16))
+    address = st.context.ip_address
+    return client_key(address if isinstance(address, str) else None, session)  # a test harness has no real address
 
 
 def role() -> str | None:

@@ -14,10 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from analysis import engine
-from analysis.scope import Scope
+from analysis.scope import Scope, ScopeError
 from pages.ui.campaign_picker import pick_campaign
 from pages.ui.common import db, menu, require
-from survey.campaigns import Campaign, campaign_instrument, list_waves
+from survey.campaigns import Campaign, CampaignError, campaign_instrument, list_waves
 from survey.instrument import Instrument
 
 DATA_VERSION_SQL = """
@@ -62,7 +62,30 @@ class View:
         self.version = data_version(campaign.campaign_id)
 
     def get(self, view: str, **kwargs: Any) -> Any:
-        return run(view, self.version, self.campaign.campaign_id, self.wave, self.filters, **kwargs)
+        """The engine's answer; a combination it refuses (see ScopeError) ends the page with the reason, not a traceback."""
+        try:
+            return run(view, self.version, self.campaign.campaign_id, self.wave, self.filters, **kwargs)
+        except (ScopeError, CampaignError) as exc:
+            st.warning(f"This view cannot be shown for this choice: {exc}. Change the filters in the sidebar or the grouping.")
+            st.stop()
+
+    @property
+    def filtered(self) -> set[str]:
+        return {attribute for attribute, _ in self.filters}
+
+    def groupable(self, *keys: str) -> list[str]:
+        """Attributes whose groups a page may set side by side: every one the sidebar does not fix to one option.
+
+        Grouping by a filtered attribute would show one group at best, and the engine refuses it. A
+        choice remembered in `keys` (widget keys) that is no longer offered is forgotten before the
+        widget is drawn, so it falls back to its default instead of failing.
+        """
+        offered = [a for a in self.instrument.attributes if a not in self.filtered]
+        for key in keys:
+            chosen = st.session_state.get(key)
+            if chosen is not None and not _offered(chosen, offered):
+                del st.session_state[key]
+        return offered
 
     @property
     def threshold(self) -> int:
@@ -105,7 +128,7 @@ def page(title: str, icon: str) -> View | None:
         wave = st.selectbox("Wave", list(names), index=len(names) - 1, format_func=names.get, key=f"dash_wave_{campaign.campaign_id}")
         instrument = instrument_of(campaign.campaign_id, wave)
         lang = st.segmented_control("Labels", list(instrument.languages), default=instrument.languages[0], required=True, key="dash_lang")
-        filters = []
+        filters: list[tuple[str, str]] = []
         for attr_id, attr in instrument.attributes.items():
             if attr_id == "level":
                 continue
@@ -114,10 +137,16 @@ def page(title: str, icon: str) -> View | None:
                 [None, *attr.options],
                 format_func=lambda o, a=attr: "All" if o is None else a.options[o][lang],
                 key=f"filter_{campaign.campaign_id}_{attr_id}",
+                disabled=bool(filters),  # one filter at a time: a view combines at most two attributes
             )
-            if choice:
+            if choice and not filters:
                 filters.append((attr_id, choice))
         st.caption(f"Groups smaller than **{campaign.threshold}** are hidden everywhere, also when filters combine.")
+        if filters:
+            st.caption(
+                "One filter at a time, and the filtered attribute is not offered for grouping: a view combines at most "
+                "two attributes, so that no small cross-section can be singled out."
+            )
     return View(campaign, wave, tuple(filters), lang)
 
 
@@ -151,9 +180,17 @@ def table(frame: pd.DataFrame, **kwargs: Any) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
 
 
+def _offered(chosen: Any, offered: list[str]) -> bool:
+    """A widget's remembered value is still valid: an attribute, or an (attribute, option) pair, that is offered."""
+    return (chosen[0] if isinstance(chosen, tuple) else chosen) in offered
+
+
 def compare_by(view: View, key: str, where: Any = st) -> str:
-    """The attribute whose groups a page sets side by side (the instrument's first one by default)."""
-    attributes = list(view.instrument.attributes)
+    """The attribute whose groups a page sets side by side (the first one not filtered, by default)."""
+    attributes = view.groupable(key)
+    if not attributes:
+        st.info("Every attribute is filtered in the sidebar, so there are no groups to compare. Clear a filter.")
+        st.stop()
     return where.segmented_control(
         "Compare by", attributes, default=attributes[0], format_func=view.attribute_label, required=True, key=key
     )
@@ -165,9 +202,9 @@ def unit_picker(key: str, where: Any = st, label: str = "Per", plural: bool = Fa
     return where.segmented_control(label, list(names), default="dimension", required=True, key=key, format_func=names.get)
 
 
-def group_options(view: View) -> list[tuple[str, str]]:
-    """Every (attribute, option) pair, for choosing the two sides of a gap."""
-    return [(a, o) for a, attr in view.instrument.attributes.items() for o in attr.options]
+def group_options(view: View, *keys: str) -> list[tuple[str, str]]:
+    """Every (attribute, option) pair of an attribute not filtered, for choosing the two sides of a gap."""
+    return [(a, o) for a in view.groupable(*keys) for o in view.instrument.attributes[a].options]
 
 
 def no_data(view: View) -> bool:
