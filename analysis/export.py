@@ -4,11 +4,14 @@
                     role="leader", lang="nl", actor="anna", progress=lambda done, what: ...)
     result.files, result.sheets, result.notes
 
-Formats: csv and parquet (the contract's long format, facilitators only), xlsx, html, pptx, and
-png or svg (one image per chart in a folder). Every number comes from `analysis.engine`, already
-suppressed by the anonymity rules; only the facilitator's long format and Raw sheet read answers
-row by row. Zero responses is a valid, empty export with a note, not an error. Each finished
-export adds an audit_log row: who, "export", the format and the scope.
+Formats: csv and parquet (the contract's long format: row-level data), xlsx, html, pptx, and png
+or svg (one image per chart in a folder). Every number comes from `analysis.engine`, already
+suppressed by the anonymity rules. Row-level data (csv, parquet, the workbook's Raw sheet) is a
+separate permission: a facilitator holding a row-level grant for the campaign (`survey.grants`),
+and even then coarsened to k with new ids and wave dates (`analysis.export_long`). Zero responses
+is a valid, empty export with a note, not an error. Each finished export adds an audit_log row:
+who, "export", the format, the scope, the role and, for row-level data, the rows, k and the grant
+(who allowed it and why).
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from analysis.export_long import export_long
+from analysis.export_long import export_long, row_level
 from analysis.export_texts import tr
 from survey.campaigns import campaign_instrument, get_campaign
+from survey.grants import RowGrant, grant_problem
 from survey.store import audit
 
 if TYPE_CHECKING:
@@ -42,7 +46,7 @@ Progress = Callable[[float, str], None]
 
 
 class ExportRefused(PermissionError):
-    """The role may not take this export out (a leader asking for answer rows)."""
+    """The role may not take this export out (a leader asking for answer rows, or no row-level grant for the campaign)."""
 
 
 @dataclass(frozen=True)
@@ -69,16 +73,24 @@ class ExportResult:
     empty: bool = field(default=False)
 
 
-def _check(fmt: str, role: str) -> None:
+def _check(fmt: str, role: str, campaign_id: str, grant: RowGrant | None) -> bool:
+    """Refuse what the role may not take out; True when the export holds answer rows (and the grant allows it)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format '{fmt}' (choose from {', '.join(FORMATS)})")
     if role not in ROLES:
         raise ValueError(f"unknown role '{role}' (choose from {', '.join(ROLES)})")
-    if fmt in ROW_FORMATS and role != "facilitator":
+    rows = fmt in ROW_FORMATS or (fmt == "xlsx" and grant is not None)
+    if not rows:
+        return False
+    if role != "facilitator":
         raise ExportRefused(
             f"the {fmt} export holds one row per answer and is for facilitators only; "
             "leaders can take the workbook, the report, the deck or the chart images, which show groups of at least k people"
         )
+    problem = grant_problem(grant, campaign_id)
+    if problem is not None:
+        raise ExportRefused(problem)
+    return True
 
 
 def export(
@@ -93,28 +105,34 @@ def export(
     progress: Progress | None = None,
     a: Group | None = None,
     b: Group | None = None,
+    grant: RowGrant | None = None,
 ) -> ExportResult:
     """Write `scope` as `fmt` to `out_path` (a folder for png/svg) and record it in the audit log.
 
     For csv/parquet a scope without a wave means every wave (the long format carries the wave
     column); every other format shows one wave, the newest holding responses unless given.
     `progress(done, what)` is called with done rising from 0 to 1. `a`/`b` choose the gap pair
-    (default level=board vs level=shop_floor).
+    (default level=board vs level=shop_floor). `grant` is the row-level grant that csv and parquet
+    need, and that adds the Raw sheet to a workbook; without one a workbook holds aggregates only.
     """
-    _check(fmt, role)
+    with_rows = _check(fmt, role, scope.campaign_id, grant)
     step = progress or (lambda _f, _m: None)
     out = Path(out_path)
     started = time.perf_counter()
     step(0.0, "starting")
     if fmt in ROW_FORMATS:
-        get_campaign(con, scope.campaign_id)
+        campaign = get_campaign(con, scope.campaign_id)
         instrument = campaign_instrument(con, scope.campaign_id, scope.wave)
         step(0.1, "answers")
-        rows = export_long(con, instrument, scope.campaign_id, out, fmt, scope.wave, scope.filters)
-        notes = () if rows else (tr("note_no_rows", lang),)
+        picked = row_level(con, instrument, scope.campaign_id, campaign.threshold, scope.wave, scope.filters)
+        rows = export_long(con, instrument, scope.campaign_id, out, fmt, picked)
+        notes = tuple(picked.notes(lang)) + (() if rows else (tr("note_no_rows", lang),))
         waves = str(scope.wave) if scope.wave is not None else "all"
         filters = ",".join(f"{x}={o}" for x, o in scope.filters) or "none"
-        detail = f"{fmt} campaign={scope.campaign_id} wave={waves} filters={filters} rows={rows}"
+        detail = (
+            f"{fmt} campaign={scope.campaign_id} wave={waves} filters={filters} role={role} rows={rows} "
+            f"respondents={len(picked.respondents)} k={picked.k} {grant.audit_detail()}"
+        )
         result = ExportResult(fmt, out, (out,), rows=rows, notes=notes, empty=rows == 0)
     else:
         with ExitStack() as stack:
@@ -124,7 +142,7 @@ def export(
 
                 # Started first: the chart renderer's start-up overlaps with loading and querying the results.
                 renderer = stack.enter_context(Renderer())
-            result, detail = _workshop_export(con, fmt, out, scope, role, lang, a, b, step, renderer)
+            result, detail = _workshop_export(con, fmt, out, scope, role, lang, a, b, step, renderer, grant if with_rows else None)
     audit(con, actor, "export", f"{detail} file={out.name}")
     seconds = time.perf_counter() - started
     step(1.0, "done")
@@ -142,12 +160,18 @@ def _workshop_export(
     b: Group | None,
     step: Progress,
     renderer: Renderer | None,
+    grant: RowGrant | None,
 ) -> tuple[ExportResult, str]:
     """The workbook, report, deck or images of one wave; returns the result and the audit detail."""
     from analysis.export_report import WorkshopReport
 
     step(0.02, "results")
     report = WorkshopReport(con, scope, lang=lang, a=a, b=b)
+    picked = None
+    if grant is not None:
+        picked = row_level(
+            con, report.instrument, report.campaign.campaign_id, report.campaign.threshold, report.wave, report.scope.filters
+        )
 
     def sub(lo: float, hi: float) -> Progress:
         return lambda done, what: step(lo + (hi - lo) * done, what)
@@ -157,7 +181,7 @@ def _workshop_export(
     if fmt == "xlsx":
         from analysis.export_xlsx import write_xlsx
 
-        names, rows = write_xlsx(con, report, out, role=role, progress=sub(0.05, 0.98))
+        names, rows = write_xlsx(con, report, out, role=role, rows=picked, progress=sub(0.05, 0.98))
         sheets, files = tuple(names), (out,)
     elif fmt == "html":
         from analysis.export_html import write_html
@@ -172,8 +196,10 @@ def _workshop_export(
 
         written, specs = write_images(report, out, fmt, progress=sub(0.05, 0.98), renderer=renderer)
         files, charts = tuple(written), tuple(s.name for s in specs)
-    notes = tuple(report.notes())
+    notes = tuple(report.notes()) + (tuple(picked.notes(report.lang)) if picked is not None else ())
     detail = f"{fmt} {report.audit_detail()} role={role} lang={report.lang}"
+    if picked is not None and grant is not None:
+        detail += f" rows={rows} respondents={len(picked.respondents)} k={picked.k} {grant.audit_detail()}"
     result = ExportResult(
         fmt, out, files, rows=rows, sheets=sheets, slides=slides, charts=charts, notes=notes, empty=not report.population_shown
     )

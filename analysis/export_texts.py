@@ -54,7 +54,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "headcount": {"en": "Headcount", "nl": "Aantal medewerkers"},
     "generated": {"en": "Generated", "nl": "Gemaakt op"},
     "prepared_for": {"en": "Prepared for", "nl": "Gemaakt voor"},
-    "role_facilitator": {"en": "facilitator (includes the raw answers)", "nl": "facilitator (inclusief de ruwe antwoorden)"},
+    "role_facilitator": {"en": "facilitator (aggregates only)", "nl": "facilitator (alleen totalen)"},
+    "role_facilitator_rows": {
+        "en": "facilitator with a row-level grant (includes the coarsened answer rows)",
+        "nl": "facilitator met toestemming voor gegevens per respondent (inclusief de samengevoegde antwoordregels)",
+    },
     "role_leader": {"en": "leadership (aggregates only)", "nl": "leiding (alleen totalen)"},
     "scale": {"en": "Scale", "nl": "Schaal"},
     "instrument": {"en": "Questionnaire", "nl": "Vragenlijst"},
@@ -210,8 +214,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "De selectie telt {rows} antwoordregels, meer dan één werkblad kan bevatten; gebruik de CSV- of Parquet-export voor de ruwe antwoorden.",
     },
     "note_raw": {
-        "en": "One row per answer (the long format). Empty value = don't know. Facilitator use only: do not share this sheet.",
-        "nl": "Eén regel per antwoord (lang formaat). Lege waarde = weet ik niet. Alleen voor de facilitator: deel dit werkblad niet.",
+        "en": (
+            "One row per answer (the long format). Empty value = don't know. Row-level data, coarsened so that every combination "
+            "of language and attributes describes at least k respondents; response ids are new in every file and dates are the "
+            "wave's start. Taken out under an audited row-level grant: do not share this sheet."
+        ),
+        "nl": (
+            "Eén regel per antwoord (lang formaat). Lege waarde = weet ik niet. Gegevens per respondent, zo samengevoegd dat elke "
+            "combinatie van taal en kenmerken minstens k respondenten beschrijft; respondent-id's zijn in elk bestand nieuw en "
+            "datums zijn de start van de ronde. Meegenomen met een vastgelegde toestemming: deel dit werkblad niet."
+        ),
+    },
+    "note_rows_coarsened": {
+        "en": "So that every combination of language and attributes describes at least {k} respondents, these values are merged: {merged}.",
+        "nl": "Zodat elke combinatie van taal en kenmerken minstens {k} respondenten beschrijft, zijn deze waarden samengevoegd: {merged}.",
+    },
+    "note_rows_wave_left_out": {
+        "en": "Wave {wave} is left out: it has fewer than {k} respondents, too few for any row-level data.",
+        "nl": "Ronde {wave} is weggelaten: die heeft minder dan {k} respondenten, te weinig voor gegevens per respondent.",
+    },
+    "note_rows_filter_merged": {
+        "en": "In wave {wave}, {group} is merged into {label}, so this filtered file holds none of its rows there; take the file without this filter.",
+        "nl": "In ronde {wave} is {group} samengevoegd tot {label}, dus dit gefilterde bestand bevat daar geen regels van; neem het bestand zonder dit filter.",
     },
     "note_no_value": {
         "en": "This questionnaire has no value-at-stake question.",

@@ -2,8 +2,8 @@
 
 Sheets: Summary (scope, threshold, respondents, notes, definitions, what is hidden), Heatmap
 (dimension and statement × group, mean and n side by side, colour scale), Gaps, Items, Value at
-stake, Comments, Response rates, Trend (when there is an earlier wave) and, for facilitators only,
-Raw (the long format). Every table has a frozen header and an autofilter.
+stake, Comments, Response rates, Trend (when there is an earlier wave) and, only under a row-level
+grant, Raw (the long format, coarsened: see analysis/export_long.py). Every table has a frozen header and an autofilter.
 
 Every text cell is written with `write_string` on a workbook that never turns strings into
 formulas or links; a text that starts like a formula (`=`, `+`, `-`, `@`, tab, CR) also gets
@@ -23,7 +23,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from analysis.export_long import FORMULA_STARTS, scoped_long_sql, scoped_params
+from analysis.export_long import FORMULA_STARTS, RowLevel, row_level_frame
 from analysis.export_report import WorkshopReport
 from analysis.export_xlsx_raw import EXCEL_MAX_ROWS, splice_rows
 
@@ -569,11 +569,6 @@ def _trend(book: _Book, report: WorkshopReport) -> None:
     s.fit()
 
 
-def _raw_frame(con: duckdb.DuckDBPyConnection, report: WorkshopReport) -> pd.DataFrame:
-    sql = scoped_long_sql(report.instrument, report.scope.filters)
-    return con.execute(sql, scoped_params(report.campaign.campaign_id, report.wave, report.scope.filters)).df()
-
-
 def _raw(book: _Book, report: WorkshopReport, frame: pd.DataFrame) -> tuple[int, int, dict[str, str]] | None:
     """The Raw sheet's header and layout; returns (sheet number, rows, column kinds) for the rows spliced in after closing."""
     r = report
@@ -601,15 +596,19 @@ def write_xlsx(
     out: Path,
     *,
     role: str,
+    rows: RowLevel | None = None,
     progress: Callable[[float, str], None] | None = None,
 ) -> tuple[list[str], int]:
-    """Write the workbook to `out`; returns the sheet names and the number of raw answer rows written."""
+    """Write the workbook to `out`; returns the sheet names and the number of raw answer rows written.
+
+    The Raw sheet is written only when `rows` is given: the caller holds a row-level grant.
+    """
     step = progress or (lambda _f, _m: None)
     out.parent.mkdir(parents=True, exist_ok=True)
     book = _Book(out, report)
-    notes = report.notes()
+    notes = [*report.notes(), *(rows.notes(report.lang) if rows is not None else [])]
     writers: list[tuple[str, Callable[[], None]]] = [
-        ("summary", lambda: _summary(book, report, role, notes)),
+        ("summary", lambda: _summary(book, report, f"{role}_rows" if rows is not None else role, notes)),
         ("heatmap", lambda: _heatmap(book, report)),
         ("gaps", lambda: _gaps(book, report)),
         ("items", lambda: _items(book, report)),
@@ -623,9 +622,9 @@ def write_xlsx(
         write()
     raw: tuple[int, int, dict[str, str]] | None = None
     frame = pd.DataFrame()
-    if role == "facilitator":
+    if rows is not None:
         step(0.6, "raw")
-        frame = _raw_frame(con, report)
+        frame = row_level_frame(con, report.instrument, report.campaign.campaign_id, rows)
         raw = _raw(book, report, frame)
     step(0.7, "saving")
     sheets = [ws.get_name() for ws in book.wb.worksheets()]

@@ -357,7 +357,12 @@ def _export_call(export: Any, con: Any, instrument: Instrument, fmt: str, out: P
     out.parent.mkdir(parents=True, exist_ok=True)
     facade = getattr(export, "export", None)
     if callable(facade) and fmt in getattr(export, "FORMATS", ()):
-        return lambda: facade(con, fmt, out, Scope(CAMPAIGN), role="facilitator", actor="bench")
+        options: dict[str, Any] = {"role": "facilitator", "actor": "bench"}
+        if fmt in ("csv", "parquet", "xlsx"):  # answer rows (and the workbook's Raw sheet) need a row-level grant
+            from survey.grants import machine_grant
+
+            options["grant"] = machine_grant(con, CAMPAIGN, "bench", "benchmark of the row-level exports")
+        return lambda: facade(con, fmt, out, Scope(CAMPAIGN), **options)
     if fmt in ("csv", "parquet"):
         return lambda: export.export_long(con, instrument, CAMPAIGN, out, fmt)
     fn = getattr(export, f"export_{fmt}", None)

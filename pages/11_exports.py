@@ -1,4 +1,4 @@
-"""Exports for workshops: workbook, offline HTML report, slide deck, chart images, and (facilitators) answer rows."""
+"""Exports for workshops: workbook, offline HTML report, slide deck, chart images, and (under a row-level grant) answer rows."""
 
 import tempfile
 from pathlib import Path
@@ -9,6 +9,7 @@ from analysis.export import ExportRefused, export
 from analysis.scope import Scope
 from pages.ui import dashboard as ui
 from pages.ui.common import db, role, zip_bytes
+from pages.ui.row_level import active_grant
 
 FORMATS = {
     "xlsx": ("Excel workbook", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -26,14 +27,25 @@ if view is None:
 who = role() or "leader"
 allowed = [f for f in FORMATS if who == "facilitator" or f not in ("csv", "parquet")]
 fmt = st.radio("Format", allowed, format_func=lambda f: FORMATS[f][0], key="export_fmt")
+grant = active_grant(view.campaign.campaign_id) if who == "facilitator" else None
+raw_sheet = fmt == "xlsx" and grant is not None and st.checkbox("Add the Raw sheet (answer rows)", key="export_raw")
+rows = fmt in ("csv", "parquet") or raw_sheet
 st.caption(
     f"Wave {view.wave}"
     + (f", filtered to {', '.join(f'{a}={o}' for a, o in view.filters)}" if view.filters else "")
     + f". Every number and comment obeys the anonymity threshold (k = {view.threshold}) exactly as on screen."
-    + (" Answer rows are for facilitators only and hold no names, tokens or times finer than the day." if fmt in ("csv", "parquet") else "")
+    + (
+        f" Answer rows are coarsened so that every combination of language and attributes describes at least {view.threshold}"
+        " respondents, with new ids and the wave's date; each file is recorded in the audit log."
+        if rows
+        else ""
+    )
 )
+if rows and grant is None:
+    st.info("Answer rows are a permission of their own: switch on row-level data for this campaign first.")
+    st.page_link("pages/13_data.py", label="Data and audit", icon=":material/shield_lock:")
 
-if st.button("Create export", type="primary", key="export_go"):
+if st.button("Create export", type="primary", key="export_go", disabled=rows and grant is None):
     bar = st.progress(0.0, text="Starting…")
     scope = Scope(view.campaign.campaign_id, wave=view.wave, filters=view.filters)
     with tempfile.TemporaryDirectory() as tmp:
@@ -48,6 +60,7 @@ if st.button("Create export", type="primary", key="export_go"):
                     role=who,
                     lang=view.lang,
                     actor=who,
+                    grant=grant if rows else None,
                     progress=lambda done, what: bar.progress(min(max(done, 0.0), 1.0), text=what),
                 )
         except ExportRefused as exc:

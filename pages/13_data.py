@@ -1,4 +1,4 @@
-"""Facilitator: respondent-free backup, deletion of a wave or campaign, and the audit log of exports and deletions."""
+"""Facilitator: row-level data switched on with a reason, backup, deletion of a wave or campaign, and the audit log."""
 
 import tempfile
 from dataclasses import asdict
@@ -10,6 +10,7 @@ import streamlit as st
 from pages.ui import facilitator
 from pages.ui.campaign_picker import clear_caches
 from pages.ui.common import db, role, zip_bytes
+from pages.ui.row_level import grant_panel
 from survey.backup import backup
 from survey.campaigns import CampaignError, list_waves
 from survey.retention import delete_campaign, delete_wave
@@ -17,16 +18,18 @@ from survey.store import recent_audit
 
 campaign = facilitator.page("Data and audit", ":material/shield_lock:", menu_title="Data")
 actor = role() or "facilitator"
+grant = grant_panel(campaign)
 
 st.subheader("Backup")
 st.write(
-    "Every table as Parquet with a checksummed manifest. Invite links are kept only as hashes and unfinished "
-    "drafts are left out. Restore with `python -m survey restore DIR` into a new database file."
+    "Every table as Parquet with a checksummed manifest, exact so that it restores exactly: it holds every answer, so it "
+    "needs row-level data switched on above. Invite links are kept only as hashes, unfinished drafts are left out. "
+    "Restore with `python -m survey restore DIR` into a new database file."
 )
-if st.button("Create backup", key="make_backup"):
+if st.button("Create backup", key="make_backup", disabled=grant is None):
     with st.spinner("Writing backup…"), tempfile.TemporaryDirectory() as tmp:
         with db().cursor() as con:
-            manifest = backup(con, Path(tmp) / "backup", actor=actor)
+            manifest = backup(con, Path(tmp) / "backup", actor=actor, grant=grant)
         st.session_state.backup_zip = zip_bytes((Path(tmp) / "backup").rglob("*"), Path(tmp))
     st.success(f"Backup of {manifest.rows} rows in {len(manifest.tables)} tables, schema version {manifest.schema_version}.")
 if st.session_state.get("backup_zip"):

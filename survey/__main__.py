@@ -193,7 +193,12 @@ def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
     """hash-password, backup, restore and delete: the facilitator's tools for access and retention."""
     hp = sub.add_parser("hash-password", help="print an Argon2id hash of a password for secrets.toml (the password is never stored)")
     hp.add_argument("--stdin", action="store_true", help="read the password from the first line of stdin instead of asking twice")
-    hp.add_argument("--role", choices=ROLES, default="leader", help="which secrets.toml key to print (default leader)")
+    hp.add_argument(
+        "--role",
+        choices=[*ROLES, "row_level"],
+        default="leader",
+        help="which secrets.toml key to print (default leader; row_level: the separate permission to take answer rows out)",
+    )
     hp.set_defaults(handler=_hash_password)
 
     bk = sub.add_parser("backup", help="every table as Parquet + manifest.json with checksums (no tokens, no drafts)")

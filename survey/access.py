@@ -14,7 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 ROLES = ("leader", "facilitator")
 RANK = {"respondent": 0, "leader": 1, "facilitator": 2}
-ENV_HASH = {"leader": "COHERENCE_LEADER_HASH", "facilitator": "COHERENCE_FACILITATOR_HASH"}
+# row_level is no role: it is the separate permission to take answer rows out (survey/grants.py).
+ENV_HASH = {"leader": "COHERENCE_LEADER_HASH", "facilitator": "COHERENCE_FACILITATOR_HASH", "row_level": "COHERENCE_ROW_LEVEL_HASH"}
 # OWASP's Argon2id recommendation: m=19 MiB, t=2, p=1 is the floor; we take 64 MiB, t=3, p=1.
 HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
 FREE_TRIES = 3

@@ -5,13 +5,19 @@ What a backup holds and what it leaves out (the contract the facilitator relies 
 - every table of the database, one Parquet file each, written by DuckDB's COPY from one
   consistent snapshot, plus `manifest.json` (schema version, row count, columns and SHA-256 of
   every file);
-- nothing that identifies a respondent: the database stores no names, e-mail addresses, IP
-  addresses or user agents in the first place, and submission dates are kept to the day;
+- nothing that names a respondent: the database stores no names, e-mail addresses, IP addresses
+  or user agents in the first place, submission dates are kept to the day, and an invite keeps
+  only whether it was used (no date, no draft), so a list of links joins to no response;
 - no invite tokens: the `invites` table only ever holds SHA-256 hashes of the tokens, and the
   backup keeps those hashes, so links already handed out keep working after a restore while
   nobody can rebuild a link from the backup;
 - no unfinished answers: the `draft` column of `invites` (a respondent's answers not yet
   submitted) is written empty. A respondent who resumes after a restore starts that survey anew.
+
+A backup is exact, because it is for restore: it holds every response with its attributes and
+answers, which is row-level data. So in the app only a facilitator holding a row-level grant for
+the campaign may make one (`survey.grants`), and its audit entry names the grant. On the command
+line it is the machine owner's copy of what the database file holds anyway, audited like every backup.
 
 Restore checks the manifest and every checksum before it touches the target, refuses a target
 that already holds rows unless forced, and loads every table in one transaction.
@@ -29,6 +35,7 @@ from typing import Any
 
 import duckdb
 
+from survey.grants import RowGrant
 from survey.store import MIGRATIONS, MIGRATIONS_TABLE_SQL, SCHEMA_VERSION, audit, migrate, transaction
 
 FORMAT = "coherence-scan-backup"
@@ -130,11 +137,12 @@ def expected_schema(version: int) -> dict[str, tuple[tuple[str, str], ...]]:
         scratch.close()
 
 
-def backup(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, actor: str = "facilitator") -> Manifest:
+def backup(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, actor: str = "facilitator", grant: RowGrant | None = None) -> Manifest:
     """Write every table to `out_dir` (new or empty) as Parquet, then the manifest; record the backup in the audit log.
 
     The audit entry is written in the same transaction as the snapshot, so the backup carries its own
-    entry, and a later deletion can name every backup that still holds the deleted data.
+    entry, and a later deletion can name every backup that still holds the deleted data. `grant`,
+    the row-level grant the app asks for before a backup, is named in that entry.
     """
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -144,7 +152,8 @@ def backup(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, actor: str = 
     try:
         with transaction(con):
             tables = _tables(con)
-            audit(con, actor, "backup", f"{len(tables)} tables to {out.resolve()}")
+            granted = f" {grant.audit_detail()}" if grant is not None else ""
+            audit(con, actor, "backup", f"{len(tables)} tables to {out.resolve()}{granted}")
             counts = {t: int(con.execute(f"SELECT count(*) FROM {_quote(t)}").fetchone()[0]) for t in tables}
             entries = []
             for table in tables:
@@ -177,8 +186,8 @@ def _manifest_json(manifest: Manifest) -> dict[str, Any]:
         "created_at": manifest.created_at,
         "duckdb_version": duckdb.__version__,
         "contents": (
-            "every table; no names, e-mail, IP addresses or user agents exist in the database; invite tokens only as "
-            "SHA-256 hashes; unfinished drafts left out"
+            "every table, exactly (answer rows included: row-level data); no names, e-mail, IP addresses or user agents "
+            "exist in the database; invite tokens only as SHA-256 hashes, invites keep no date of use; unfinished drafts left out"
         ),
         "redacted": {f"{table}.{column}": why for table, columns in REDACTED.items() for column, why in columns.items()},
         "tables": [

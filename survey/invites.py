@@ -39,14 +39,15 @@ VALID, UNKNOWN, USED, CLOSED = "valid", "unknown", "used", "closed"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 SELECT_INVITE = """
-    SELECT i.campaign_id, i.wave, i.used_on, i.draft, w.status AS wave_status, c.status AS campaign_status
+    SELECT i.campaign_id, i.wave, i.used, i.draft, w.status AS wave_status, c.status AS campaign_status
     FROM invites i
     JOIN waves w ON w.campaign_id = i.campaign_id AND w.wave = i.wave
     JOIN campaigns c ON c.campaign_id = i.campaign_id
     WHERE i.token_hash = ?
 """
-CLAIM_INVITE = "UPDATE invites SET used_on = current_date, draft = NULL WHERE token_hash = ? AND used_on IS NULL"
-SAVE_DRAFT = "UPDATE invites SET draft = ? WHERE token_hash = ? AND used_on IS NULL"
+# A used invite keeps no date and no draft: nothing on it can be matched to the response it gave (see `redeem`).
+CLAIM_INVITE = "UPDATE invites SET used = true, draft = NULL WHERE token_hash = ? AND NOT used"
+SAVE_DRAFT = "UPDATE invites SET draft = ? WHERE token_hash = ? AND NOT used"
 # Two windows on one link write its row at once; the loser tries again after a short pause.
 CONFLICT_TRIES, CONFLICT_PAUSE_S = 6, 0.01
 
@@ -154,8 +155,8 @@ def create_invites(con: duckdb.DuckDBPyConnection, campaign_id: str, count: int,
         con.register("_new_invites", frame)
         try:
             con.execute(
-                "INSERT INTO invites (token_hash, campaign_id, wave, created_on, used_on, draft) "
-                "SELECT token_hash, campaign_id, wave, current_date, NULL, NULL FROM _new_invites"
+                "INSERT INTO invites (token_hash, campaign_id, wave, created_on, used, draft) "
+                "SELECT token_hash, campaign_id, wave, current_date, false, NULL FROM _new_invites"
             )
         finally:
             con.unregister("_new_invites")
@@ -168,7 +169,7 @@ def _lookup(con: duckdb.DuckDBPyConnection, token: str) -> tuple[str, tuple | No
     row = con.execute(SELECT_INVITE, [hash_token(token)]).fetchone()
     if row is None:
         return UNKNOWN, None
-    if row[2] is not None:
+    if row[2]:
         return USED, row
     if row[4] != "open" or row[5] != "open":
         return CLOSED, row
@@ -233,8 +234,9 @@ def load_draft(con: duckdb.DuckDBPyConnection, token: str) -> dict[str, Any] | N
 def redeem(con: duckdb.DuckDBPyConnection, token: str, submission: Submission) -> str:
     """Store the answers and use up the invite in one transaction; return the response id.
 
-    Nothing about the invite is written with the answers, so a list of who got which link can
-    never be joined to what they said. Under a race on one token exactly one caller wins: the
+    Nothing about the invite is written with the answers, and the invite keeps only that it was
+    used (no date, no draft), so a list of who got which link can never be joined to what they
+    said: not by id, not by the day. Under a race on one token exactly one caller wins: the
     loser's UPDATE conflicts (DuckDB TransactionException) or finds the invite used, and gets
     InviteUsed. A retry of the winner with the same submission key gets its own response id back.
     A conflict while the invite is still unused is another window saving its draft: tried again,
@@ -276,7 +278,9 @@ def redeem(con: duckdb.DuckDBPyConnection, token: str, submission: Submission) -
 def invite_counts(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int | None = None) -> tuple[int, int]:
     """(issued, used) invites of a campaign's wave (current wave when None)."""
     wave_no = current_wave(con, campaign_id).wave if wave is None else wave
-    row = con.execute("SELECT count(*), count(used_on) FROM invites WHERE campaign_id = ? AND wave = ?", [campaign_id, wave_no]).fetchone()
+    row = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE used) FROM invites WHERE campaign_id = ? AND wave = ?", [campaign_id, wave_no]
+    ).fetchone()
     return int(row[0]), int(row[1])
 
 

@@ -20,7 +20,7 @@ COUNT_BY_GROUP = """
     GROUP BY a.attribute, a.value
 """
 COUNT_BY_DAY = "SELECT submitted_on, count(*) FROM responses WHERE campaign_id = ? AND wave = ? GROUP BY submitted_on ORDER BY submitted_on"
-COUNT_INVITES = "SELECT count(*), count(used_on) FROM invites WHERE campaign_id = ? AND wave = ?"
+COUNT_INVITES = "SELECT count(*), count(*) FILTER (WHERE used) FROM invites WHERE campaign_id = ? AND wave = ?"
 SELECT_HEADCOUNTS = "SELECT attribute, option, headcount FROM headcounts WHERE campaign_id = ?"
 
 

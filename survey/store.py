@@ -76,6 +76,22 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             marks VARCHAR NOT NULL, cells BLOB NOT NULL, written_at TIMESTAMP NOT NULL, PRIMARY KEY (campaign_id, wave));
         """,
     ),
+    (
+        3,
+        "invites keep no date of use",
+        # The day an invite was used matched the day its response was submitted: whoever holds the list of
+        # links could join a person to their answers. An invite now only says whether it was used; a used
+        # invite keeps no draft either. Rebuilt rather than altered, so `used` takes `used_on`'s place.
+        """
+        CREATE TABLE invites_v3 (
+            token_hash VARCHAR PRIMARY KEY, campaign_id VARCHAR NOT NULL, wave INTEGER NOT NULL,
+            created_on DATE NOT NULL, used BOOLEAN NOT NULL DEFAULT false, draft VARCHAR);
+        INSERT INTO invites_v3
+            SELECT token_hash, campaign_id, wave, created_on, used_on IS NOT NULL, CASE WHEN used_on IS NULL THEN draft END FROM invites;
+        DROP TABLE invites;
+        ALTER TABLE invites_v3 RENAME TO invites;
+        """,
+    ),
 )
 
 

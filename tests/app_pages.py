@@ -20,3 +20,14 @@ def open_page(page: str, db: Path, monkeypatch: pytest.MonkeyPatch, role: str = 
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def switch_on_row_level(at: AppTest, password: str, reason: str = "statistics for the works council") -> AppTest:
+    """On the Data and audit page, as a facilitator would: a reason, the row-level password, the switch."""
+    at.switch_page("pages/13_data.py")
+    at.run()
+    at.text_input(key="rows_reason").input(reason)
+    at.text_input(key="rows_password").input(password)
+    at.button(key="rows_grant").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

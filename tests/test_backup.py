@@ -15,6 +15,7 @@ import survey.store as store
 from survey.backup import MANIFEST, BackupError, backup, read_manifest, restore
 from survey.campaigns import create_campaign
 from survey.demo import load_demo
+from survey.grants import machine_grant
 from survey.importer import run_import
 from survey.instrument import Instrument
 from survey.invites import create_invites, redeem, save_draft
@@ -104,6 +105,21 @@ def test_backup_holds_no_token_and_no_draft(source: tuple, tmp_path: Path) -> No
     assert not {c for c in columns if any(word in c.lower() for word in ("ip", "agent", "email", "name_of", "token"))} - {"token_hash"}
     manifest = json.loads((tmp_path / "bk" / MANIFEST).read_text())
     assert "invites.draft" in manifest["redacted"]
+
+
+def test_backup_holds_no_date_an_invite_was_used_and_names_its_row_level_grant(source: tuple, tmp_path: Path) -> None:
+    """A backup is exact (it is for restore), so it holds answer rows: the app asks for a row-level grant, named in the audit entry.
+    What it must not hold is a way to join a link to an answer: the invites carry no date of use (issue 12)."""
+    con, _ = source
+    grant = machine_grant(con, "second", "alice", "monthly copy for the archive")
+    backup(con, tmp_path / "bk", actor="alice", grant=grant)
+    invites = tmp_path / "bk" / "invites.parquet"
+    schema = duckdb.sql(f"SELECT name, type, converted_type FROM parquet_schema('{invites}') WHERE name <> 'duckdb_schema'").fetchall()
+    assert "used_on" not in {name for name, _, _ in schema} and ("used", "BOOLEAN", None) in schema
+    assert [name for name, _, converted in schema if converted in ("DATE", "TIMESTAMP_MICROS")] == ["created_on"]  # the batch's day only
+    assert duckdb.sql(f"SELECT count_if(used) FROM read_parquet('{invites}')").fetchall() == [(1,)]
+    newest = recent_audit(con, 1)[0]
+    assert newest.action == "backup" and "grant=alice via command line reason=monthly copy for the archive" in newest.detail
 
 
 def test_restored_invites_still_work(source: tuple, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The Data and audit page: backup download, confirmed deletion of a wave, and the audit log listing both."""
+"""The Data and audit page: row-level data switched on with a reason, backup download, confirmed deletion of a wave, the audit log of all."""
 
 from __future__ import annotations
 
@@ -8,16 +8,27 @@ from pathlib import Path
 
 import pytest
 
+from survey.access import hash_password
 from survey.demo import load_demo
 from survey.store import Database
-from tests.app_pages import open_page
+from tests.app_pages import open_page, switch_on_row_level
+
+ROW_PASSWORD = "only the data officer knows"
 
 
 def test_backup_then_delete_a_wave_is_audited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "data.duckdb"
     with Database(path, linger_s=0).cursor() as con:
         load_demo(con, 60, seed=4, waves=2)
+    monkeypatch.setenv("COHERENCE_ROW_LEVEL_HASH", hash_password(ROW_PASSWORD))
     at = open_page("pages/13_data.py", path, monkeypatch)
+    assert at.button(key="make_backup").disabled  # a backup holds every answer: row-level data first
+    at.text_input(key="rows_reason").input("yearly archive copy")
+    at.text_input(key="rows_password").input("the facilitator password")
+    at.button(key="rows_grant").click().run()
+    assert any("wrong row-level password" in e.value for e in at.error) and at.button(key="make_backup").disabled
+    switch_on_row_level(at, ROW_PASSWORD, "yearly archive copy")
+    assert any("is on until" in s.value for s in at.success)
     at.button(key="make_backup").click().run()
     assert any("Backup of" in s.value for s in at.success)
     names = zipfile.ZipFile(io.BytesIO(at.session_state["backup_zip"])).namelist()
@@ -32,7 +43,19 @@ def test_backup_then_delete_a_wave_is_audited(tmp_path: Path, monkeypatch: pytes
     with Database(path, linger_s=0).cursor() as con:
         assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == 60
         actions = [r[0] for r in con.execute("SELECT action FROM audit_log").fetchall()]
+        (backup_detail,) = con.execute("SELECT detail FROM audit_log WHERE action = 'backup'").fetchone()
     assert "backup" in " ".join(actions) and any("delete" in a for a in actions)
+    assert {"row-level refused", "row-level grant"} <= set(actions) and "reason=yearly archive copy" in backup_detail
+
+
+def test_without_a_row_level_password_row_level_data_stays_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "off.duckdb"
+    with Database(path, linger_s=0).cursor() as con:
+        load_demo(con, 20, seed=4)
+    monkeypatch.delenv("COHERENCE_ROW_LEVEL_HASH", raising=False)
+    at = open_page("pages/13_data.py", path, monkeypatch)
+    assert any("hash-password --role row_level" in i.value for i in at.info)
+    assert not [t for t in at.text_input if t.key == "rows_password"] and at.button(key="make_backup").disabled
 
 
 def test_invite_links_come_as_one_zip_of_the_csv_codes_and_sheet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

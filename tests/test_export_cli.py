@@ -92,6 +92,26 @@ def test_a_leader_asking_for_answer_rows_gets_a_clear_error_and_exit_1(demo_file
     assert not (tmp_path / "x.csv").exists() and _audit(demo_file) == []
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_answer_rows_need_a_stated_reason_which_is_audited(
+    demo_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """The command line is the machine owner's path: no password, but row-level data still needs a reason on the record."""
+    out = tmp_path / f"rows.{fmt}"
+    assert main(["export", "--format", fmt, "--out", str(out), "--db", str(demo_file)]) == 1
+    assert "separate permission" in capsys.readouterr().err and not out.exists() and _audit(demo_file) == []
+    assert main(["export", "--format", fmt, "--out", str(out), "--db", str(demo_file), "--reason", "too short"]) == 1
+    assert "at least 10 characters" in capsys.readouterr().err and not out.exists()
+    assert main(["export", "--format", fmt, "--out", str(out), "--db", str(demo_file), "--reason", "statistics for the works council"]) == 0
+    assert out.exists() and "merged" in capsys.readouterr().out  # the coarsening is reported as a note
+    (detail,) = _audit(demo_file)
+    assert detail.startswith(f"{fmt} campaign=demo wave=all") and "reason=statistics for the works council" in detail
+    database = Database(demo_file, linger_s=0)
+    with database.cursor() as con:
+        assert [e.action for e in recent_audit(con, 2)] == ["export", "row-level grant"]
+    database.close()
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -112,7 +132,13 @@ def test_bad_options_say_what_is_wrong(
 
 def test_parquet_of_one_wave_with_a_chosen_gap_pair(demo_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "w1.parquet"
-    assert main(["export", "--format", "parquet", "--out", str(out), "--db", str(demo_file), "--wave", "1", "--filter", "level=board"]) == 0
+    reason = ["--reason", "coding the open answers", "--actor", "anna"]
+    assert (
+        main(
+            ["export", "--format", "parquet", "--out", str(out), "--db", str(demo_file), "--wave", "1", "--filter", "level=board", *reason]
+        )
+        == 0
+    )
     assert "answer rows of campaign 'demo'" in capsys.readouterr().out
     assert duckdb.sql(f"SELECT DISTINCT level FROM read_parquet('{out}')").fetchall() == [("board",)]
     html = tmp_path / "pair.html"

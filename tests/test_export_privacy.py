@@ -1,8 +1,9 @@
-"""Anonymity in every file: a group of three supervisors leaves no number, count or comment in any export but the facilitator's raw answers.
+"""Anonymity in every file: a group of three supervisors leaves no number, count or comment in any export, answer rows included.
 
 The supervisors answer 1 or 2 everywhere (means 1.33, n=3) and wrote a comment nobody else wrote.
 Every aggregate export is searched for those numbers and words: workbook cells, report text and
 chart data, deck text, SVG text, and the chart specs the PNG images and deck pictures are drawn from.
+Answer rows, under a row-level grant, are coarsened: no combination of attributes in them is a group of three.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from analysis.export import export
 from analysis.export_charts import distribution_spec, report_specs, value_spec
 from analysis.export_report import WorkshopReport
 from analysis.scope import Scope
+from survey.grants import machine_grant
 from survey.store import Database, recent_audit
 from tests.test_export_data import SECRET_COMMENT, build_small_group_campaign, secret_hits
 
@@ -99,11 +101,7 @@ def test_no_workbook_cell_shows_the_small_group(exported: dict[str, Any], role: 
                 ):
                     leaks.append((ws.title, cell.coordinate, cell.value))
     assert leaks == []
-    if role == "facilitator":
-        raw = [r for r in wb["Raw"].iter_rows(min_row=2, values_only=True) if r[5] == "supervisor"]
-        assert len(raw) == 3 * 30  # the facilitator's raw answers are the one deliberate exception
-    else:
-        assert "Raw" not in wb.sheetnames
+    assert "Raw" not in wb.sheetnames  # answer rows need a row-level grant (issue 12); see the test below
 
 
 def test_the_report_text_and_its_chart_data_never_show_the_small_group(exported: dict[str, Any]) -> None:
@@ -164,3 +162,26 @@ def test_every_export_is_in_the_audit_log_with_actor_format_and_scope(exported: 
     for entry, (fmt, role) in zip(reversed(entries), FORMATS, strict=True):
         assert entry.actor == f"tester-{role}"
         assert entry.detail.startswith(f"{fmt} campaign=hostile wave=1 filters=none role={role}")
+
+
+def test_answer_rows_under_a_grant_hold_no_group_of_three(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Before issue 12 the facilitator's Raw sheet held the three supervisors as they were: level, function, site, every answer."""
+    folder = tmp_path_factory.mktemp("privacy-rows")
+    database = Database(folder / "rows.duckdb", linger_s=0)
+    with database.cursor() as con:
+        build_small_group_campaign(con)
+        grant = machine_grant(con, "hostile", "tester", "checking the answer rows")
+        export(con, "xlsx", folder / "rows.xlsx", Scope("hostile"), grant=grant)
+    database.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sheet = openpyxl.load_workbook(folder / "rows.xlsx")["Raw"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header, people = rows[0], {r[0]: r for r in rows[1:]}
+    columns = [header.index(c) for c in ("wave", "language", "level", "function", "site")]
+    groups: dict[tuple, int] = {}
+    for person in people.values():
+        key = tuple(person[i] for i in columns)
+        groups[key] = groups.get(key, 0) + 1
+    assert len(people) == 44 and min(groups.values()) >= 5
+    assert not [p for p in people.values() if p[header.index("level")] == "supervisor"]

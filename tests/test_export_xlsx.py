@@ -1,8 +1,10 @@
-"""The Excel workbook opened with openpyxl: sheets, frozen headers, numbers as numbers equal to the engine's, hidden cells in words, Raw rows, no formula."""
+"""The Excel workbook opened with openpyxl: sheets, frozen headers, numbers as numbers equal to the engine's, hidden cells in words, Raw rows
+under a row-level grant only, no formula."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ from analysis.export import export
 from analysis.scope import Scope
 from survey.campaigns import create_campaign
 from survey.demo import load_demo
+from survey.grants import RowGrant, machine_grant
 from survey.store import Database
 from tests.test_export_data import COMMENTS, FORMULA_HYPERLINK, HOSTILE_NAME, build_small_group_campaign
 
@@ -41,8 +44,12 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 def workbook(demo_db: Database, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     out = tmp_path_factory.mktemp("xlsx-out") / "scan.xlsx"
     with demo_db.cursor() as con:
-        result = export(con, "xlsx", out, Scope("demo"))
+        result = export(con, "xlsx", out, Scope("demo"), grant=_grant(con))
     return out, result
+
+
+def _grant(con: duckdb.DuckDBPyConnection, campaign_id: str = "demo") -> RowGrant:
+    return machine_grant(con, campaign_id, "tester", "checking the Raw sheet")
 
 
 def _header_map(ws: object, row: int) -> dict[str, int]:
@@ -106,17 +113,22 @@ def test_raw_sheet_is_the_long_format_of_the_wave(workbook: tuple[Path, object],
     path, result = workbook
     ws = _open(path)["Raw"]
     with demo_db.cursor() as con:
-        export(con, "csv", tmp_path / "wave2.csv", Scope("demo", wave=2))
+        export(con, "csv", tmp_path / "wave2.csv", Scope("demo", wave=2), grant=_grant(con))
     with (tmp_path / "wave2.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     assert [c.value for c in ws[1]] == rows[0]
     assert result.rows == ws.max_row - 1 == len(rows) - 1
     got = [c.value for c in ws[2]]
-    assert got[0] == rows[1][0] and got[2] == 2 and isinstance(got[2], int)
+    assert got[2] == 2 and isinstance(got[2], int)
     assert got[3].date().isoformat() == rows[1][3] and ws.cell(2, 4).number_format == "yyyy-mm-dd"
-    assert [str(v) if v is not None else "" for v in got[4:]] == rows[1][4:]
-    last = [c.value for c in ws[ws.max_row]]
-    assert [str(v) if v is not None else "" for v in last[4:]] == rows[-1][4:]
+
+    def text(value: object) -> str:
+        return "" if value is None else value.date().isoformat() if isinstance(value, dt.datetime) else str(value)
+
+    # Every file draws its own response ids (issue 12): the same rows, ids aside, and no id shared.
+    sheet = [[text(c.value) for c in row] for row in ws.iter_rows(min_row=2)]
+    assert sorted(r[1:] for r in sheet) == sorted(r[1:] for r in rows[1:])
+    assert not {r[0] for r in sheet} & {r[0] for r in rows[1:]}
     values = [ws.cell(r, 11).value for r in range(2, ws.max_row + 1)]
     assert {type(v) for v in values} <= {int, type(None)} and None in values  # don't know stays empty
 
@@ -127,6 +139,15 @@ def test_a_leader_workbook_has_no_raw_sheet(demo_db: Database, tmp_path: Path) -
     wb = _open(tmp_path / "leader.xlsx")
     assert "Raw" not in wb.sheetnames and result.rows == 0
     assert wb["Summary"]["B17"].value == "leadership (aggregates only)"
+
+
+def test_a_facilitator_workbook_has_raw_rows_only_under_a_grant(workbook: tuple[Path, object], demo_db: Database, tmp_path: Path) -> None:
+    with demo_db.cursor() as con:
+        result = export(con, "xlsx", tmp_path / "facilitator.xlsx", Scope("demo"), role="facilitator")
+    wb = _open(tmp_path / "facilitator.xlsx")
+    assert "Raw" not in wb.sheetnames and result.rows == 0
+    assert wb["Summary"]["B17"].value == "facilitator (aggregates only)"
+    assert _open(workbook[0])["Summary"]["B17"].value.startswith("facilitator with a row-level grant")
 
 
 def test_dutch_workbook_has_dutch_sheets_and_labels(demo_db: Database, tmp_path: Path) -> None:
@@ -178,7 +199,7 @@ def test_user_text_that_looks_like_a_formula_is_a_quote_prefixed_string_everywhe
 
 def test_zero_responses_gives_a_valid_workbook_with_a_note(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     create_campaign(con, "Nobody yet", campaign_id="empty")
-    result = export(con, "xlsx", tmp_path / "empty.xlsx", Scope("empty"))
+    result = export(con, "xlsx", tmp_path / "empty.xlsx", Scope("empty"), grant=_grant(con, "empty"))
     wb = _open(tmp_path / "empty.xlsx")
     assert wb.sheetnames == [s for s in SHEETS if s != "Trend"]
     summary = [c.value for row in wb["Summary"].iter_rows() for c in row if c.value]
@@ -189,6 +210,6 @@ def test_zero_responses_gives_a_valid_workbook_with_a_note(con: duckdb.DuckDBPyC
 def test_a_scope_too_large_for_one_sheet_says_so_in_raw(demo_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("analysis.export_xlsx.EXCEL_MAX_ROWS", 100)
     with demo_db.cursor() as con:
-        result = export(con, "xlsx", tmp_path / "big.xlsx", Scope("demo"))
+        result = export(con, "xlsx", tmp_path / "big.xlsx", Scope("demo"), grant=_grant(con))
     raw = _open(tmp_path / "big.xlsx")["Raw"]
     assert result.rows == 0 and "more than one worksheet can hold" in raw["A1"].value

@@ -105,3 +105,16 @@ def test_typed_twice_prints_the_hash(monkeypatch: pytest.MonkeyPatch, capsys: py
     assert PASSWORD not in out
     assert PasswordHasher().verify(out.splitlines()[0], PASSWORD)
     assert 'facilitator_hash = "$argon2id$' in out and "COHERENCE_FACILITATOR_HASH=" in out
+
+
+def test_the_row_level_password_gets_its_own_key_and_signs_nobody_in(tmp_path: Path) -> None:
+    """Issue 12: taking answer rows out is a permission of its own, with its own credential, not a third sign-in role."""
+    from survey.grants import row_level_hash
+
+    result = _run(["--stdin", "--role", "row_level"], PASSWORD + "\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    hashed = result.stdout.splitlines()[0]
+    secrets = tomllib.loads("\n".join(result.stdout.splitlines()[1:]))
+    assert secrets["auth"]["row_level_hash"] == hashed and "COHERENCE_ROW_LEVEL_HASH=" in result.stdout
+    assert row_level_hash(secrets, environ={}) == hashed
+    assert configured_hashes(secrets, environ={}) == {}

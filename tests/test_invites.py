@@ -262,6 +262,52 @@ def test_submitting_while_another_window_saves_its_draft_stores_the_answers(db: 
         assert invite_counts(con, campaign) == (20, 20)
 
 
+def test_a_used_invite_keeps_nothing_that_joins_it_to_its_response(con: duckdb.DuckDBPyConnection, campaign: str) -> None:
+    """Finding 4 of issue 12: whoever holds the list of links hashes one, finds its invite and matched its use date to the
+    responses of that day. Now a used invite differs from an unused one of its batch only in being used: no date, no draft."""
+    assert invite_counts(con, campaign) == (0, 0)
+    used, unused = create_invites(con, campaign, 2)
+    save_draft(con, used, {"answers": {"STR1": 4}, "comments": {"strategy": "half-way"}})
+    redeem(con, used, answers())
+    columns = [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'invites'").fetchall()]
+    rows = {
+        row[columns.index("token_hash")]: dict(zip(columns, row, strict=True)) for row in con.execute("SELECT * FROM invites").fetchall()
+    }
+    spent, fresh = rows[hash_token(used)], rows[hash_token(unused)]
+    differing = {c for c in columns if spent[c] != fresh[c]}
+    assert differing == {"token_hash", "used"}, differing
+    assert spent["draft"] is None and spent["used"] is True
+    dated = {
+        c
+        for (c, t) in con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'invites'").fetchall()
+        if t in ("DATE", "TIMESTAMP")
+    }
+    assert dated == {"created_on"}  # the day the batch was made, the same for every invite in it
+
+
+def test_invites_of_an_older_database_lose_their_use_dates_and_leftover_drafts(tmp_path: Path) -> None:
+    from survey.store import MIGRATIONS, MIGRATIONS_TABLE_SQL
+
+    path = tmp_path / "schema2.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute(MIGRATIONS_TABLE_SQL)
+    for version, name, sql in MIGRATIONS[:2]:
+        old.execute(sql)
+        old.execute("INSERT INTO schema_migrations VALUES (?, ?, current_timestamp)", [version, name])
+    old.execute(
+        "INSERT INTO invites VALUES ('a', 'plant', 1, DATE '2030-01-02', DATE '2030-01-09', '{\"step\": 3}'), "
+        "('b', 'plant', 1, DATE '2030-01-02', NULL, '{\"step\": 1}')"
+    )
+    old.close()
+    database = Database(path, linger_s=0)
+    with database.cursor() as con:
+        assert con.execute("SELECT token_hash, created_on::VARCHAR, used, draft FROM invites ORDER BY 1").fetchall() == [
+            ("a", "2030-01-02", True, None),
+            ("b", "2030-01-02", False, '{"step": 1}'),
+        ]
+    database.close()
+
+
 def test_draft_limits(con: duckdb.DuckDBPyConnection, campaign: str) -> None:
     (token,) = create_invites(con, campaign, 1)
     with pytest.raises(ValueError, match="larger than 64 KB"):

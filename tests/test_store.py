@@ -200,6 +200,8 @@ def test_cli_works_while_the_app_serves_the_same_file(db_path: Path, instrument:
                     str(db_path.parent / "x.csv"),
                     "--db",
                     str(db_path),
+                    "--reason",
+                    "checking that the file is shared",
                 ],
                 cwd=ROOT,
                 capture_output=True,

@@ -17,6 +17,7 @@ from streamlit.errors import StreamlitAPIException
 
 from pages.ui import page_index
 from survey.access import Throttle, allows, client_key, configured_hashes, oidc_configured, role_for_email
+from survey.grants import row_level_hash
 from survey.instrument import InstrumentError
 from survey.store import Database, DatabaseBusy, DatabaseDamaged, resolve_db_path
 
@@ -146,6 +147,11 @@ def _secrets() -> dict:
 
 def hashes() -> dict[str, str]:
     return configured_hashes(_secrets())
+
+
+def row_hash() -> str | None:
+    """The row-level password's hash (survey/grants.py), or None: row-level data is then switched off."""
+    return row_level_hash(_secrets())
 
 
 def show_failure(exc: Exception) -> None:
