@@ -140,8 +140,8 @@ def _describe(n: pd.DataFrame, mean: pd.DataFrame, sd: pd.DataFrame) -> tuple[pd
     return mean - half, mean + half
 
 
-SHOWN, BELOW, COMPLEMENTARY, DIFFERENCING, WITHIN_HIDDEN, NOT_STATED, FILTER_HIDDEN = range(7)
-REASONS = ["shown", "below_threshold", "complementary", "differencing", "within_hidden", "not_stated", "filter_hidden"]
+SHOWN, BELOW, COMPLEMENTARY, DIFFERENCING, WITHIN_HIDDEN, NOT_STATED, FILTER_HIDDEN, COMBINATION = range(8)
+REASONS = ["shown", "below_threshold", "complementary", "differencing", "within_hidden", "not_stated", "filter_hidden", "combination"]
 
 
 def _visibility(n_opts: np.ndarray, n_any: np.ndarray, any_shown: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -268,8 +268,13 @@ def _alpha(people: pd.DataFrame, meta: Meta, population_shown: bool) -> dict[str
     return out
 
 
-def pandas_summary(long: pd.DataFrame, meta: Meta) -> dict[str, Any]:
-    """The engine's summary document (numbers, suppression, gaps, agreement, alpha) from the long frame."""
+def pandas_summary(long: pd.DataFrame, meta: Meta, audited: frozenset[tuple[str, str]] = frozenset()) -> dict[str, Any]:
+    """The engine's summary document (numbers, suppression, gaps, agreement, alpha) from the long frame.
+
+    The rules are computed here again, in pandas; what the engine's disclosure audit hid on top of
+    them (its exact search over every combination of views, `audited` as (unit, group) pairs) is
+    taken as given, since it decides nothing about the numbers themselves.
+    """
     people = _respondents(long, meta)
     units = list(meta.dimension_ids) + list(meta.item_ids)
     values = people[units]
@@ -279,8 +284,10 @@ def pandas_summary(long: pd.DataFrame, meta: Meta) -> dict[str, Any]:
     population_shown = n_people >= k
     # A cell shows a unit only when both its count for the unit and its count of respondents pass the rules.
     shown_all = (n_all >= k) & population_shown
+    audited_all = pd.DataFrame([[(u, "all") in audited for u in units]], index=["all"], columns=units)
+    shown_all &= ~audited_all
     overall = _cells(n_all, values.mean().to_frame("all").T, values.std().to_frame("all").T, shown_all, meta)
-    why_all = pd.DataFrame(np.where(shown_all, SHOWN, BELOW), index=["all"], columns=units)
+    why_all = pd.DataFrame(np.where(shown_all, SHOWN, np.where(audited_all, COMBINATION, BELOW)), index=["all"], columns=units)
     by: dict[str, dict[str, pd.DataFrame]] = {}
     shown_by: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
     for attribute, options in meta.attributes.items():
@@ -291,6 +298,9 @@ def pandas_summary(long: pd.DataFrame, meta: Meta) -> dict[str, Any]:
         heads_visible, heads_reason = _visibility(heads, np.array([n_people]), np.array([population_shown]), k)
         reason = np.where(visible & ~heads_visible, heads_reason, reason)
         visible = visible & heads_visible
+        by_audit = np.array([[(u, f"{attribute}={o}") in audited for u in units] for o in options], dtype=bool).reshape(visible.shape)
+        reason = np.where(visible & by_audit, COMBINATION, reason)
+        visible = visible & ~by_audit
         if not population_shown:
             reason, visible = np.full_like(reason, FILTER_HIDDEN), np.zeros_like(visible)
         shown = pd.DataFrame(visible, index=n.index, columns=units)
