@@ -8,6 +8,7 @@ import streamlit as st
 from analysis.export import ExportRefused, export
 from analysis.scope import Scope
 from pages.ui import dashboard as ui
+from pages.ui import web
 from pages.ui.common import db, role, zip_bytes
 
 FORMATS = {
@@ -62,4 +63,6 @@ if st.session_state.get("export_file"):
     for note in notes:
         st.info(note)
     name = f"coherence-scan-{view.campaign.campaign_id}-wave{view.wave}.{FORMATS[done_fmt][1]}"
-    st.download_button(f"Download {FORMATS[done_fmt][0]}", data, file_name=name, mime=FORMATS[done_fmt][2], key="export_dl", type="primary")
+    web.download_button(
+        f"Download {FORMATS[done_fmt][0]}", data, file_name=name, mime=FORMATS[done_fmt][2], key="export_dl", type="primary"
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pages.ui import facilitator
+from pages.ui import facilitator, web
 from pages.ui.campaign_picker import clear_caches
 from pages.ui.common import db, role, zip_bytes
 from survey.backup import backup
@@ -29,10 +29,10 @@ if st.button("Create backup", key="make_backup"):
             manifest = backup(con, Path(tmp) / "backup", actor=actor)
         st.session_state.backup_zip = zip_bytes((Path(tmp) / "backup").rglob("*"), Path(tmp))
     st.success(f"Backup of {manifest.rows} rows in {len(manifest.tables)} tables, schema version {manifest.schema_version}.")
-if st.session_state.get("backup_zip"):
-    st.download_button(
+if backup_zip := st.session_state.get("backup_zip"):
+    web.download_button(
         "Download backup (.zip)",
-        st.session_state.backup_zip,
+        backup_zip,
         file_name="coherence-scan-backup.zip",
         mime="application/zip",
         key="dl_backup",

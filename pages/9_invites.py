@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.ui import facilitator
+from pages.ui import facilitator, web
 from pages.ui.common import db, zip_bytes
 from survey.campaigns import CampaignError
 from survey.invites import DEFAULT_BASE_URL, InviteError, invite_counts, open_link_poster, survey_link, write_invites
@@ -38,10 +38,10 @@ with personal:
                 st.stop()
             st.session_state.invite_zip = zip_bytes((path for path in Path(tmp).rglob("*") if path.is_file()), Path(tmp))
         st.success(f"{len(batch.links)} links created. Download them now: they cannot be shown again.")
-    if st.session_state.get("invite_zip"):
-        st.download_button(
+    if invite_zip := st.session_state.get("invite_zip"):
+        web.download_button(
             "Download links, QR codes and print sheet (.zip)",
-            st.session_state.invite_zip,
+            invite_zip,
             file_name=f"invites-{campaign.campaign_id}.zip",
             mime="application/zip",
             key="dl_invites",
@@ -55,7 +55,9 @@ with open_link:
         poster = open_link_poster(campaign.campaign_id, base_url, Path(tmp) / "poster.png", lang=lang)
         data = poster.read_bytes()
     st.image(data, width=260)
-    st.download_button("Download poster (PNG, A4)", data, file_name=f"poster-{campaign.campaign_id}-{lang}.png", mime="image/png")
+    web.download_button(
+        "Download poster (PNG, A4)", data, file_name=f"poster-{campaign.campaign_id}-{lang}.png", mime="image/png", key="dl_poster"
+    )
 with kiosk:
     st.write(
         "Open this link on a shared tablet. After each submission, and after five minutes without activity, "
