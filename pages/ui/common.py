@@ -115,17 +115,22 @@ def require(needed: str) -> str:
         return current or ""
     st.title("Sign-in needed")
     if not configured_hashes(_secrets()):
-        st.warning(
-            "Results are locked because no password is configured yet. A facilitator sets one with "
-            "`python -m survey hash-password` and puts the printed hash in `.streamlit/secrets.toml` under `[auth]` "
-            '(`leader_hash = "..."`, `facilitator_hash = "..."`) or in the environment variables '
-            "`COHERENCE_LEADER_HASH` / `COHERENCE_FACILITATOR_HASH`, then restarts the app."
-        )
+        password_needed()
     else:
         st.info(f"This page is for the **{needed}** role. Please sign in first.")
         st.page_link("pages/12_sign_in.py", label="Sign in", icon=":material/login:")
     st.stop()
     return ""
+
+
+def password_needed() -> None:
+    """Nobody can sign in until a facilitator configures a password: say exactly how."""
+    st.warning(
+        "Results are locked because no password is configured yet. A facilitator sets one with "
+        "`python -m survey hash-password` and puts the printed hash in `.streamlit/secrets.toml` under `[auth]` "
+        '(`leader_hash = "..."`, `facilitator_hash = "..."`) or in the environment variables '
+        "`COHERENCE_LEADER_HASH` / `COHERENCE_FACILITATOR_HASH`, then restarts the app."
+    )
 
 
 def _secrets() -> dict:
