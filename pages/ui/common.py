@@ -18,6 +18,7 @@ from pages.ui import page_index
 from survey.access import Throttle, allows, configured_hashes, oidc_configured, role_for_email
 from survey.instrument import InstrumentError
 from survey.store import Database, DatabaseBusy, DatabaseDamaged, resolve_db_path
+from survey.user_text import as_markdown, plain
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MENU = (
@@ -149,11 +150,11 @@ def show_failure(exc: Exception) -> None:
     """Known failures become a message that says what to do; nothing else reaches the user as a traceback."""
     if isinstance(exc, InstrumentError):
         st.error(f"The questionnaire has {len(exc.problems)} problem(s) and cannot be used:")
-        st.code("\n".join(exc.problems), language=None)
+        st.code(plain("\n".join(exc.problems)), language=None)
     elif isinstance(exc, DatabaseBusy | DatabaseDamaged):
-        st.error(str(exc))
+        st.error(as_markdown(str(exc)))
     else:
-        st.error(f"Something went wrong: {exc}")
+        st.error(f"Something went wrong: {as_markdown(str(exc))}")
 
 
 def zip_bytes(paths: Iterable[Path], root: Path) -> bytes:
