@@ -22,6 +22,7 @@ import re
 import threading
 from collections.abc import Callable
 
+import anyio.to_thread
 import streamlit as st
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
@@ -118,7 +119,9 @@ class SessionDownloads:
     """ASGI middleware: a download at `/media/` is served only while the session that asked for it is connected.
 
     Pictures and charts shown on a page (also at `/media/`) pass as Streamlit serves them; only files marked
-    for download are checked, so a link copied out of a closed session, or out of another person's, finds nothing.
+    for download are checked, so an address kept from a tab that was closed (in a browser history, a proxy
+    log, a forwarded link) finds nothing. The check hashes the file off the event loop: a large export must
+    not hold up every respondent's session while it is looked at.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -126,7 +129,7 @@ class SessionDownloads:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = _MEDIA_PATH.search(scope["path"]) if scope["type"] == "http" else None
-        if match and not _may_serve(match.group(1)):
+        if match and not await anyio.to_thread.run_sync(_may_serve, match.group(1)):
             await PlainTextResponse("File not found", status_code=404)(scope, receive, send)
             return
         await self.app(scope, receive, send)
