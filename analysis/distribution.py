@@ -18,6 +18,7 @@ from analysis.anonymity import REASONS, AnonymityReport
 from analysis.cube import Cube, cube_from_rows, option_lists
 from analysis.groups import gather, report_of, shown_cells, view_cells
 from analysis.scoring import PICKED, Columns, RespondentMatrix, attr_col, fetch_columns, literal, quote
+from survey.user_text import plain
 
 # One item's answers as given (not reverse-scored), counted per combination of attributes and per scale value.
 DISTRIBUTION_SQL = """
@@ -110,7 +111,7 @@ def distribution_table(
             "attribute": np.repeat(np.array([c.attribute for c in cells], dtype=object), len(values)),
             "option": np.repeat(np.array([c.option for c in cells], dtype=object), len(values)),
             "value": np.tile(values, len(cells)),
-            "label": np.tile([scale.label(v, lang) for v in values], len(cells)),
+            "label": np.tile([plain(scale.label(v, lang)) for v in values], len(cells)),
             "n": np.where(shown, np.repeat(answered, len(values)), np.nan),
             "pct": np.where(shown, pct.ravel(), np.nan),
             "suppressed": ~shown,

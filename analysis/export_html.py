@@ -255,7 +255,7 @@ class _Context:
         for dim in r.instrument.dimension_ids:
             part = frame[frame["dimension"] == dim]
             if len(part):
-                items = [{"text": str(c.text), "group": r.group_label(str(c.group))} for c in part.itertuples(index=False)]
+                items = [{"text": r.comment_text(c.text), "group": r.group_label(str(c.group))} for c in part.itertuples(index=False)]
                 out.append({"dimension": r.dimension_label(dim), "entries": items})
         return out
 
@@ -334,7 +334,7 @@ def write_html(report: WorkshopReport, out: Path, progress: Callable[[float, str
         "lang": report.lang,
         "t": report.t,
         "doc_title": f"{report.campaign.name} · {report.t('report_title')}",
-        "instrument_title": report.instrument.title.get(report.instrument_lang, report.instrument.id),
+        "instrument_title": report.instrument_title,
         "campaign_name": report.campaign.name,
         "wave_text": report.wave_text,
         "filters_text": report.filters_text,

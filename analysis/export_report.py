@@ -8,6 +8,7 @@ pays for the item distributions.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from analysis.scope import Result, Scope, ValueAtStake, resolve_wave
 from survey.campaigns import Campaign, campaign_instrument, get_campaign, list_waves
 from survey.instrument import Instrument
 from survey.responses import response_count
+from survey.user_text import plain
 
 Progress = Callable[[float, str], None]
 DISTRIBUTION_ITEMS = 6
@@ -31,9 +33,10 @@ DISCUSSION_GAPS = 3
 
 
 def _text(labels: dict[str, str] | None, lang: str, fallback: str) -> str:
+    """A questionnaire text in `lang` (else its first language), as plain text."""
     if not labels:
         return fallback
-    return labels.get(lang) or next(iter(labels.values()), fallback)
+    return plain(labels.get(lang) or next(iter(labels.values()), fallback))
 
 
 def number(value: object, digits: int = 2, lang: str = "en", sign: bool = False) -> str:
@@ -71,6 +74,9 @@ class WorkshopReport:
     The breakdown is `level` unless it is filtered (then the first unfiltered attribute). The gap
     pair is level=board vs level=shop_floor, or the first two options of the breakdown attribute for
     an instrument without them; there is no pair when every attribute is filtered.
+
+    Every text people typed (campaign and wave names, questionnaire texts, comments via `comment_text`)
+    leaves here as plain text (`survey.user_text.plain`), so no export shows it reordered.
     """
 
     def __init__(
@@ -85,7 +91,8 @@ class WorkshopReport:
         seed: int | None = None,
     ) -> None:
         self.con = con
-        self.campaign: Campaign = get_campaign(con, scope.campaign_id)
+        campaign = get_campaign(con, scope.campaign_id)
+        self.campaign: Campaign = dataclasses.replace(campaign, name=plain(campaign.name))
         self.wave = resolve_wave(con, scope)
         self.scope = Scope(scope.campaign_id, self.wave, tuple(scope.filters))
         self.instrument: Instrument = campaign_instrument(con, scope.campaign_id, self.wave)
@@ -103,10 +110,10 @@ class WorkshopReport:
             raise ValueError("give both groups of the gap pair, or neither for the default pair")
         self.pair: tuple[Group, Group] | None = (a, b) if a and b else self._default_pair(free)
         waves = list_waves(con, scope.campaign_id)
-        self.wave_label = next((w.label for w in waves if w.wave == self.wave), str(self.wave))
+        self.wave_label = plain(next((w.label for w in waves if w.wave == self.wave), str(self.wave)))
         earlier = [w for w in waves if w.wave < self.wave]
         self.earlier_wave: int | None = earlier[-1].wave if earlier else None
-        self.earlier_label = earlier[-1].label if earlier else ""
+        self.earlier_label = plain(earlier[-1].label) if earlier else ""
         self.has_responses = response_count(con, scope.campaign_id, self.wave) > 0
         self.generated = dt.date.today()
         self._notes: list[str] = []
@@ -137,6 +144,15 @@ class WorkshopReport:
 
     def t(self, key: str, **values: object) -> str:
         return tr(key, self.lang, **values)
+
+    @property
+    def instrument_title(self) -> str:
+        return _text(self.instrument.title, self.instrument_lang, self.instrument.id)
+
+    @staticmethod
+    def comment_text(text: object) -> str:
+        """A respondent's comment as it is exported: the words typed, in the order typed."""
+        return plain(text)
 
     def dimension_label(self, dimension_id: str) -> str:
         try:

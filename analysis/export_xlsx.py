@@ -163,7 +163,7 @@ def _cell(sheet: _Sheet, row: int, col: int, frame_row: Any, column: str, fmt: s
 def _summary(book: _Book, report: WorkshopReport, role: str, notes: list[str]) -> None:
     r = report
     s = book.sheet(r.t("summary"))
-    title = r.instrument.title.get(r.instrument_lang, r.instrument.id)
+    title = r.instrument_title
     s.title(f"{title} · {r.t('report_title')}", r.campaign.name)
     n, rate = r.population
     a, b = r.pair_labels
@@ -498,7 +498,7 @@ def _comments(book: _Book, report: WorkshopReport) -> None:
     for c in frame.to_dict("records"):
         s.text(row, 0, r.dimension_label(c["dimension"]))
         s.text(row, 1, r.group_label(c["group"]))
-        s.wrapped(row, 2, c["text"], "wrap", COMMENT_WIDTH)
+        s.wrapped(row, 2, r.comment_text(c["text"]), "wrap", COMMENT_WIDTH)
         row += 1
     if frame.empty:
         s.text(row, 2, r.t("note_no_comments"))

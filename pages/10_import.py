@@ -7,6 +7,7 @@ from pages.ui.campaign_picker import clear_caches
 from pages.ui.common import db
 from survey.importer import DEFAULT_MAX_BYTES, ImportRefused, preview_import, run_import
 from survey.uploads import UploadRefused, check_upload
+from survey.user_text import as_markdown, plain
 
 campaign = facilitator.page("Import responses", ":material/upload_file:")
 
@@ -22,20 +23,20 @@ data = upload.getvalue()
 try:  # the browser's type filter is a convenience; the server decides
     checked = check_upload(upload.name, data, ("csv", "txt", "xlsx"), DEFAULT_MAX_BYTES)
 except UploadRefused as exc:
-    st.error(str(exc))
+    st.error(as_markdown(str(exc)))
     st.stop()
 with st.spinner("Checking every row…"), db().cursor() as con:
     preview = preview_import(con, campaign.campaign_id, data, checked.name)
 
 for note in preview.notes:
-    st.caption(note)
+    st.caption(as_markdown(note))
 if not preview.ok:
-    st.error(f"{checked.name}: {len(preview.problems)} problem(s). Nothing was imported. Fix these and upload again:")
-    st.code("\n".join(preview.report()), language=None)
+    st.error(f"{as_markdown(checked.name)}: {len(preview.problems)} problem(s). Nothing was imported. Fix these and upload again:")
+    st.code(plain("\n".join(preview.report())), language=None)
     st.stop()
 
-st.success(f"{preview.rows} row(s) ready to import into **{campaign.name}**, wave {preview.wave}.")
-st.dataframe(preview.head, width="stretch")
+st.success(f"{preview.rows} row(s) ready to import into **{as_markdown(campaign.name)}**, wave {preview.wave}.")
+st.dataframe(preview.head.map(lambda cell: plain(cell) if isinstance(cell, str) else cell), width="stretch")
 force = False
 if preview.already_imported is not None:
     st.warning(
@@ -48,7 +49,7 @@ if st.button(f"Import {preview.rows} row(s)", type="primary", disabled=preview.a
         with db().cursor() as con:
             result = run_import(con, campaign.campaign_id, data, checked.name, force=force, preview=preview)
     except ImportRefused as exc:
-        st.error(str(exc))
+        st.error(as_markdown(str(exc)))
         st.stop()
     clear_caches()
-    st.success(f"Imported {result.rows} response(s) from {result.filename}.")
+    st.success(f"Imported {result.rows} response(s) from {as_markdown(result.filename)}.")

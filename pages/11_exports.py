@@ -8,8 +8,10 @@ import streamlit as st
 from analysis.export import ExportRefused, export
 from analysis.scope import Scope
 from pages.ui import dashboard as ui
+from pages.ui import web
 from pages.ui.common import db, role, zip_bytes
 from pages.ui.row_level import active_grant
+from survey.user_text import as_markdown
 
 FORMATS = {
     "xlsx": ("Excel workbook", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -64,7 +66,7 @@ if st.button("Create export", type="primary", key="export_go", disabled=rows and
                     progress=lambda done, what: bar.progress(min(max(done, 0.0), 1.0), text=what),
                 )
         except ExportRefused as exc:
-            st.error(str(exc))
+            st.error(as_markdown(str(exc)))
             st.stop()
         data = zip_bytes(result.files, target) if target.is_dir() else target.read_bytes()
     bar.progress(1.0, text=f"Done in {result.seconds:.1f} s")
@@ -73,6 +75,8 @@ if st.button("Create export", type="primary", key="export_go", disabled=rows and
 if st.session_state.get("export_file"):
     done_fmt, data, notes = st.session_state.export_file
     for note in notes:
-        st.info(note)
+        st.info(as_markdown(note))
     name = f"coherence-scan-{view.campaign.campaign_id}-wave{view.wave}.{FORMATS[done_fmt][1]}"
-    st.download_button(f"Download {FORMATS[done_fmt][0]}", data, file_name=name, mime=FORMATS[done_fmt][2], key="export_dl", type="primary")
+    web.download_button(
+        f"Download {FORMATS[done_fmt][0]}", data, file_name=name, mime=FORMATS[done_fmt][2], key="export_dl", type="primary"
+    )

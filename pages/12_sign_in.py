@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages.ui.common import hashes, menu, role, sign_in_client, sso_available, throttle
+from survey.user_text import as_markdown
 
 st.set_page_config(page_title="Sign in · Coherence Scan", page_icon=":material/login:")
 menu()
@@ -19,7 +20,7 @@ if role():
 
 if sso_available():
     if st.user.get("is_logged_in", False):
-        st.warning(f"The account {st.user.get('email', '')} has no access to results. Ask a facilitator to add it.")
+        st.warning(f"The account {as_markdown(st.user.get('email', ''))} has no access to results. Ask a facilitator to add it.")
     st.button("Sign in with single sign-on", on_click=st.login, type="primary", key="sso")
     st.divider()
 

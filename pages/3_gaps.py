@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis.charts import gap_chart
 from pages.ui import dashboard as ui
+from survey.user_text import as_markdown
 
 view = ui.page("Gaps", ":material/compare_arrows:")
 if view is None or ui.no_data(view):
@@ -28,7 +29,7 @@ result = view.get("gaps", a=a, b=b, unit=unit)
 data = result.data
 labels = view.dimension_labels() if unit == "dimension" else view.item_labels()
 st.caption(
-    f"Score of **{label(a)}** minus score of **{label(b)}**: to the right, A sees it more positively. "
+    f"Score of **{as_markdown(label(a))}** minus score of **{as_markdown(label(b))}**: to the right, A sees it more positively. "
     "Bars show the 95% confidence interval (Welch); p-values are corrected for the number of comparisons "
     "(Benjamini–Hochberg); effect size is Hedges' g (0.2 small, 0.5 medium, 0.8 large)."
 )

@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis.charts import agreement_chart, distribution_chart
 from pages.ui import dashboard as ui
+from survey.user_text import as_markdown
 
 view = ui.page("Item detail", ":material/bar_chart:")
 if view is None or ui.no_data(view):
@@ -30,7 +31,7 @@ st.caption(
     "the right, the middle category split across it. Don't know is left out."
 )
 
-st.subheader(f"Agreement within groups · {dims[dimension]}")
+st.subheader(f"Agreement within groups · {as_markdown(dims[dimension])}")
 agreement = view.get("agreement", unit="dimension", by=by)
 ui.chart(
     agreement_chart(

@@ -4,6 +4,7 @@ import altair as alt
 import streamlit as st
 
 from pages.ui import dashboard as ui
+from survey.user_text import plain
 
 view = ui.page("Value at stake", ":material/euro:")
 if view is None or ui.no_data(view):
@@ -14,7 +15,7 @@ if vas is None:
     st.stop()
 
 result = view.get("value_at_stake", by="level")
-losses = {loss: text[view.lang] for loss, text in vas.losses.items()}
+losses = {loss: plain(text[view.lang]) for loss, text in vas.losses.items()}
 ranking = result.ranking.assign(loss_label=result.ranking["loss"].map(losses))
 st.subheader("Priorities")
 st.caption(

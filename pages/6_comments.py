@@ -1,8 +1,13 @@
-"""Comments per dimension, only from groups large enough, shuffled, searchable, always shown as plain text."""
+"""Comments per dimension, only from groups large enough, shuffled, searchable, always shown as plain text.
+
+A comment is shown with `st.text` (never read as Markdown: no link, icon, emphasis or tag comes out of it) after
+`plain` took out the controls that would reorder its letters.
+"""
 
 import streamlit as st
 
 from pages.ui import dashboard as ui
+from survey.user_text import as_markdown, plain
 
 view = ui.page("Comments", ":material/forum:")
 if view is None or ui.no_data(view):
@@ -32,7 +37,7 @@ if data.empty:
 st.write(f"**{len(data)}** comment(s)")
 for row in data.head(300).itertuples(index=False):
     with st.container(border=True):
-        st.markdown(ui.escape_markdown(row.text))
-        st.caption(f"{dims.get(row.dimension, row.dimension)} · {view.group_labels().get(row.group, row.group)}")
+        st.text(plain(row.text))
+        st.caption(as_markdown(f"{dims.get(row.dimension, row.dimension)} · {view.group_labels().get(row.group, row.group)}"))
 if len(data) > 300:
     st.caption(f"Showing 300 of {len(data)}; narrow the search to see others.")

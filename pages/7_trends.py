@@ -6,6 +6,7 @@ from analysis.charts import trend_chart
 from pages.ui import dashboard as ui
 from pages.ui.common import db
 from survey.campaigns import list_waves
+from survey.user_text import as_markdown, plain
 
 view = ui.page("Trends", ":material/trending_up:")
 if view is None or ui.no_data(view):
@@ -16,7 +17,7 @@ if not earlier:
     st.info("This is the first wave. Start a follow-up wave on the Campaigns page, then compare here.")
     st.stop()
 
-names = {w.wave: f"{w.wave} · {w.label}" for w in earlier}
+names = {w.wave: f"{w.wave} · {plain(w.label)}" for w in earlier}
 left, mid, right = st.columns(3)
 before = left.selectbox("Compare with", list(names), index=len(names) - 1, format_func=names.get, key="trend_before")
 unit = ui.unit_picker(key="trend_unit", where=mid)
@@ -25,7 +26,8 @@ result = view.get("trend", earlier_wave=before, unit=unit, by=by)
 data = result.data
 labels = view.dimension_labels() if unit == "dimension" else view.item_labels()
 groups = list(dict.fromkeys(data["group"]))
-group = st.pills("Group", groups, default="all", format_func=view.group_labels().get, key="trend_group") or "all"
+group_labels = view.group_labels()
+group = st.pills("Group", groups, default="all", format_func=lambda g: as_markdown(group_labels[g]), key="trend_group") or "all"
 ui.chart(trend_chart(data, threshold=view.threshold, group=group, unit_labels=labels))
 ui.anonymity_note(result.anonymity)
 st.caption(

@@ -10,6 +10,7 @@ from survey.campaigns import CampaignError, create_campaign, list_waves, set_sta
 from survey.instrument import MAX_INSTRUMENT_BYTES, InstrumentError, default_instrument, parse_instrument
 from survey.responses import response_count
 from survey.uploads import UploadRefused, check_upload
+from survey.user_text import plain
 
 st.set_page_config(page_title="Campaigns · Coherence Scan", page_icon=":material/campaign:", layout="wide")
 menu()
@@ -59,7 +60,7 @@ with waves_tab:
             [
                 {
                     "wave": w.wave,
-                    "label": w.label,
+                    "label": plain(w.label),
                     "status": w.status,
                     "opened": w.opened_on,
                     "instrument": w.instrument_key,

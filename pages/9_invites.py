@@ -5,10 +5,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.ui import facilitator
+from pages.ui import facilitator, web
 from pages.ui.common import db, zip_bytes
 from survey.campaigns import CampaignError
 from survey.invites import DEFAULT_BASE_URL, InviteError, invite_counts, open_link_poster, survey_link, write_invites
+from survey.user_text import as_markdown, plain
 
 campaign = facilitator.page("Invites", ":material/qr_code_2:")
 
@@ -34,14 +35,14 @@ with personal:
                 with db().cursor() as con:
                     batch = write_invites(con, campaign.campaign_id, int(count), Path(tmp), base_url=base_url)
             except (InviteError, CampaignError, ValueError) as exc:
-                st.error(str(exc))
+                st.error(as_markdown(str(exc)))
                 st.stop()
             st.session_state.invite_zip = zip_bytes((path for path in Path(tmp).rglob("*") if path.is_file()), Path(tmp))
         st.success(f"{len(batch.links)} links created. Download them now: they cannot be shown again.")
-    if st.session_state.get("invite_zip"):
-        st.download_button(
+    if invite_zip := st.session_state.get("invite_zip"):
+        web.download_button(
             "Download links, QR codes and print sheet (.zip)",
-            st.session_state.invite_zip,
+            invite_zip,
             file_name=f"invites-{campaign.campaign_id}.zip",
             mime="application/zip",
             key="dl_invites",
@@ -49,16 +50,18 @@ with personal:
 with open_link:
     link = survey_link(base_url, campaign_id=campaign.campaign_id)
     st.write("Anyone with this link can answer (once per visit). Put the poster up in the canteen or on a notice board.")
-    st.code(link, language=None)
+    st.code(plain(link), language=None)
     lang = st.segmented_control("Poster language", ["en", "nl"], default="en", required=True, key="poster_lang")
     with tempfile.TemporaryDirectory() as tmp:
         poster = open_link_poster(campaign.campaign_id, base_url, Path(tmp) / "poster.png", lang=lang)
         data = poster.read_bytes()
     st.image(data, width=260)
-    st.download_button("Download poster (PNG, A4)", data, file_name=f"poster-{campaign.campaign_id}-{lang}.png", mime="image/png")
+    web.download_button(
+        "Download poster (PNG, A4)", data, file_name=f"poster-{campaign.campaign_id}-{lang}.png", mime="image/png", key="dl_poster"
+    )
 with kiosk:
     st.write(
         "Open this link on a shared tablet. After each submission, and after five minutes without activity, "
         "the survey clears itself and starts fresh for the next person."
     )
-    st.code(survey_link(base_url, campaign_id=campaign.campaign_id, kiosk=True), language=None)
+    st.code(plain(survey_link(base_url, campaign_id=campaign.campaign_id, kiosk=True)), language=None)

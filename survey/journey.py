@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from survey.instrument import Instrument
 from survey.responses import Submission
+from survey.user_text import as_markdown
 
 DONT_KNOW = "dk"
 INTRO, PROFILE, VALUE, REVIEW, THANKS = "intro", "profile", "value", "review", "thanks"
@@ -52,13 +53,13 @@ def option_label(instrument: Instrument, value: int | str, lang: str) -> str:
 
 
 def scale_legend(instrument: Instrument, lang: str) -> str:
-    """'1 = Strongly disagree · 2 = Disagree · …', or just the two ends when only those are labelled."""
+    """'1 = Strongly disagree · 2 = Disagree · …' as Markdown (labels as text), or just the two ends when only those are labelled."""
     scale = instrument.scale
     labels = scale.labels.get(lang, ())
     if len(labels) == len(scale.values):
-        return " · ".join(f"**{v}** = {label}" for v, label in zip(scale.values, labels, strict=True))
+        return " · ".join(f"**{v}** = {as_markdown(label)}" for v, label in zip(scale.values, labels, strict=True))
     if len(labels) == 2:
-        return f"**{scale.min}** = {labels[0]} … **{scale.max}** = {labels[1]}"
+        return f"**{scale.min}** = {as_markdown(labels[0])} … **{scale.max}** = {as_markdown(labels[1])}"
     return f"{scale.min} … {scale.max}"
 
 

@@ -1,9 +1,10 @@
 """A respondent's comment carrying <script>, <img onerror> and Markdown tricks never runs, in any view that shows it.
 
-One respondent submits the hostile comment through the survey in Chromium; then every view in VIEWS
-is opened and checked: the script did not run, no element was injected, and the comment (where the
-view shows comments) reads as the literal text that was typed. A new view that shows respondent
-text gets one more entry in VIEWS.
+One respondent submits the hostile comment through the survey in Chromium, and a second comment with what
+Streamlit's Markdown would still make something of when escaped (a bare address, a `:material/…:` icon) and
+a U+202E RIGHT-TO-LEFT OVERRIDE; then every view in VIEWS is opened and checked: the script did not run, no
+element was injected, no link or icon was made of the text, and the comments read as the literal text that
+was typed, in the order typed. A new view that shows respondent text gets one more entry in VIEWS.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ PAYLOAD = (
     f'{MARKER} <script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
     " [click](javascript:window.__xss=3) ![pic](x) **bold** <b>tag</b>"
 )
+# Plain text in any view: no link from the bare addresses, no icon, and the override taken out, not obeyed.
+MARKER_TEXT = "plain-probe-4c1d"
+RLO = "\u202e"
+TEXT_PAYLOAD = f"{MARKER_TEXT} see https://evil.example/login and www.evil.example :material/home: invoice {RLO}fdp.exe"
+TEXT_SHOWN = TEXT_PAYLOAD.replace(RLO, "")
 LEADER_PASSWORD = "leader password for xss"
 INSTRUMENT = default_instrument()
 
@@ -48,6 +54,31 @@ def _inert(page: object, where: str) -> None:
         })"""
     )
     assert state == {"xss": None, "imgs": 0, "js_links": 0, "scripts": 0}, f"{where}: {state}"
+
+
+def _plain_text(page: object, where: str) -> None:
+    """The second comment: its words exactly, in typed order; no link, icon or reordering made of them."""
+    page.get_by_text(MARKER_TEXT).first.wait_for(timeout=30_000)
+    state = page.evaluate(
+        """(marker) => {
+            const holders = [...document.querySelectorAll('[data-testid="stText"], [data-testid="stMarkdownContainer"], blockquote.comment')]
+                .filter(e => e.textContent.includes(marker));
+            return {
+                holders: holders.length,
+                texts: holders.map(e => e.textContent),
+                links: [...document.querySelectorAll('a[href]')].filter(a => a.href.includes('evil.example')).length,
+                inner_links: holders.reduce((n, e) => n + e.querySelectorAll('a').length, 0),
+                icons: holders.reduce((n, e) => n + e.querySelectorAll('[data-testid="stIconMaterial"], span[role="img"]').length, 0),
+            };
+        }""",
+        MARKER_TEXT,
+    )
+    assert state["links"] == 0 and state["inner_links"] == 0, f"{where}: a link was made of a bare address: {state}"
+    assert state["icons"] == 0, f"{where}: an icon was made of :material/home:: {state}"
+    assert state["holders"] >= 1, f"{where}: the comment is not shown ({state})"
+    for text in state["texts"]:
+        assert RLO not in text, f"{where}: the right-to-left override reached the page"
+        assert TEXT_SHOWN in text, f"{where}: not the typed words in typed order: {text!r}"
 
 
 def _shows_literally(page: object, where: str) -> None:
@@ -78,6 +109,8 @@ def answer_with_hostile_comment(page: object, url: str) -> None:
         page.get_by_role("radiogroup", name=dim.items[0].text["en"]).get_by_text("3", exact=True).click()
         if i == 0:
             page.get_by_role("textbox", name=first.comment_prompt["en"]).fill(PAYLOAD)
+        if i == 1:
+            page.get_by_role("textbox", name=dim.comment_prompt["en"]).fill(TEXT_PAYLOAD)
         _click(page, "Next")
         _inert(page, f"after section {dim.id}")
     _click(page, "Next")  # value at stake: nothing chosen
@@ -108,6 +141,10 @@ def comments_page(page: object, url: str, report: Path) -> None:
     wait_idle(page)
     _shows_literally(page, "comments page")
     _inert(page, "comments page")
+    page.get_by_label("Search").fill(MARKER_TEXT)
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    _plain_text(page, "comments page")
 
 
 def html_report(page: object, url: str, report: Path) -> None:
@@ -116,6 +153,7 @@ def html_report(page: object, url: str, report: Path) -> None:
         page.goto(f"{base}/{report.name}")
         _shows_literally(page, "HTML report")
         _inert(page, "HTML report")
+        _plain_text(page, "HTML report")
 
 
 # Every view that shows (or could show) respondent text: (name, opener). Extend when a new one appears.
@@ -156,6 +194,8 @@ def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         with Database(db_path, linger_s=0, wait_s=60).cursor() as con:
             stored = con.execute("SELECT text FROM comments WHERE text LIKE ?", [f"{MARKER}%"]).fetchall()
             assert stored == [(PAYLOAD,)], "the comment is stored verbatim"
+            stored = con.execute("SELECT text FROM comments WHERE text LIKE ?", [f"{MARKER_TEXT}%"]).fetchall()
+            assert stored == [(TEXT_PAYLOAD,)], "the override is stored as typed: only its display is neutralised"
             export(con, "html", report, Scope("demo"), role="leader", actor="xss test")
         yield url, report, page
     assert dialogs == [], f"an alert/confirm/prompt was opened: {dialogs}"

@@ -43,7 +43,9 @@ def test_broken_instrument_is_listed_not_a_traceback(tmp_path: Path, monkeypatch
 
     monkeypatch.setenv("COHERENCE_DB", str(tmp_path / "fresh.duckdb"))
     monkeypatch.setattr(survey.instrument, "DEFAULT_INSTRUMENT_PATH", ROOT / "tests" / "data" / "instruments" / "missing_nl_text.yaml")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["role"] = "facilitator"
+    at.run()
     at.button(key="start_empty").click().run()
     assert not at.exception
     assert any("problem(s)" in e.value for e in at.error)

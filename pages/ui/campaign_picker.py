@@ -6,6 +6,7 @@ import streamlit as st
 
 from pages.ui.common import db
 from survey.campaigns import Campaign, Wave, list_campaigns, list_waves
+from survey.user_text import plain
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -29,7 +30,8 @@ def pick_campaign(where: object = st.sidebar) -> Campaign | None:
     ids = [c.campaign_id for c in campaigns]
     if st.session_state.get("campaign") not in ids:
         st.session_state.campaign = ids[0]
-    chosen = where.selectbox("Campaign", ids, key="campaign", format_func=lambda i: next(c.name for c in campaigns if c.campaign_id == i))
+    names = {c.campaign_id: plain(c.name) for c in campaigns}
+    chosen = where.selectbox("Campaign", ids, key="campaign", format_func=names.get)
     return next(c for c in campaigns if c.campaign_id == chosen)
 
 
@@ -37,7 +39,7 @@ def pick_wave(campaign: Campaign, where: object = st.sidebar, label: str = "Wave
     """The wave to show: the newest by default."""
     waves = _waves(str(db().path), campaign.campaign_id)
     numbers = [w.wave for w in waves]
-    names = {w.wave: f"{w.wave} · {w.label}" for w in waves}
+    names = {w.wave: f"{w.wave} · {plain(w.label)}" for w in waves}
     return where.selectbox(label, numbers, index=len(numbers) - 1, format_func=names.get, key=f"wave_{campaign.campaign_id}")
 
 

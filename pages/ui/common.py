@@ -20,6 +20,7 @@ from survey.access import Throttle, allows, client_key, configured_hashes, oidc_
 from survey.grants import row_level_hash
 from survey.instrument import InstrumentError
 from survey.store import Database, DatabaseBusy, DatabaseDamaged, resolve_db_path
+from survey.user_text import as_markdown, plain
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MENU = (
@@ -124,17 +125,22 @@ def require(needed: str) -> str:
         return current or ""
     st.title("Sign-in needed")
     if not configured_hashes(_secrets()):
-        st.warning(
-            "Results are locked because no password is configured yet. A facilitator sets one with "
-            "`python -m survey hash-password` and puts the printed hash in `.streamlit/secrets.toml` under `[auth]` "
-            '(`leader_hash = "..."`, `facilitator_hash = "..."`) or in the environment variables '
-            "`COHERENCE_LEADER_HASH` / `COHERENCE_FACILITATOR_HASH`, then restarts the app."
-        )
+        password_needed()
     else:
         st.info(f"This page is for the **{needed}** role. Please sign in first.")
         st.page_link("pages/12_sign_in.py", label="Sign in", icon=":material/login:")
     st.stop()
     return ""
+
+
+def password_needed() -> None:
+    """Nobody can sign in until a facilitator configures a password: say exactly how."""
+    st.warning(
+        "Results are locked because no password is configured yet. A facilitator sets one with "
+        "`python -m survey hash-password` and puts the printed hash in `.streamlit/secrets.toml` under `[auth]` "
+        '(`leader_hash = "..."`, `facilitator_hash = "..."`) or in the environment variables '
+        "`COHERENCE_LEADER_HASH` / `COHERENCE_FACILITATOR_HASH`, then restarts the app."
+    )
 
 
 def _secrets() -> dict:
@@ -158,11 +164,11 @@ def show_failure(exc: Exception) -> None:
     """Known failures become a message that says what to do; nothing else reaches the user as a traceback."""
     if isinstance(exc, InstrumentError):
         st.error(f"The questionnaire has {len(exc.problems)} problem(s) and cannot be used:")
-        st.code("\n".join(exc.problems), language=None)
+        st.code(plain("\n".join(exc.problems)), language=None)
     elif isinstance(exc, DatabaseBusy | DatabaseDamaged):
-        st.error(str(exc))
+        st.error(as_markdown(str(exc)))
     else:
-        st.error(f"Something went wrong: {exc}")
+        st.error(f"Something went wrong: {as_markdown(str(exc))}")
 
 
 def zip_bytes(paths: Iterable[Path], root: Path) -> bytes:

@@ -6,7 +6,6 @@ in, because leaders and facilitators see the same (already suppressed) aggregate
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import altair as alt
@@ -19,6 +18,7 @@ from pages.ui.campaign_picker import pick_campaign
 from pages.ui.common import db, menu, require
 from survey.campaigns import Campaign, CampaignError, campaign_instrument, list_waves
 from survey.instrument import Instrument
+from survey.user_text import as_markdown, plain
 
 DATA_VERSION_SQL = """
 SELECT (SELECT count(*) FROM responses WHERE campaign_id = $c),
@@ -27,7 +27,6 @@ SELECT (SELECT count(*) FROM responses WHERE campaign_id = $c),
        (SELECT coalesce(sum(hash(attribute, option, headcount)), 0) FROM headcounts WHERE campaign_id = $c),
        (SELECT threshold || '/' || comment_threshold FROM campaigns WHERE campaign_id = $c)
 """
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>=:$])")
 
 
 def data_version(campaign_id: str) -> str:
@@ -51,7 +50,11 @@ def instrument_of(campaign_id: str, wave: int) -> Instrument:
 
 
 class View:
-    """What a dashboard page is looking at: campaign, wave, filters, label language; `get` calls the engine."""
+    """What a dashboard page is looking at: campaign, wave, filters, label language; `get` calls the engine.
+
+    Its labels are the questionnaire's texts as plain text (`survey.user_text.plain`), ready for tables, charts
+    and drop-downs; where Markdown reads them (captions, headings, button groups) pass them through `as_markdown`.
+    """
 
     def __init__(self, campaign: Campaign, wave: int, filters: tuple[tuple[str, str], ...], lang: str) -> None:
         self.campaign = campaign
@@ -92,23 +95,23 @@ class View:
         return self.campaign.threshold
 
     def dimension_labels(self) -> dict[str, str]:
-        return {d.id: d.label[self.lang] for d in self.instrument.dimensions}
+        return {d.id: plain(d.label[self.lang]) for d in self.instrument.dimensions}
 
     def item_labels(self, short: bool = True) -> dict[str, str]:
-        return {i.id: (i.id if short else f"{i.id} · {i.text[self.lang]}") for i in self.instrument.items}
+        return {i.id: (i.id if short else f"{i.id} · {plain(i.text[self.lang])}") for i in self.instrument.items}
 
     def group_labels(self) -> dict[str, str]:
         labels = {"all": "Everyone" if self.lang == "en" else "Iedereen"}
         for attr_id, attr in self.instrument.attributes.items():
             for option, text in attr.options.items():
-                labels[f"{attr_id}={option}"] = text[self.lang]
+                labels[f"{attr_id}={option}"] = plain(text[self.lang])
         return labels
 
     def attribute_label(self, attr_id: str) -> str:
-        return self.instrument.attributes[attr_id].label[self.lang]
+        return plain(self.instrument.attributes[attr_id].label[self.lang])
 
     def option_label(self, attr_id: str, option: str) -> str:
-        return self.instrument.attributes[attr_id].options[option][self.lang]
+        return plain(self.instrument.attributes[attr_id].options[option][self.lang])
 
 
 def page(title: str, icon: str) -> View | None:
@@ -124,7 +127,7 @@ def page(title: str, icon: str) -> View | None:
             return None
         with db().cursor() as con:
             waves = list_waves(con, campaign.campaign_id)
-        names = {w.wave: f"{w.wave} · {w.label}" for w in waves}
+        names = {w.wave: f"{w.wave} · {plain(w.label)}" for w in waves}
         wave = st.selectbox("Wave", list(names), index=len(names) - 1, format_func=names.get, key=f"dash_wave_{campaign.campaign_id}")
         instrument = instrument_of(campaign.campaign_id, wave)
         lang = st.segmented_control("Labels", list(instrument.languages), default=instrument.languages[0], required=True, key="dash_lang")
@@ -133,9 +136,9 @@ def page(title: str, icon: str) -> View | None:
             if attr_id == "level":
                 continue
             choice = st.selectbox(
-                f"Filter: {attr.label[lang]}",
+                f"Filter: {as_markdown(attr.label[lang])}",
                 [None, *attr.options],
-                format_func=lambda o, a=attr: "All" if o is None else a.options[o][lang],
+                format_func=lambda o, a=attr: "All" if o is None else plain(a.options[o][lang]),
                 key=f"filter_{campaign.campaign_id}_{attr_id}",
                 disabled=bool(filters),  # one filter at a time: a view combines at most two attributes
             )
@@ -162,18 +165,13 @@ def anonymity_note(report: Any) -> None:
             "when the first could otherwise be worked out from a total and the other groups."
         )
         for note in notes:
-            st.caption(note)
+            st.caption(as_markdown(note))
 
 
 def chart(spec: alt.TopLevelMixin) -> None:
     """Fit the width only: Streamlit's default fits the height too, squashing a heatmap's rows into a line."""
     fitted = spec.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")).configure_axisX(labelOverlap=False)
     st.altair_chart(fitted, width="stretch")
-
-
-def escape_markdown(text: str) -> str:
-    """User text shown as text: Markdown and HTML have no effect (links, images, emphasis, tags)."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
 
 
 def table(frame: pd.DataFrame, **kwargs: Any) -> None:
@@ -192,7 +190,7 @@ def compare_by(view: View, key: str, where: Any = st) -> str:
         st.info("Every attribute is filtered in the sidebar, so there are no groups to compare. Clear a filter.")
         st.stop()
     return where.segmented_control(
-        "Compare by", attributes, default=attributes[0], format_func=view.attribute_label, required=True, key=key
+        "Compare by", attributes, default=attributes[0], format_func=lambda a: as_markdown(view.attribute_label(a)), required=True, key=key
     )
 
 

@@ -17,6 +17,7 @@ from survey.organisation import (
     set_value_estimates,
 )
 from survey.progress import progress
+from survey.user_text import as_markdown, plain
 
 
 def page(title: str, icon: str, menu_title: str | None = None) -> Campaign:
@@ -48,7 +49,7 @@ def progress_panel(campaign: Campaign, wave: int) -> None:
         st.caption("No responses yet.")
         return
     st.dataframe(
-        frame.drop(columns=["option"]),
+        frame.drop(columns=["option"]).assign(label=frame["label"].map(plain)),
         hide_index=True,
         width="stretch",
         column_config={"rate": st.column_config.ProgressColumn("rate", format="percent", min_value=0.0, max_value=1.0)},
@@ -60,6 +61,7 @@ def progress_panel(campaign: Campaign, wave: int) -> None:
 def headcount_panel(campaign: Campaign) -> None:
     with db().cursor() as con:
         table = headcount_frame(con, campaign.campaign_id)
+    table["label"] = table["label"].map(plain)
     st.caption("Headcount per group makes response rates possible. Leave a cell empty when unknown.")
     edited = st.data_editor(
         table,
@@ -78,7 +80,7 @@ def headcount_panel(campaign: Campaign) -> None:
             st.success(f"Saved {saved} headcount(s).")
         except OrganisationError as exc:
             st.error("Headcounts not saved:")
-            st.code("\n".join(getattr(exc, "problems", [str(exc)])), language=None)
+            st.code(plain("\n".join(getattr(exc, "problems", [str(exc)]))), language=None)
 
 
 def estimates_panel(campaign: Campaign) -> None:
@@ -92,7 +94,7 @@ def estimates_panel(campaign: Campaign) -> None:
     table = pd.DataFrame(
         {
             "loss": list(instrument.value_at_stake.losses),
-            "label": [v.get("en", k) for k, v in instrument.value_at_stake.losses.items()],
+            "label": [plain(v.get("en", k)) for k, v in instrument.value_at_stake.losses.items()],
             "eur_per_year": [stored.get(loss) for loss in instrument.value_at_stake.losses],
         }
     )
@@ -110,4 +112,4 @@ def estimates_panel(campaign: Campaign) -> None:
                 saved = set_value_estimates(con, campaign.campaign_id, dict(zip(edited["loss"], edited["eur_per_year"], strict=True)))
             st.success(f"Saved {saved} estimate(s).")
         except OrganisationError as exc:
-            st.error(f"Estimates not saved: {exc}")
+            st.error(f"Estimates not saved: {as_markdown(str(exc))}")

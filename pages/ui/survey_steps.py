@@ -45,6 +45,7 @@ from survey.journey import (
 from survey.responses import SubmissionError, submit
 from survey.store import DatabaseBusy, DatabaseDamaged
 from survey.texts import t
+from survey.user_text import as_markdown, plain
 
 _LINK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 STATE_KEYS = ("sv_draft", "sv_step", "sv_key", "sv_done", "sv_started")
@@ -187,9 +188,9 @@ def _problem(where: str) -> None:
 
 
 def intro(instrument: Instrument, campaign: Campaign, lang: str) -> None:
-    st.title(instrument.title[lang])
+    st.title(as_markdown(instrument.title[lang]))
     if instrument.intro:
-        st.write(instrument.intro[lang])
+        st.markdown(as_markdown(instrument.intro[lang]))
     st.caption(t("minutes", lang, m=estimated_minutes(instrument), s=len(instrument.dimensions)))
     st.button(t("start", lang), type="primary", width="stretch", key="sv_start", on_click=_start)
 
@@ -202,10 +203,10 @@ def profile(instrument: Instrument, campaign: Campaign, draft: Draft, lang: str)
             options = list(attr.options)
             current = draft.attributes.get(attr_id)
             st.selectbox(
-                attr.label[lang],
+                as_markdown(attr.label[lang]),
                 options,
                 index=options.index(current) if current in options else None,
-                format_func=lambda o, a=attr: a.options[o][lang],
+                format_func=lambda o, a=attr: plain(a.options[o][lang]),
                 placeholder=t("choose", lang),
                 key=f"attr_{attr_id}",
             )
@@ -221,7 +222,7 @@ def _save_profile(instrument: Instrument, draft: Draft, lang: str, target: int) 
         draft.attributes[attr_id] = st.session_state.get(f"attr_{attr_id}") or ""
     missing = missing_attributes(instrument, draft)
     if target > st.session_state.sv_step and missing:
-        names = ", ".join(instrument.attributes[a].label[lang] for a in missing)
+        names = ", ".join(as_markdown(instrument.attributes[a].label[lang]) for a in missing)
         st.session_state.sv_problem = (PROFILE, t("missing_attr", lang, name=names))
         return
     _move(target)
@@ -229,25 +230,25 @@ def _save_profile(instrument: Instrument, draft: Draft, lang: str, target: int) 
 
 def dimension(instrument: Instrument, campaign: Campaign, draft: Draft, step: int, dim_id: str, lang: str) -> None:
     dim = instrument.dimension(dim_id)
-    st.subheader(dim.label[lang])
+    st.subheader(as_markdown(dim.label[lang]))
     if dim.description:
-        st.caption(dim.description[lang])
+        st.caption(as_markdown(dim.description[lang]))
     options = answer_options(instrument)
     st.info(scale_legend(instrument, lang))
     with st.form(f"sv_dim_{dim_id}", border=False):
         for item in dim.items:
             current = draft.answers.get(item.id)
             st.radio(
-                item.text[lang],
+                as_markdown(item.text[lang]),
                 options,
                 index=options.index(current) if current in options else None,
-                format_func=lambda v: option_label(instrument, v, lang),
+                format_func=lambda v: as_markdown(option_label(instrument, v, lang)),
                 key=f"q_{item.id}",
                 horizontal=True,
             )
         prompt = dim.comment_prompt[lang] if dim.comment_prompt else t("comment", lang)
         st.text_area(
-            prompt,
+            as_markdown(prompt),
             value=draft.comments.get(dim_id, ""),
             max_chars=2000,
             key=f"comment_{dim_id}",
@@ -275,11 +276,11 @@ def value_at_stake(instrument: Instrument, draft: Draft, step: int, lang: str) -
     st.subheader(t("value_title", lang))
     with st.form("sv_value", border=False):
         st.pills(
-            vas.prompt[lang],
+            as_markdown(vas.prompt[lang]),
             list(vas.losses),
             selection_mode="multi",
             default=[loss for loss in draft.losses if loss in vas.losses],
-            format_func=lambda loss: vas.losses[loss][lang],
+            format_func=lambda loss: as_markdown(vas.losses[loss][lang]),
             key="losses_pick",
         )
         back, nxt = st.columns(2)
@@ -309,7 +310,7 @@ def review(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, 
         answered, dk, open_ = section_counts(instrument, draft, dim.id)
         with st.container(border=True):
             left, right = st.columns([3, 1], vertical_alignment="center")
-            left.markdown(f"**{dim.label[lang]}**  \n{t('answered', lang, a=answered, d=dk, o=open_)}")
+            left.markdown(f"**{as_markdown(dim.label[lang])}**  \n{t('answered', lang, a=answered, d=dk, o=open_)}")
             if open_:
                 left.caption(t("open_items", lang, items=", ".join(open_items(instrument, draft, dim.id))))
             right.button(t("edit", lang), key=f"sv_edit_{dim.id}", width="stretch", on_click=_move, args=(order.index(dim.id),))
@@ -317,7 +318,7 @@ def review(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, 
         vas = instrument.value_at_stake
         with st.container(border=True):
             left, right = st.columns([3, 1], vertical_alignment="center")
-            chosen = ", ".join(vas.losses[loss][lang] for loss in draft.losses) or t("none_chosen", lang)
+            chosen = ", ".join(as_markdown(vas.losses[loss][lang]) for loss in draft.losses) or t("none_chosen", lang)
             left.markdown(f"**{t('value_title', lang)}**  \n{chosen}")
             right.button(t("edit", lang), key="sv_edit_value", width="stretch", on_click=_move, args=(order.index(VALUE),))
     back, send = st.columns(2)
@@ -368,11 +369,11 @@ def _store(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, 
     except InviteUsed:
         return t("invite_used", lang)
     except SubmissionError as exc:
-        return t("refused", lang, why="; ".join(exc.problems))
+        return t("refused", lang, why=as_markdown("; ".join(exc.problems)))
     except (DatabaseBusy, DatabaseDamaged, OSError) as exc:
         return t("saving_failed", lang, why=type(exc).__name__)
     except Exception as exc:  # a storage failure must never look like success
-        return t("saving_failed", lang, why=str(exc)[:120])
+        return t("saving_failed", lang, why=as_markdown(str(exc)[:120]))
     return None
 
 
