@@ -6,7 +6,7 @@ import os
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -183,6 +183,14 @@ class Throttle:
 
     def check(self, password: str, hashes: Mapping[str, str], client: str) -> Verdict:
         """Try `password` against the configured roles for `client`; the strongest matching role, or why not."""
+        return self.attempt(client, lambda: self._verify(password, hashes))
+
+    def attempt(self, client: str, verify: Callable[[], str | None]) -> Verdict:
+        """One guarded password check for `client`: counted first, within a free slot, slowed under attack.
+
+        `verify` runs the hash check and names what it unlocks (None: wrong); every password this server
+        checks (sign-in, the row-level grant) goes through here, so one bound and one back-off cover all.
+        """
         wait = self._reserve(client, time.monotonic())
         if wait > 0:
             return Verdict(wait_s=wait)
@@ -190,7 +198,7 @@ class Throttle:
             self._refund(client, time.monotonic())
             return Verdict(busy=True)
         try:
-            role = self._verify(password, hashes)
+            role = verify()
             if role is None and self._under_attack():
                 time.sleep(self.penalty_s)  # holding the slot: fewer checks a second for all guessers together
         finally:

@@ -103,6 +103,7 @@ def grant_rows(
     hashed: str | None,
     throttle: Throttle,
     *,
+    client: str = "local",
     now: dt.datetime | None = None,
 ) -> RowGrant:
     """Check the row-level password and grant row-level data of one campaign; a wrong password is recorded too.
@@ -114,15 +115,19 @@ def grant_rows(
     why = clean_reason(reason)
     if not hashed:
         raise GrantRefused(NOT_CONFIGURED)
-    wait = throttle.wait_seconds()
-    if wait > 0:
-        raise GrantRefused(f"too many wrong row-level passwords; try again in {math.ceil(wait)} s")
-    try:
-        ok = bool(HASHER.verify(hashed, password))
-    except (VerificationError, InvalidHashError):
-        ok = False
-    throttle.record(ok)
-    if not ok:
+
+    def verify() -> str | None:
+        try:
+            return "row_level" if HASHER.verify(hashed, password) else None
+        except (VerificationError, InvalidHashError):
+            return None
+
+    verdict = throttle.attempt(client, verify)
+    if verdict.wait_s > 0:
+        raise GrantRefused(f"too many wrong row-level passwords; try again in {math.ceil(verdict.wait_s)} s")
+    if verdict.busy:
+        raise GrantRefused("the server is checking other passwords; try again in a moment")
+    if verdict.role is None:
         audit(con, actor, "row-level refused", f"campaign={campaign_id} wrong row-level password, reason={why}")
         raise GrantRefused("wrong row-level password; the try is in the audit log")
     return _grant(con, campaign_id, actor, why, "password", now)

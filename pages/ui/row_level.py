@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui.common import db, role, row_hash
+from pages.ui.common import db, role, row_hash, sign_in_client
 from survey.access import Throttle
 from survey.campaigns import Campaign
 from survey.grants import GRANT_MINUTES, GrantRefused, RowGrant, grant_rows
@@ -52,7 +52,9 @@ def grant_panel(campaign: Campaign) -> RowGrant | None:
         try:
             with db().cursor() as con:
                 actor = role() or "facilitator"
-                st.session_state.row_grant = grant_rows(con, campaign.campaign_id, actor, reason, password, hashed, _throttle())
+                st.session_state.row_grant = grant_rows(
+                    con, campaign.campaign_id, actor, reason, password, hashed, _throttle(), client=sign_in_client()
+                )
         except GrantRefused as exc:
             st.error(str(exc))
             return None
