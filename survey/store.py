@@ -19,7 +19,8 @@ import duckdb
 DEFAULT_DB = Path("data") / "coherence.duckdb"
 ENV_DB = "COHERENCE_DB"
 _LOCK_PID = re.compile(r"PID (\d+)")
-# Every DuckDB 1.x write-ahead log opens with a WAL_VERSION entry: field 100 (wal_type) = 98, field 101 (version) = 2 or 3.
+# Every DuckDB 1.x and 2.0 write-ahead log opens with a WAL_VERSION entry: field 100 (wal_type) = 98, field 101 (version) = 2
+# (3 for an encrypted database).
 _WAL_HEADER = b"\x64\x00\x62\x65\x00"
 _WAL_VERSIONS = (2, 3)
 
@@ -208,14 +209,10 @@ class Database:
                     raise DatabaseBusy(_busy_message(self.path, text, time.monotonic() - started)) from exc
                 time.sleep(delay)
                 delay = min(delay * 1.6, 0.5)
-            except (
-                duckdb.SerializationException,
-                duckdb.InternalException,
-                duckdb.CatalogException,
-                duckdb.InvalidInputException,
-                duckdb.FatalException,
-            ) as exc:
-                # WAL replay failures surface as any of these; each means the files need a person, not a retry.
+            except duckdb.Error as exc:
+                # A log or file that cannot be read surfaces as many types: 1.5 raised Serialization, Internal, Catalog,
+                # InvalidInput or Fatal exceptions, 2.0 raises the base class for an entry whose checksum does not match.
+                # Each means the files need a person, not a retry.
                 raise DatabaseDamaged(_damaged_message(self.path, str(exc))) from exc
         migrate(con)
         return con
