@@ -84,7 +84,7 @@ def test_zero_responses_is_a_header_only_file_with_a_note(con: duckdb.DuckDBPyCo
     if fmt == "csv":
         assert out.read_text(encoding="utf-8").splitlines() == [",".join(CONTRACT)]
     else:
-        assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{out}')").fetchone() == (0,)
+        assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{out}')").fetchall() == [(0,)]
 
 
 def test_every_long_export_is_audited_with_format_and_scope(two_waves: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
