@@ -17,7 +17,8 @@ a deletion), the cells then stored. aggregate_new_response_ms is the same call r
 (the live case: the cells read before plus the new response, see analysis.scoring); aggregate_warm_ms
 is the same call with nothing new. pandas_ms computes the same document
 from a long categorical DataFrame of the same answers (bench.baseline), and the two results are
-checked equal within 1e-9 in every run.
+checked equal within 1e-9 in every run. open_check_ms is the check a database file gets as it opens
+(survey.integrity: do the rows of every response agree across tables?) on the same data.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def aggregate(workdir: Path, respondents: int, instrument: Instrument, reps: int
     from analysis import engine
     from analysis.scope import Scope
     from analysis.scoring import clear_matrices, respondent_matrix
+    from survey import integrity
     from survey.store import forget_wave_cells
 
     database = fresh_database(workdir, f"agg-{respondents}{tag}")
@@ -111,6 +113,7 @@ def aggregate(workdir: Path, respondents: int, instrument: Instrument, reps: int
         generate(con, respondents, instrument, campaign_id=CAMPAIGN)
         con.execute("CHECKPOINT")
         out["generate_s"] = round(time.perf_counter() - started, 2)
+        out["open_check_ms"], _ = median_ms(lambda: integrity.inspect(con), reps)
         scope = Scope(CAMPAIGN)
 
         def nothing_kept() -> None:

@@ -18,7 +18,7 @@ from survey.instrument import InstrumentError, default_instrument, load_instrume
 from survey.invites import DEFAULT_BASE_URL, open_link_poster, write_invites
 from survey.responses import SubmissionError, response_count
 from survey.retention import delete_campaign, delete_wave
-from survey.store import Database
+from survey.store import Database, resolve_db_path
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -189,8 +189,25 @@ def _delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _repair(args: argparse.Namespace) -> int:
+    path = resolve_db_path(args.db)
+    if not path.exists():
+        print(f"error: no database at {path}; check --db (or COHERENCE_DB)", file=sys.stderr)
+        return 1
+    db = Database(path, linger_s=0, wait_s=args.wait, repair_all=True)
+    with db.cursor():
+        pass
+    if not db.findings:
+        print(f"nothing to repair: the rows of every response in {path} agree across its tables")
+        return 0
+    print(f"repaired {path} (recorded in the audit log), removed:")
+    for finding in db.findings:
+        print(f"  - {finding}")
+    return 0
+
+
 def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
-    """hash-password, backup, restore and delete: the facilitator's tools for access and retention."""
+    """hash-password, backup, restore, repair and delete: the facilitator's tools for access, recovery and retention."""
     hp = sub.add_parser("hash-password", help="print an Argon2id hash of a password for secrets.toml (the password is never stored)")
     hp.add_argument("--stdin", action="store_true", help="read the password from the first line of stdin instead of asking twice")
     hp.add_argument(
@@ -206,6 +223,10 @@ def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
     rs = sub.add_parser("restore", help="load a backup into an empty database, exactly, in one transaction")
     rs.add_argument("dir", help="the backup folder (with manifest.json)")
     rs.add_argument("--force", action="store_true", help="replace a database that already holds rows")
+    rp = sub.add_parser("repair", help="remove the responses and imports whose rows disagree across tables (the file refused to open)")
+    rp.add_argument("--wait", type=float, default=60.0, help="seconds to wait while the app holds the database")
+    add_db_option(rp)
+    rp.set_defaults(handler=_repair)
     dl = sub.add_parser("delete", help="delete a campaign, or one wave of it, with every dependent row")
     dl.add_argument("--campaign", required=True)
     dl.add_argument("--wave", type=int, default=None, help="only this wave (default: the whole campaign)")

@@ -19,7 +19,8 @@ import duckdb
 DEFAULT_DB = Path("data") / "coherence.duckdb"
 ENV_DB = "COHERENCE_DB"
 _LOCK_PID = re.compile(r"PID (\d+)")
-# Every DuckDB 1.x write-ahead log opens with a WAL_VERSION entry: field 100 (wal_type) = 98, field 101 (version) = 2 or 3.
+# Every DuckDB 1.x and 2.0 write-ahead log opens with a WAL_VERSION entry: field 100 (wal_type) = 98, field 101 (version) = 2
+# (3 for an encrypted database).
 _WAL_HEADER = b"\x64\x00\x62\x65\x00"
 _WAL_VERSIONS = (2, 3)
 
@@ -187,18 +188,45 @@ def _check_wal(path: Path) -> None:
     raise DatabaseDamaged(_damaged_message(path, f"the write-ahead log {wal} does not start like a DuckDB log ({head[:8].hex()})"))
 
 
+def _has_log(path: Path) -> bool:
+    try:
+        return Path(f"{path}.wal").stat().st_size > 0
+    except OSError:
+        return False
+
+
+def _file_state(path: Path) -> tuple[int, int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size, found.st_ino
+
+
+# Each file as this process left it after closing it, consistent: (modified ns, size, inode). An open that finds it so,
+# with no write-ahead log to replay, skips the consistency check: nothing can have changed it since.
+_CHECKED: dict[str, tuple[int, int, int] | None] = {}
+
+
 class Database:
     """One shared DuckDB connection per file, handed out as a cursor per use, let go when idle.
 
     DuckDB lets a single process hold a file. Holding it only while work is going on (plus a short
     linger) is what lets the CLI and the running app take turns on the same file: each waits on the
     lock with back-off instead of failing.
+
+    Opening checks that the rows of each response agree across tables (`survey.integrity`): on the
+    first open in this process, after a write-ahead log was replayed (a crash may have left half a
+    transaction in it) and after another process changed the file. Re-opening a file this process
+    left unchanged costs nothing. `repair_all` removes what the check would refuse (the `repair` command).
     """
 
-    def __init__(self, path: str | Path | None = None, *, linger_s: float = 2.0, wait_s: float = 30.0) -> None:
+    def __init__(self, path: str | Path | None = None, *, linger_s: float = 2.0, wait_s: float = 30.0, repair_all: bool = False) -> None:
         self.path = resolve_db_path(path)
         self.linger_s = linger_s
         self.wait_s = wait_s
+        self.repair_all = repair_all
+        self.findings: tuple = ()  # what the last check found (and removed), for the `repair` command to report
         self._lock = threading.RLock()
         _OPEN.add(self)
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -212,7 +240,9 @@ class Database:
         delay = 0.05
         started = time.monotonic()
         _check_wal(self.path)
+        replayed = False
         while True:
+            replayed = replayed or _has_log(self.path)  # looked at before each attempt: a crashed holder may have left one
             try:
                 con = duckdb.connect(str(self.path), config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
                 break
@@ -224,25 +254,46 @@ class Database:
                     raise DatabaseBusy(_busy_message(self.path, text, time.monotonic() - started)) from exc
                 time.sleep(delay)
                 delay = min(delay * 1.6, 0.5)
-            except (
-                duckdb.SerializationException,
-                duckdb.InternalException,
-                duckdb.CatalogException,
-                duckdb.InvalidInputException,
-                duckdb.FatalException,
-            ) as exc:
-                # WAL replay failures surface as any of these; each means the files need a person, not a retry.
+            except duckdb.Error as exc:
+                # A log or file that cannot be read surfaces as many types: 1.5 raised Serialization, Internal, Catalog,
+                # InvalidInput or Fatal exceptions, 2.0 raises the base class for an entry whose checksum does not match.
+                # Each means the files need a person, not a retry.
                 raise DatabaseDamaged(_damaged_message(self.path, str(exc))) from exc
         migrate(con)
+        if replayed or self._key() is None or _CHECKED.get(self._key()) != _file_state(self.path):
+            self._verify(con)
         return con
+
+    def _key(self) -> str | None:
+        return None if str(self.path) == ":memory:" else str(self.path.resolve())
+
+    def _verify(self, con: duckdb.DuckDBPyConnection) -> None:
+        from survey import integrity  # imported here: integrity builds on this module (audit, transaction)
+
+        try:
+            # On a cursor of its own, closed after: a result left open would keep its transaction, and a CHECKPOINT later refused.
+            cur = con.cursor()
+            try:
+                self.findings = integrity.verify(cur, str(self.path), repair_all=self.repair_all)
+            finally:
+                cur.close()
+        except integrity.DatabaseInconsistent:
+            # Leave the file and its log as they were found, for the person who copies them aside: no checkpoint on close.
+            with suppress(duckdb.Error):
+                con.execute("PRAGMA disable_checkpoint_on_shutdown")
+            with suppress(duckdb.Error):
+                con.close()
+            raise
 
     def _release(self) -> None:
         with self._lock:
             if self._users == 0 and self._con is not None:
                 con, self._con = self._con, None
-                # Closing checkpoints; if that fails (disk full) the log still holds the data and the next open retries.
+                # Closing checkpoints; if that fails (disk full) the log still holds the data and the next open checks and retries.
                 with suppress(duckdb.Error):
                     con.close()
+                if self._key() is not None:
+                    _CHECKED[self._key()] = _file_state(self.path)
             self._timer = None
 
     @contextmanager
