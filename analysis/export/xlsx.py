@@ -3,7 +3,7 @@
 Sheets: Summary (scope, threshold, respondents, notes, definitions, what is hidden), Heatmap
 (dimension and statement × group, mean and n side by side, colour scale), Gaps, Items, Value at
 stake, Comments, Response rates, Trend (when there is an earlier wave) and, only under a row-level
-grant, Raw (the long format, coarsened: see analysis/export_long.py). Every table has a frozen header and an autofilter.
+grant, Raw (the long format, coarsened: see analysis/export/long.py). Every table has a frozen header and an autofilter.
 
 Every text cell is written with `write_string` on a workbook that never turns strings into
 formulas or links; a text that starts like a formula (`=`, `+`, `-`, `@`, tab, CR) also gets
@@ -23,9 +23,9 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from analysis.export_long import FORMULA_STARTS, RowLevel, row_level_frame
-from analysis.export_report import WorkshopReport
-from analysis.export_xlsx_raw import EXCEL_MAX_ROWS, splice_rows
+from analysis.export.long import FORMULA_STARTS, RowLevel, row_level_frame
+from analysis.export.report import WorkshopReport
+from analysis.export.xlsx_raw import EXCEL_MAX_ROWS, splice_rows
 
 NAVY = "#1F3A5F"
 MUTED = "#52606D"

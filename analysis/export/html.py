@@ -26,8 +26,8 @@ import pandas as pd
 import vl_convert as vlc
 from markupsafe import Markup
 
-from analysis.export_charts import ChartSpec, distribution_spec, gap_spec, heatmap_spec, trend_spec, value_spec
-from analysis.export_report import WorkshopReport, euros, number, p_text, percent
+from analysis.export.charts import ChartSpec, distribution_spec, gap_spec, heatmap_spec, trend_spec, value_spec
+from analysis.export.report import WorkshopReport, euros, number, p_text, percent
 
 TEMPLATES = Path(__file__).parent / "templates"
 CACHE_ENV = "COHERENCE_CACHE_DIR"

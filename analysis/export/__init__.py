@@ -8,7 +8,7 @@ Formats: csv and parquet (the contract's long format: row-level data), xlsx, htm
 or svg (one image per chart in a folder). Every number comes from `analysis.engine`, already
 suppressed by the anonymity rules. Row-level data (csv, parquet, the workbook's Raw sheet) is a
 separate permission: a facilitator holding a row-level grant for the campaign (`survey.grants`),
-and even then coarsened to k with new ids and wave dates (`analysis.export_long`). Zero responses
+and even then coarsened to k with new ids and wave dates (`analysis.export.long`). Zero responses
 is a valid, empty export with a note, not an error. Each finished export adds an audit_log row:
 who, "export", the format, the scope, the role and, for row-level data, the rows, k and the grant
 (who allowed it and why).
@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from analysis.export_long import export_long, row_level
-from analysis.export_texts import tr
+from analysis.export.long import export_long, row_level
+from analysis.export.texts import tr
 from survey.campaigns import campaign_instrument, get_campaign
 from survey.grants import RowGrant, grant_problem
 from survey.store import audit
 
 if TYPE_CHECKING:
-    from analysis.export_render import Renderer
+    from analysis.export.render import Renderer
     from analysis.scope import Scope
 
 Group = tuple[str, str]
@@ -138,7 +138,7 @@ def export(
         with ExitStack() as stack:
             renderer = None
             if fmt in ("pptx", "png", "svg"):
-                from analysis.export_render import Renderer
+                from analysis.export.render import Renderer
 
                 # Started first: the chart renderer's start-up overlaps with loading and querying the results.
                 renderer = stack.enter_context(Renderer())
@@ -163,7 +163,7 @@ def _workshop_export(
     grant: RowGrant | None,
 ) -> tuple[ExportResult, str]:
     """The workbook, report, deck or images of one wave; returns the result and the audit detail."""
-    from analysis.export_report import WorkshopReport
+    from analysis.export.report import WorkshopReport
 
     step(0.02, "results")
     report = WorkshopReport(con, scope, lang=lang, a=a, b=b)
@@ -179,20 +179,20 @@ def _workshop_export(
     rows, sheets, slides, charts = 0, (), (), ()
     # Each writer is imported when used: a CSV export need not load XlsxWriter, python-pptx and the chart renderer.
     if fmt == "xlsx":
-        from analysis.export_xlsx import write_xlsx
+        from analysis.export.xlsx import write_xlsx
 
         names, rows = write_xlsx(con, report, out, role=role, rows=picked, progress=sub(0.05, 0.98))
         sheets, files = tuple(names), (out,)
     elif fmt == "html":
-        from analysis.export_html import write_html
+        from analysis.export.html import write_html
 
         charts, files = tuple(write_html(report, out, progress=sub(0.05, 0.98))), (out,)
     elif fmt == "pptx":
-        from analysis.export_pptx import write_pptx
+        from analysis.export.pptx import write_pptx
 
         slides, files = tuple(write_pptx(report, out, progress=sub(0.05, 0.98), renderer=renderer)), (out,)
     else:
-        from analysis.export_images import write_images
+        from analysis.export.images import write_images
 
         written, specs = write_images(report, out, fmt, progress=sub(0.05, 0.98), renderer=renderer)
         files, charts = tuple(written), tuple(s.name for s in specs)

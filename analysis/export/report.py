@@ -19,7 +19,7 @@ import pandas as pd
 
 from analysis import engine
 from analysis.anonymity import thresholds
-from analysis.export_texts import LANGUAGES, tr
+from analysis.export.texts import LANGUAGES, tr
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group
 from analysis.scope import Result, Scope, ValueAtStake, resolve_wave
 from survey.campaigns import Campaign, campaign_instrument, get_campaign, list_waves

@@ -22,9 +22,9 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
-from analysis.export_charts import distribution_spec, gap_spec, heatmap_spec, value_spec
-from analysis.export_render import Drawing, Renderer
-from analysis.export_report import DISCUSSION_GAPS, WorkshopReport, euros, number, p_text, percent
+from analysis.export.charts import distribution_spec, gap_spec, heatmap_spec, value_spec
+from analysis.export.render import Drawing, Renderer
+from analysis.export.report import DISCUSSION_GAPS, WorkshopReport, euros, number, p_text, percent
 
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
 ACCENT = RGBColor(0xE0, 0x7B, 0x24)
