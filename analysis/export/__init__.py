@@ -4,8 +4,8 @@
                     role="leader", lang="nl", actor="anna", progress=lambda done, what: ...)
     result.files, result.sheets, result.notes
 
-Formats: csv and parquet (the contract's long format: row-level data), xlsx, html, pptx, and png
-or svg (one image per chart in a folder). Every number comes from `analysis.engine`, already
+Formats (one table, `analysis.export.registry`): csv and parquet (the contract's long format:
+row-level data), xlsx, html, pptx, and png or svg (one image per chart in a folder). Every number comes from `analysis.engine`, already
 suppressed by the anonymity rules. Row-level data (csv, parquet, the workbook's Raw sheet) is a
 separate permission: a facilitator holding a row-level grant for the campaign (`survey.grants`),
 and even then coarsened to k with new ids and wave dates (`analysis.export.long`). Zero responses
@@ -17,32 +17,22 @@ who, "export", the format, the scope, the role and, for row-level data, the rows
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
-
-from analysis.export.long import export_long, row_level
-from analysis.export.texts import tr
-from survey.campaigns import campaign_instrument, get_campaign
-from survey.grants import RowGrant, grant_problem
-from survey.store import audit
+from analysis.export.registry import FORMATS, ROLES, ROW_LEVEL_ROLES, Format, Job, Progress, Written, offered
 
 if TYPE_CHECKING:
+    import duckdb
+
     from analysis.export.render import Renderer
     from analysis.scope import Scope
+    from survey.grants import RowGrant
 
 Group = tuple[str, str]
-__all__ = ["FORMATS", "ROLES", "ExportRefused", "ExportResult", "export", "export_long"]
-
-FORMATS = ("csv", "parquet", "xlsx", "html", "pptx", "png", "svg")
-ROW_FORMATS = ("csv", "parquet")
-ROLES = ("facilitator", "leader")
-
-Progress = Callable[[float, str], None]
+__all__ = ["FORMATS", "ROLES", "ExportRefused", "ExportResult", "export", "offered"]
 
 
 class ExportRefused(PermissionError):
@@ -75,14 +65,17 @@ class ExportResult:
 
 def _check(fmt: str, role: str, campaign_id: str, grant: RowGrant | None) -> bool:
     """Refuse what the role may not take out; True when the export holds answer rows (and the grant allows it)."""
+    from survey.grants import grant_problem
+
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format '{fmt}' (choose from {', '.join(FORMATS)})")
     if role not in ROLES:
         raise ValueError(f"unknown role '{role}' (choose from {', '.join(ROLES)})")
-    rows = fmt in ROW_FORMATS or (fmt == "xlsx" and grant is not None)
+    spec = FORMATS[fmt]
+    rows = spec.answer_rows or (spec.raw_sheet and grant is not None)
     if not rows:
         return False
-    if role != "facilitator":
+    if role not in ROW_LEVEL_ROLES:
         raise ExportRefused(
             f"the {fmt} export holds one row per answer and is for facilitators only; "
             "leaders can take the workbook, the report, the deck or the chart images, which show groups of at least k people"
@@ -115,43 +108,68 @@ def export(
     (default level=board vs level=shop_floor). `grant` is the row-level grant that csv and parquet
     need, and that adds the Raw sheet to a workbook; without one a workbook holds aggregates only.
     """
+    # Imported when used: the chart helper process (`python -m analysis.export.render`) loads this package first.
+    from survey.store import audit
+
     with_rows = _check(fmt, role, scope.campaign_id, grant)
+    spec = FORMATS[fmt]
     step = progress or (lambda _f, _m: None)
     out = Path(out_path)
     started = time.perf_counter()
     step(0.0, "starting")
-    if fmt in ROW_FORMATS:
-        campaign = get_campaign(con, scope.campaign_id)
-        instrument = campaign_instrument(con, scope.campaign_id, scope.wave)
-        step(0.1, "answers")
-        picked = row_level(con, instrument, scope.campaign_id, campaign.threshold, scope.wave, scope.filters)
-        rows = export_long(con, instrument, scope.campaign_id, out, fmt, picked)
-        notes = tuple(picked.notes(lang)) + (() if rows else (tr("note_no_rows", lang),))
-        waves = str(scope.wave) if scope.wave is not None else "all"
-        filters = ",".join(f"{x}={o}" for x, o in scope.filters) or "none"
-        detail = (
-            f"{fmt} campaign={scope.campaign_id} wave={waves} filters={filters} role={role} rows={rows} "
-            f"respondents={len(picked.respondents)} k={picked.k} {grant.audit_detail()}"
-        )
-        result = ExportResult(fmt, out, (out,), rows=rows, notes=notes, empty=rows == 0)
+    if spec.answer_rows:
+        assert grant is not None  # _check refused a row-level export without one
+        result, detail = _answer_rows(con, fmt, spec, out, scope, role, lang, step, grant)
     else:
         with ExitStack() as stack:
             renderer = None
-            if fmt in ("pptx", "png", "svg"):
+            if spec.renderer:
                 from analysis.export.render import Renderer
 
                 # Started first: the chart renderer's start-up overlaps with loading and querying the results.
                 renderer = stack.enter_context(Renderer())
-            result, detail = _workshop_export(con, fmt, out, scope, role, lang, a, b, step, renderer, grant if with_rows else None)
+            result, detail = _workshop_export(con, fmt, spec, out, scope, role, lang, a, b, step, renderer, grant if with_rows else None)
     audit(con, actor, "export", f"{detail} file={out.name}")
     seconds = time.perf_counter() - started
     step(1.0, "done")
     return replace(result, seconds=round(seconds, 3))
 
 
+def _answer_rows(
+    con: duckdb.DuckDBPyConnection,
+    fmt: str,
+    spec: Format,
+    out: Path,
+    scope: Scope,
+    role: str,
+    lang: str,
+    step: Progress,
+    grant: RowGrant,
+) -> tuple[ExportResult, str]:
+    """A row-level file of the campaign (every wave unless the scope names one); returns the result and the audit detail."""
+    from analysis.export.long import row_level
+    from analysis.export.texts import tr
+    from survey.campaigns import campaign_instrument, get_campaign
+
+    campaign = get_campaign(con, scope.campaign_id)
+    instrument = campaign_instrument(con, scope.campaign_id, scope.wave)
+    step(0.1, "answers")
+    picked = row_level(con, instrument, scope.campaign_id, campaign.threshold, scope.wave, scope.filters)
+    rows = spec.write(Job(con, fmt, out, role, instrument, scope.campaign_id, step, rows=picked)).rows
+    notes = tuple(picked.notes(lang)) + (() if rows else (tr("note_no_rows", lang),))
+    waves = str(scope.wave) if scope.wave is not None else "all"
+    filters = ",".join(f"{x}={o}" for x, o in scope.filters) or "none"
+    detail = (
+        f"{fmt} campaign={scope.campaign_id} wave={waves} filters={filters} role={role} rows={rows} "
+        f"respondents={len(picked.respondents)} k={picked.k} {grant.audit_detail()}"
+    )
+    return ExportResult(fmt, out, (out,), rows=rows, notes=notes, empty=rows == 0), detail
+
+
 def _workshop_export(
     con: duckdb.DuckDBPyConnection,
     fmt: str,
+    spec: Format,
     out: Path,
     scope: Scope,
     role: str,
@@ -163,6 +181,7 @@ def _workshop_export(
     grant: RowGrant | None,
 ) -> tuple[ExportResult, str]:
     """The workbook, report, deck or images of one wave; returns the result and the audit detail."""
+    from analysis.export.long import row_level
     from analysis.export.report import WorkshopReport
 
     step(0.02, "results")
@@ -173,51 +192,24 @@ def _workshop_export(
             con, report.instrument, report.campaign.campaign_id, report.campaign.threshold, report.wave, report.scope.filters
         )
 
-    def sub(lo: float, hi: float) -> Progress:
-        return lambda done, what: step(lo + (hi - lo) * done, what)
+    def sub(done: float, what: str) -> None:
+        step(0.05 + (0.98 - 0.05) * done, what)
 
-    rows, sheets, slides, charts = 0, (), (), ()
-    # Each writer is imported when used: a CSV export need not load XlsxWriter, python-pptx and the chart renderer.
-    if fmt == "xlsx":
-        from analysis.export.xlsx import write_xlsx
-
-        names, rows = write_xlsx(con, report, out, role=role, rows=picked, progress=sub(0.05, 0.98))
-        sheets, files = tuple(names), (out,)
-    elif fmt == "html":
-        from analysis.export.html import write_html
-
-        charts, files = tuple(write_html(report, out, progress=sub(0.05, 0.98))), (out,)
-    elif fmt == "pptx":
-        from analysis.export.pptx import write_pptx
-
-        slides, files = tuple(write_pptx(report, out, progress=sub(0.05, 0.98), renderer=renderer)), (out,)
-    else:
-        from analysis.export.images import write_images
-
-        written, specs = write_images(report, out, fmt, progress=sub(0.05, 0.98), renderer=renderer)
-        files, charts = tuple(written), tuple(s.name for s in specs)
+    job = Job(con, fmt, out, role, report.instrument, report.campaign.campaign_id, sub, report=report, rows=picked, renderer=renderer)
+    written: Written = spec.write(job)
     notes = tuple(report.notes()) + (tuple(picked.notes(report.lang)) if picked is not None else ())
     detail = f"{fmt} {report.audit_detail()} role={role} lang={report.lang}"
     if picked is not None and grant is not None:
-        detail += f" rows={rows} respondents={len(picked.respondents)} k={picked.k} {grant.audit_detail()}"
+        detail += f" rows={written.rows} respondents={len(picked.respondents)} k={picked.k} {grant.audit_detail()}"
     result = ExportResult(
-        fmt, out, files, rows=rows, sheets=sheets, slides=slides, charts=charts, notes=notes, empty=not report.population_shown
+        fmt,
+        out,
+        written.files,
+        rows=written.rows,
+        sheets=written.sheets,
+        slides=written.slides,
+        charts=written.charts,
+        notes=notes,
+        empty=not report.population_shown,
     )
     return result, detail
-
-
-def _format_call(fmt: str) -> Callable[..., ExportResult]:
-    def call(con: duckdb.DuckDBPyConnection, scope: Scope, out_path: str | Path, **options: object) -> ExportResult:
-        return export(con, fmt, out_path, scope, **options)  # type: ignore[arg-type]
-
-    call.__name__ = f"export_{fmt}"
-    call.__doc__ = f"export(con, '{fmt}', out_path, scope, **options)."
-    return call
-
-
-# One name per format, for callers (and the benchmark) that pick an exporter by format name.
-export_xlsx = _format_call("xlsx")
-export_html = _format_call("html")
-export_pptx = _format_call("pptx")
-export_png = _format_call("png")
-export_svg = _format_call("svg")
