@@ -210,7 +210,7 @@ def _summary(book: _Book, report: WorkshopReport, role: str, notes: list[str]) -
         s.text(row, 0, term, "key")
         s.wrapped(row, 1, text, "wrap", SUMMARY_WIDTH)
         row += 1
-    hidden = _hidden_groups(r)
+    hidden = r.hidden_groups()
     if hidden:
         row += 1
         s.text(row, 0, r.t("what_hidden"), "section")
@@ -222,16 +222,6 @@ def _summary(book: _Book, report: WorkshopReport, role: str, notes: list[str]) -
     s.ws.set_column(0, 0, 34)
     s.ws.set_column(1, 1, SUMMARY_WIDTH)
     s.ws.hide_gridlines(2)
-
-
-def _hidden_groups(r: WorkshopReport) -> list[tuple[str, str]]:
-    seen: dict[tuple[str, str], None] = {}
-    for result in (r.heatmap_dimensions, r.heatmap_items):
-        for cell in result.anonymity.hidden:
-            seen[(r.group_label(cell.group), r.reason_text(cell.reason))] = None
-    for cell in r.comments.anonymity.hidden:
-        seen[(f"{r.group_label(cell.group)} ({r.t('comments').lower()})", r.reason_text(cell.reason, comments=True))] = None
-    return list(seen)
 
 
 def _heatmap(book: _Book, report: WorkshopReport) -> None:
