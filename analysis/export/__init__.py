@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from analysis.export.registry import FORMATS, ROLES, ROW_LEVEL_ROLES, Format, Job, Progress, Written, offered
+from analysis.export.registry import FORMATS, ROLES, ROW_LEVEL_ROLES, Job, Progress, Written, offered
 
 if TYPE_CHECKING:
     import duckdb
@@ -112,80 +112,75 @@ def export(
     from survey.store import audit
 
     with_rows = _check(fmt, role, scope.campaign_id, grant)
-    spec = FORMATS[fmt]
     step = progress or (lambda _f, _m: None)
     out = Path(out_path)
+    asked = _Asked(con, fmt, out, scope, role, lang, step, grant if with_rows else None, a, b)
     started = time.perf_counter()
     step(0.0, "starting")
-    if spec.answer_rows:
-        assert grant is not None  # _check refused a row-level export without one
-        result, detail = _answer_rows(con, fmt, spec, out, scope, role, lang, step, grant)
+    if FORMATS[fmt].answer_rows:
+        result, detail = _answer_rows(asked)
     else:
         with ExitStack() as stack:
             renderer = None
-            if spec.renderer:
+            if FORMATS[fmt].renderer:
                 from analysis.export.render import Renderer
 
                 # Started first: the chart renderer's start-up overlaps with loading and querying the results.
                 renderer = stack.enter_context(Renderer())
-            result, detail = _workshop_export(con, fmt, spec, out, scope, role, lang, a, b, step, renderer, grant if with_rows else None)
+            result, detail = _workshop_export(asked, renderer)
     audit(con, actor, "export", f"{detail} file={out.name}")
     seconds = time.perf_counter() - started
     step(1.0, "done")
     return replace(result, seconds=round(seconds, 3))
 
 
-def _answer_rows(
-    con: duckdb.DuckDBPyConnection,
-    fmt: str,
-    spec: Format,
-    out: Path,
-    scope: Scope,
-    role: str,
-    lang: str,
-    step: Progress,
-    grant: RowGrant,
-) -> tuple[ExportResult, str]:
+@dataclass(frozen=True)
+class _Asked:
+    """One export as asked and checked; `grant` is set only when the export holds answer rows."""
+
+    con: duckdb.DuckDBPyConnection
+    fmt: str
+    out: Path
+    scope: Scope
+    role: str
+    lang: str
+    step: Progress
+    grant: RowGrant | None
+    a: Group | None
+    b: Group | None
+
+
+def _answer_rows(asked: _Asked) -> tuple[ExportResult, str]:
     """A row-level file of the campaign (every wave unless the scope names one); returns the result and the audit detail."""
     from analysis.export.long import row_level
     from analysis.export.texts import tr
     from survey.campaigns import campaign_instrument, get_campaign
 
+    con, fmt, scope, lang, grant = asked.con, asked.fmt, asked.scope, asked.lang, asked.grant
+    assert grant is not None  # _check refuses answer rows without a grant
     campaign = get_campaign(con, scope.campaign_id)
     instrument = campaign_instrument(con, scope.campaign_id, scope.wave)
-    step(0.1, "answers")
+    asked.step(0.1, "answers")
     picked = row_level(con, instrument, scope.campaign_id, campaign.threshold, scope.wave, scope.filters)
-    rows = spec.write(Job(con, fmt, out, role, instrument, scope.campaign_id, step, rows=picked)).rows
+    rows = FORMATS[fmt].write(Job(con, fmt, asked.out, asked.role, instrument, scope.campaign_id, asked.step, rows=picked)).rows
     notes = tuple(picked.notes(lang)) + (() if rows else (tr("note_no_rows", lang),))
     waves = str(scope.wave) if scope.wave is not None else "all"
     filters = ",".join(f"{x}={o}" for x, o in scope.filters) or "none"
     detail = (
-        f"{fmt} campaign={scope.campaign_id} wave={waves} filters={filters} role={role} rows={rows} "
+        f"{fmt} campaign={scope.campaign_id} wave={waves} filters={filters} role={asked.role} rows={rows} "
         f"respondents={len(picked.respondents)} k={picked.k} {grant.audit_detail()}"
     )
-    return ExportResult(fmt, out, (out,), rows=rows, notes=notes, empty=rows == 0), detail
+    return ExportResult(fmt, asked.out, (asked.out,), rows=rows, notes=notes, empty=rows == 0), detail
 
 
-def _workshop_export(
-    con: duckdb.DuckDBPyConnection,
-    fmt: str,
-    spec: Format,
-    out: Path,
-    scope: Scope,
-    role: str,
-    lang: str,
-    a: Group | None,
-    b: Group | None,
-    step: Progress,
-    renderer: Renderer | None,
-    grant: RowGrant | None,
-) -> tuple[ExportResult, str]:
+def _workshop_export(asked: _Asked, renderer: Renderer | None) -> tuple[ExportResult, str]:
     """The workbook, report, deck or images of one wave; returns the result and the audit detail."""
     from analysis.export.long import row_level
     from analysis.export.report import WorkshopReport
 
+    con, fmt, step, grant = asked.con, asked.fmt, asked.step, asked.grant
     step(0.02, "results")
-    report = WorkshopReport(con, scope, lang=lang, a=a, b=b)
+    report = WorkshopReport(con, asked.scope, lang=asked.lang, a=asked.a, b=asked.b)
     picked = None
     if grant is not None:
         picked = row_level(
@@ -195,15 +190,17 @@ def _workshop_export(
     def sub(done: float, what: str) -> None:
         step(0.05 + (0.98 - 0.05) * done, what)
 
-    job = Job(con, fmt, out, role, report.instrument, report.campaign.campaign_id, sub, report=report, rows=picked, renderer=renderer)
-    written: Written = spec.write(job)
+    job = Job(
+        con, fmt, asked.out, asked.role, report.instrument, report.campaign.campaign_id, sub, report=report, rows=picked, renderer=renderer
+    )
+    written: Written = FORMATS[fmt].write(job)
     notes = tuple(report.notes()) + (tuple(picked.notes(report.lang)) if picked is not None else ())
-    detail = f"{fmt} {report.audit_detail()} role={role} lang={report.lang}"
+    detail = f"{fmt} {report.audit_detail()} role={asked.role} lang={report.lang}"
     if picked is not None and grant is not None:
         detail += f" rows={written.rows} respondents={len(picked.respondents)} k={picked.k} {grant.audit_detail()}"
     result = ExportResult(
         fmt,
-        out,
+        asked.out,
         written.files,
         rows=written.rows,
         sheets=written.sheets,
