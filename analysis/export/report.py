@@ -64,7 +64,7 @@ def euros(value: object, lang: str = "en") -> str:
 
 @dataclasses.dataclass(frozen=True)
 class TopLoss:
-    """The loss that value at stake ranks first, in words: what the report, the workbook and the deck lead with.
+    """The loss that value at stake ranks first, in words: what the HTML report and the deck lead their value section with.
 
     eur: the yearly estimate as text ('' without one). share_a, share_b: the share of each side of the gap pair naming it.
     """
@@ -321,7 +321,7 @@ class WorkshopReport:
         return TopLoss(self.loss_label(str(top["loss"])), euros(top["eur_per_year"], self.lang), share_a, share_b)
 
     def value_take(self) -> str:
-        """One sentence on the top loss and its estimate, for the report's lead and the deck."""
+        """One sentence on the top loss and its estimate: the lead of the HTML report's value section."""
         top = self.top_loss
         if top is None:
             return ""
