@@ -36,7 +36,7 @@ def _progress_printer(enabled: bool):
 
 def _export(args: argparse.Namespace) -> int:
     # Imported here: a CSV export then never loads scipy and the engine (seconds on a busy machine).
-    from analysis.export_long import parse_group
+    from analysis.export.long import parse_group
     from analysis.scope import Scope
 
     db = existing_database(args)

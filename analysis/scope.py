@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import duckdb
 import numpy as np
@@ -14,6 +14,9 @@ from analysis.cube import Cube, build_cube
 from analysis.disclosure import protect
 from analysis.scoring import RespondentMatrix, respondent_matrix
 from survey.campaigns import CampaignError
+
+if TYPE_CHECKING:
+    from survey.instrument import Instrument
 
 CAMPAIGN_STATE_SQL = """
     SELECT c.threshold, c.comment_threshold,
@@ -90,9 +93,9 @@ def resolve_wave(con: duckdb.DuckDBPyConnection, scope: Scope, state: CampaignSt
     return state.waves[-1]
 
 
-def check_filters(matrix: RespondentMatrix, filters: tuple[tuple[str, str], ...], by: str | None = None) -> dict[str, str]:
+def check_filters(instrument: Instrument, filters: tuple[tuple[str, str], ...], by: str | None = None) -> dict[str, str]:
     """Filters as a mapping, refusing unknown attributes or options, an attribute twice, or a breakdown by a filtered attribute."""
-    attributes = matrix.instrument.attributes
+    attributes = instrument.attributes
     out: dict[str, str] = {}
     for attribute, option in filters:
         if attribute not in attributes:
@@ -151,7 +154,7 @@ def view_of(
     view names at most MAX_ATTRIBUTES attributes: the audit then only has to weigh the cells of one
     or two attributes, which keeps it exact and fast, and small three-way cross-sections are never asked.
     """
-    checked = check_filters(matrix, filters, by)
+    checked = check_filters(matrix.instrument, filters, by)
     for attribute in extra:
         if attribute not in matrix.instrument.attributes:
             raise ScopeError(f"unknown attribute '{attribute}' (known: {', '.join(matrix.instrument.attributes)})")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analysis.export import ExportRefused, export
+from analysis.export import FORMATS, ExportRefused, export, offered
 from analysis.scope import Scope
 from pages.ui import dashboard as ui
 from pages.ui import web
@@ -13,25 +13,15 @@ from pages.ui.common import db, role, zip_bytes
 from pages.ui.row_level import active_grant
 from survey.user_text import as_markdown
 
-FORMATS = {
-    "xlsx": ("Excel workbook", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "html": ("HTML report (opens offline)", "html", "text/html"),
-    "pptx": ("Workshop deck (PowerPoint)", "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
-    "png": ("Chart images (PNG, zip)", "zip", "application/zip"),
-    "svg": ("Chart images (SVG, zip)", "zip", "application/zip"),
-    "csv": ("Answer rows, long format (CSV)", "csv", "text/csv"),
-    "parquet": ("Answer rows, long format (Parquet)", "parquet", "application/octet-stream"),
-}
-
 view = ui.page("Exports", ":material/download:")
 if view is None:
     st.stop()
 who = role() or "leader"
-allowed = [f for f in FORMATS if who == "facilitator" or f not in ("csv", "parquet")]
-fmt = st.radio("Format", allowed, format_func=lambda f: FORMATS[f][0], key="export_fmt")
+fmt = st.radio("Format", offered(who), format_func=lambda f: FORMATS[f].label, key="export_fmt")
+chosen = FORMATS[fmt]
 grant = active_grant(view.campaign.campaign_id) if who == "facilitator" else None
-raw_sheet = fmt == "xlsx" and grant is not None and st.checkbox("Add the Raw sheet (answer rows)", key="export_raw")
-rows = fmt in ("csv", "parquet") or raw_sheet
+raw_sheet = chosen.raw_sheet and grant is not None and st.checkbox("Add the Raw sheet (answer rows)", key="export_raw")
+rows = chosen.answer_rows or raw_sheet
 st.caption(
     f"Wave {view.wave}"
     + (f", filtered to {', '.join(f'{a}={o}' for a, o in view.filters)}" if view.filters else "")
@@ -51,7 +41,7 @@ if st.button("Create export", type="primary", key="export_go", disabled=rows and
     bar = st.progress(0.0, text="Starting…")
     scope = Scope(view.campaign.campaign_id, wave=view.wave, filters=view.filters)
     with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / (f"charts-{fmt}" if fmt in ("png", "svg") else f"coherence-scan.{FORMATS[fmt][1]}")
+        target = Path(tmp) / (f"charts-{fmt}" if chosen.folder else f"coherence-scan.{chosen.suffix}")
         try:
             with db().cursor() as con:
                 result = export(
@@ -76,7 +66,6 @@ if st.session_state.get("export_file"):
     done_fmt, data, notes = st.session_state.export_file
     for note in notes:
         st.info(as_markdown(note))
-    name = f"coherence-scan-{view.campaign.campaign_id}-wave{view.wave}.{FORMATS[done_fmt][1]}"
-    web.download_button(
-        f"Download {FORMATS[done_fmt][0]}", data, file_name=name, mime=FORMATS[done_fmt][2], key="export_dl", type="primary"
-    )
+    done = FORMATS[done_fmt]
+    name = f"coherence-scan-{view.campaign.campaign_id}-wave{view.wave}.{done.suffix}"
+    web.download_button(f"Download {done.label}", data, file_name=name, mime=done.mime, key="export_dl", type="primary")

@@ -89,7 +89,7 @@ def test_the_last_column_keeps_the_most_detail() -> None:
 
 def test_three_supervisors_are_merged_with_the_specialists_and_nothing_more(con: duckdb.DuckDBPyConnection) -> None:
     """The small-group campaign: 3 supervisors in Venlo maintenance; everything else is a group of 12 or more."""
-    from analysis.export_long import respondents_sql
+    from analysis.export.long import respondents_sql
     from survey.campaigns import campaign_instrument
 
     build_small_group_campaign(con)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from analysis.export import export
-from analysis.export_render import Renderer
+from analysis.export.render import Renderer
 from analysis.scope import Scope
 from survey.campaigns import create_campaign
 from survey.demo import load_demo

@@ -21,8 +21,8 @@ from pptx import Presentation
 
 from analysis import engine
 from analysis.export import export
-from analysis.export_charts import distribution_spec, report_specs, value_spec
-from analysis.export_report import WorkshopReport
+from analysis.export.charts import distribution_spec, report_specs, value_spec
+from analysis.export.report import WorkshopReport
 from analysis.scope import Scope
 from survey.grants import machine_grant
 from survey.store import Database, recent_audit

@@ -208,7 +208,7 @@ def test_zero_responses_gives_a_valid_workbook_with_a_note(con: duckdb.DuckDBPyC
 
 
 def test_a_scope_too_large_for_one_sheet_says_so_in_raw(demo_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("analysis.export_xlsx.EXCEL_MAX_ROWS", 100)
+    monkeypatch.setattr("analysis.export.xlsx.EXCEL_MAX_ROWS", 100)
     with demo_db.cursor() as con:
         result = export(con, "xlsx", tmp_path / "big.xlsx", Scope("demo"), grant=_grant(con))
     raw = _open(tmp_path / "big.xlsx")["Raw"]

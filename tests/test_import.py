@@ -410,7 +410,7 @@ def test_formula_detection(cell: str, formula: bool) -> None:
 
 def test_a_bulleted_comment_is_imported_as_typed_and_neutralised_on_export(con: duckdb.DuckDBPyConnection, campaign: str) -> None:
     """Comment exports often hold "- remark" lines: stored as typed, and a spreadsheet still never runs them."""
-    from analysis.export_long import neutralised_sql
+    from analysis.export.long import neutralised_sql
 
     rows = make_files.good_rows()
     column = make_files.HEADER.index("comment_strategy")

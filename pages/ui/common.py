@@ -79,7 +79,7 @@ def role() -> str | None:
 @st.cache_resource
 def _warm_export_assets() -> None:
     """Bundle the report's JavaScript once, in a separate process: it takes seconds and would stall the server's own threads."""
-    code = "from analysis.export_html import vega_bundle; vega_bundle()"
+    code = "from analysis.export.html import vega_bundle; vega_bundle()"
     subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

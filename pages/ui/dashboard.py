@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import engine
+from analysis.labels import Labels
 from analysis.scope import Scope, ScopeError
 from pages.ui.campaign_picker import pick_campaign
 from pages.ui.common import db, menu, require
@@ -52,8 +53,9 @@ def instrument_of(campaign_id: str, wave: int) -> Instrument:
 class View:
     """What a dashboard page is looking at: campaign, wave, filters, label language; `get` calls the engine.
 
-    Its labels are the questionnaire's texts as plain text (`survey.user_text.plain`), ready for tables, charts
-    and drop-downs; where Markdown reads them (captions, headings, button groups) pass them through `as_markdown`.
+    Its labels are the questionnaire's texts as plain text (`analysis.labels`, the words the exports use too), ready
+    for tables, charts and drop-downs; where Markdown reads them (captions, headings, button groups) pass them through
+    `as_markdown`.
     """
 
     def __init__(self, campaign: Campaign, wave: int, filters: tuple[tuple[str, str], ...], lang: str) -> None:
@@ -62,6 +64,7 @@ class View:
         self.filters = filters
         self.lang = lang
         self.instrument = instrument_of(campaign.campaign_id, wave)
+        self.labels = Labels(self.instrument, lang)
         self.version = data_version(campaign.campaign_id)
 
     def get(self, view: str, **kwargs: Any) -> Any:
@@ -95,23 +98,19 @@ class View:
         return self.campaign.threshold
 
     def dimension_labels(self) -> dict[str, str]:
-        return {d.id: plain(d.label[self.lang]) for d in self.instrument.dimensions}
+        return self.labels.dimensions()
 
     def item_labels(self, short: bool = True) -> dict[str, str]:
-        return {i.id: (i.id if short else f"{i.id} · {plain(i.text[self.lang])}") for i in self.instrument.items}
+        return {i.id: (i.id if short else f"{i.id} · {self.labels.item(i.id)}") for i in self.instrument.items}
 
     def group_labels(self) -> dict[str, str]:
-        labels = {"all": "Everyone" if self.lang == "en" else "Iedereen"}
-        for attr_id, attr in self.instrument.attributes.items():
-            for option, text in attr.options.items():
-                labels[f"{attr_id}={option}"] = plain(text[self.lang])
-        return labels
+        return self.labels.groups()
 
     def attribute_label(self, attr_id: str) -> str:
-        return plain(self.instrument.attributes[attr_id].label[self.lang])
+        return self.labels.attribute(attr_id)
 
     def option_label(self, attr_id: str, option: str) -> str:
-        return plain(self.instrument.attributes[attr_id].options[option][self.lang])
+        return self.labels.option(attr_id, option)
 
 
 def page(title: str, icon: str) -> View | None:

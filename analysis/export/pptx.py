@@ -22,9 +22,9 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
-from analysis.export_charts import distribution_spec, gap_spec, heatmap_spec, value_spec
-from analysis.export_render import Drawing, Renderer
-from analysis.export_report import DISCUSSION_GAPS, WorkshopReport, euros, number, p_text, percent
+from analysis.export.charts import distribution_spec, gap_spec, heatmap_spec, value_spec
+from analysis.export.render import Drawing, Renderer
+from analysis.export.report import DISCUSSION_GAPS, WorkshopReport, number, p_text, percent
 
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
 ACCENT = RGBColor(0xE0, 0x7B, 0x24)
@@ -256,23 +256,18 @@ class _Deck:
 
     def value_slide(self) -> None:
         r = self.r
-        vas = r.value
+        top = r.top_loss
         slide = self.slide(r.t("value_title"))
-        if vas is None or "value" not in self.pictures:
+        if top is None or "value" not in self.pictures:
             self._text(slide, MARGIN, CONTENT_TOP, WIDTH - 2 * MARGIN, Inches(1), [(r.t("note_no_value"), 20, False, INK)])
             return
         self.picture(slide, self.pictures["value"].result(), MARGIN, CONTENT_TOP, Inches(8.0), Inches(5.3))
-        top = vas.ranking.iloc[0]
-        eur = "" if pd.isna(top["eur_per_year"]) else r.t("deck_eur", eur=euros(top["eur_per_year"], r.lang))
-        lines: list[tuple[str, int, bool, RGBColor]] = [
-            (r.t("top_loss"), 14, False, MUTED),
-            (r.loss_label(str(top["loss"])), 26, True, NAVY),
-        ]
-        if eur:
-            lines.append((f"€ {euros(top['eur_per_year'], r.lang)}", 22, True, ACCENT))
+        lines: list[tuple[str, int, bool, RGBColor]] = [(r.t("top_loss"), 14, False, MUTED), (top.label, 26, True, NAVY)]
+        if top.eur:
+            lines.append((f"€ {top.eur}", 22, True, ACCENT))
         a, b = r.pair_labels
-        if not pd.isna(top["share_a"]) and not pd.isna(top["share_b"]):
-            shares = r.t("deck_value_shares", sa=percent(top["share_a"], r.lang), a=a, sb=percent(top["share_b"], r.lang), b=b)
+        if top.share_a is not None and top.share_b is not None:
+            shares = r.t("deck_value_shares", sa=percent(top.share_a, r.lang), a=a, sb=percent(top.share_b, r.lang), b=b)
             lines.append((shares, 15, False, INK))
         lines.append((r.t("deck_value_rank", a=a, b=b), 13, False, MUTED))
         self._rect(slide, Inches(8.95), CONTENT_TOP + Inches(0.1), Inches(0.08), Inches(2.6), ACCENT)

@@ -26,8 +26,8 @@ import pandas as pd
 import vl_convert as vlc
 from markupsafe import Markup
 
-from analysis.export_charts import ChartSpec, distribution_spec, gap_spec, heatmap_spec, trend_spec, value_spec
-from analysis.export_report import WorkshopReport, euros, number, p_text, percent
+from analysis.export.charts import ChartSpec, distribution_spec, gap_spec, heatmap_spec, trend_spec, value_spec
+from analysis.export.report import WorkshopReport, euros, number, p_text, percent
 
 TEMPLATES = Path(__file__).parent / "templates"
 CACHE_ENV = "COHERENCE_CACHE_DIR"
@@ -193,14 +193,6 @@ class _Context:
             for row in r.value.ranking.itertuples(index=False)
         ]
 
-    def value_take(self) -> str:
-        r = self.r
-        if r.value is None or r.value.ranking.empty:
-            return ""
-        top = r.value.ranking.iloc[0]
-        eur = "" if pd.isna(top["eur_per_year"]) else r.t("deck_eur", eur=euros(top["eur_per_year"], r.lang))
-        return r.t("deck_value_take", loss=r.loss_label(str(top["loss"])), eur=eur)
-
     def trend(self) -> list[dict[str, Any]]:
         r = self.r
         if r.trend is None:
@@ -259,16 +251,6 @@ class _Context:
                 out.append({"dimension": r.dimension_label(dim), "entries": items})
         return out
 
-    def hidden_rows(self) -> list[tuple[str, str]]:
-        r = self.r
-        seen: dict[tuple[str, str], None] = {}
-        for result in (r.heatmap_dimensions, r.heatmap_items):
-            for cell in result.anonymity.hidden:
-                seen[(r.group_label(cell.group), r.reason_text(cell.reason))] = None
-        for cell in r.comments.anonymity.hidden:
-            seen[(f"{r.group_label(cell.group)} ({r.t('comments').lower()})", r.reason_text(cell.reason, comments=True))] = None
-        return list(seen)
-
     def facts(self) -> list[dict[str, Any]]:
         r = self.r
         n, rate = r.population
@@ -292,16 +274,9 @@ class _Context:
                     "accent": True,
                 }
             )
-        if r.value is not None and not r.value.ranking.empty and r.population_shown:
-            best = r.value.ranking.iloc[0]
-            facts.append(
-                {
-                    "label": r.t("top_loss"),
-                    "value": r.loss_label(str(best["loss"])),
-                    "sub": f"€ {euros(best['eur_per_year'], r.lang)}" if not pd.isna(best["eur_per_year"]) else "",
-                    "accent": True,
-                }
-            )
+        best = r.top_loss
+        if best is not None and r.population_shown:
+            facts.append({"label": r.t("top_loss"), "value": best.label, "sub": f"€ {best.eur}" if best.eur else "", "accent": True})
         return facts
 
 
@@ -361,7 +336,7 @@ def write_html(report: WorkshopReport, out: Path, progress: Callable[[float, str
             gaps_dims=ctx.gaps("dimension"),
             gaps_items=ctx.gaps("item"),
             value_rows=ctx.value(),
-            value_take=ctx.value_take(),
+            value_take=report.value_take(),
             trend_rows=ctx.trend(),
             trend_title=report.t("trend_title", earlier=f"{report.t('wave').lower()} {report.earlier_wave} ({report.earlier_label})"),
             trend_before=report.t("col_before", wave=f"{report.t('wave').lower()} {report.earlier_wave}"),
@@ -370,7 +345,7 @@ def write_html(report: WorkshopReport, out: Path, progress: Callable[[float, str
             reliability=ctx.reliability(),
             comments=ctx.comments(),
             comment_notes=report.comment_notes(),
-            hidden_rows=ctx.hidden_rows(),
+            hidden_rows=report.hidden_groups(),
         )
         step(0.5, "charts")
         charts, chart_list, distributions = _chart_entries(report)

@@ -29,7 +29,7 @@ import duckdb
 import pandas as pd
 
 from analysis.coarsening import Merge, coarsen
-from analysis.export_texts import tr
+from analysis.export.texts import tr
 from survey.instrument import Instrument
 
 # OWASP CSV injection: a cell starting with one of these is read as a formula by spreadsheet programs.

@@ -3,7 +3,7 @@
 Sheets: Summary (scope, threshold, respondents, notes, definitions, what is hidden), Heatmap
 (dimension and statement × group, mean and n side by side, colour scale), Gaps, Items, Value at
 stake, Comments, Response rates, Trend (when there is an earlier wave) and, only under a row-level
-grant, Raw (the long format, coarsened: see analysis/export_long.py). Every table has a frozen header and an autofilter.
+grant, Raw (the long format, coarsened: see analysis/export/long.py). Every table has a frozen header and an autofilter.
 
 Every text cell is written with `write_string` on a workbook that never turns strings into
 formulas or links; a text that starts like a formula (`=`, `+`, `-`, `@`, tab, CR) also gets
@@ -23,9 +23,9 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from analysis.export_long import FORMULA_STARTS, RowLevel, row_level_frame
-from analysis.export_report import WorkshopReport
-from analysis.export_xlsx_raw import EXCEL_MAX_ROWS, splice_rows
+from analysis.export.long import FORMULA_STARTS, RowLevel, row_level_frame
+from analysis.export.report import WorkshopReport
+from analysis.export.xlsx_raw import EXCEL_MAX_ROWS, splice_rows
 
 NAVY = "#1F3A5F"
 MUTED = "#52606D"
@@ -210,7 +210,7 @@ def _summary(book: _Book, report: WorkshopReport, role: str, notes: list[str]) -
         s.text(row, 0, term, "key")
         s.wrapped(row, 1, text, "wrap", SUMMARY_WIDTH)
         row += 1
-    hidden = _hidden_groups(r)
+    hidden = r.hidden_groups()
     if hidden:
         row += 1
         s.text(row, 0, r.t("what_hidden"), "section")
@@ -222,16 +222,6 @@ def _summary(book: _Book, report: WorkshopReport, role: str, notes: list[str]) -
     s.ws.set_column(0, 0, 34)
     s.ws.set_column(1, 1, SUMMARY_WIDTH)
     s.ws.hide_gridlines(2)
-
-
-def _hidden_groups(r: WorkshopReport) -> list[tuple[str, str]]:
-    seen: dict[tuple[str, str], None] = {}
-    for result in (r.heatmap_dimensions, r.heatmap_items):
-        for cell in result.anonymity.hidden:
-            seen[(r.group_label(cell.group), r.reason_text(cell.reason))] = None
-    for cell in r.comments.anonymity.hidden:
-        seen[(f"{r.group_label(cell.group)} ({r.t('comments').lower()})", r.reason_text(cell.reason, comments=True))] = None
-    return list(seen)
 
 
 def _heatmap(book: _Book, report: WorkshopReport) -> None:

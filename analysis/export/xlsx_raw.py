@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
-from analysis.export_long import FORMULA_STARTS
+from analysis.export.long import FORMULA_STARTS
 
 EXCEL_MAX_ROWS = 1_048_576
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

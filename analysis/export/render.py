@@ -1,6 +1,6 @@
 """Drawing Vega-Lite specs to PNG or SVG with vl-convert (no browser, no network), in a helper process.
 
-`python -m analysis.export_render` is that helper: it reads one JSON request a line on stdin,
+`python -m analysis.export.render` is that helper: it reads one JSON request a line on stdin,
 {"format": "png"|"svg", "spec": {...}}, and answers each, in order, with a JSON header line
 {"ok": bool, "size": n} followed by n bytes (the image, or the error text).
 """
@@ -25,7 +25,7 @@ import vl_convert as vlc
 PNG_SCALE = 2
 HELPERS = 1
 T = TypeVar("T")
-_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 _WARM_UP = {"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
 
 
@@ -63,7 +63,7 @@ class _Helper:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "analysis.export_render"],
+            [sys.executable, "-m", "analysis.export.render"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from analysis.export_charts import ChartSpec, iter_specs
-from analysis.export_render import Drawing, Renderer
-from analysis.export_report import WorkshopReport
+from analysis.export.charts import ChartSpec, iter_specs
+from analysis.export.render import Drawing, Renderer
+from analysis.export.report import WorkshopReport
 
 IMAGE_WIDTH = 820
 IMAGE_FORMATS = ("png", "svg")

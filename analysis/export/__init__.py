@@ -4,11 +4,11 @@
                     role="leader", lang="nl", actor="anna", progress=lambda done, what: ...)
     result.files, result.sheets, result.notes
 
-Formats: csv and parquet (the contract's long format: row-level data), xlsx, html, pptx, and png
-or svg (one image per chart in a folder). Every number comes from `analysis.engine`, already
+Formats (one table, `analysis.export.registry`): csv and parquet (the contract's long format:
+row-level data), xlsx, html, pptx, and png or svg (one image per chart in a folder). Every number comes from `analysis.engine`, already
 suppressed by the anonymity rules. Row-level data (csv, parquet, the workbook's Raw sheet) is a
 separate permission: a facilitator holding a row-level grant for the campaign (`survey.grants`),
-and even then coarsened to k with new ids and wave dates (`analysis.export_long`). Zero responses
+and even then coarsened to k with new ids and wave dates (`analysis.export.long`). Zero responses
 is a valid, empty export with a note, not an error. Each finished export adds an audit_log row:
 who, "export", the format, the scope, the role and, for row-level data, the rows, k and the grant
 (who allowed it and why).
@@ -17,32 +17,22 @@ who, "export", the format, the scope, the role and, for row-level data, the rows
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
-
-from analysis.export_long import export_long, row_level
-from analysis.export_texts import tr
-from survey.campaigns import campaign_instrument, get_campaign
-from survey.grants import RowGrant, grant_problem
-from survey.store import audit
+from analysis.export.registry import FORMATS, ROLES, ROW_LEVEL_ROLES, Job, Progress, Written, offered
 
 if TYPE_CHECKING:
-    from analysis.export_render import Renderer
+    import duckdb
+
+    from analysis.export.render import Renderer
     from analysis.scope import Scope
+    from survey.grants import RowGrant
 
 Group = tuple[str, str]
-__all__ = ["FORMATS", "ROLES", "ExportRefused", "ExportResult", "export", "export_long"]
-
-FORMATS = ("csv", "parquet", "xlsx", "html", "pptx", "png", "svg")
-ROW_FORMATS = ("csv", "parquet")
-ROLES = ("facilitator", "leader")
-
-Progress = Callable[[float, str], None]
+__all__ = ["FORMATS", "ROLES", "ExportRefused", "ExportResult", "export", "offered"]
 
 
 class ExportRefused(PermissionError):
@@ -75,14 +65,17 @@ class ExportResult:
 
 def _check(fmt: str, role: str, campaign_id: str, grant: RowGrant | None) -> bool:
     """Refuse what the role may not take out; True when the export holds answer rows (and the grant allows it)."""
+    from survey.grants import grant_problem
+
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format '{fmt}' (choose from {', '.join(FORMATS)})")
     if role not in ROLES:
         raise ValueError(f"unknown role '{role}' (choose from {', '.join(ROLES)})")
-    rows = fmt in ROW_FORMATS or (fmt == "xlsx" and grant is not None)
+    spec = FORMATS[fmt]
+    rows = spec.answer_rows or (spec.raw_sheet and grant is not None)
     if not rows:
         return False
-    if role != "facilitator":
+    if role not in ROW_LEVEL_ROLES:
         raise ExportRefused(
             f"the {fmt} export holds one row per answer and is for facilitators only; "
             "leaders can take the workbook, the report, the deck or the chart images, which show groups of at least k people"
@@ -115,109 +108,105 @@ def export(
     (default level=board vs level=shop_floor). `grant` is the row-level grant that csv and parquet
     need, and that adds the Raw sheet to a workbook; without one a workbook holds aggregates only.
     """
+    # Imported when used: the chart helper process (`python -m analysis.export.render`) loads this package first.
+    from survey.store import audit
+
     with_rows = _check(fmt, role, scope.campaign_id, grant)
     step = progress or (lambda _f, _m: None)
     out = Path(out_path)
+    asked = _Asked(con, fmt, out, scope, role, lang, step, grant if with_rows else None, a, b)
     started = time.perf_counter()
     step(0.0, "starting")
-    if fmt in ROW_FORMATS:
-        campaign = get_campaign(con, scope.campaign_id)
-        instrument = campaign_instrument(con, scope.campaign_id, scope.wave)
-        step(0.1, "answers")
-        picked = row_level(con, instrument, scope.campaign_id, campaign.threshold, scope.wave, scope.filters)
-        rows = export_long(con, instrument, scope.campaign_id, out, fmt, picked)
-        notes = tuple(picked.notes(lang)) + (() if rows else (tr("note_no_rows", lang),))
-        waves = str(scope.wave) if scope.wave is not None else "all"
-        filters = ",".join(f"{x}={o}" for x, o in scope.filters) or "none"
-        detail = (
-            f"{fmt} campaign={scope.campaign_id} wave={waves} filters={filters} role={role} rows={rows} "
-            f"respondents={len(picked.respondents)} k={picked.k} {grant.audit_detail()}"
-        )
-        result = ExportResult(fmt, out, (out,), rows=rows, notes=notes, empty=rows == 0)
+    if FORMATS[fmt].answer_rows:
+        result, detail = _answer_rows(asked)
     else:
         with ExitStack() as stack:
             renderer = None
-            if fmt in ("pptx", "png", "svg"):
-                from analysis.export_render import Renderer
+            if FORMATS[fmt].renderer:
+                from analysis.export.render import Renderer
 
                 # Started first: the chart renderer's start-up overlaps with loading and querying the results.
                 renderer = stack.enter_context(Renderer())
-            result, detail = _workshop_export(con, fmt, out, scope, role, lang, a, b, step, renderer, grant if with_rows else None)
+            result, detail = _workshop_export(asked, renderer)
     audit(con, actor, "export", f"{detail} file={out.name}")
     seconds = time.perf_counter() - started
     step(1.0, "done")
     return replace(result, seconds=round(seconds, 3))
 
 
-def _workshop_export(
-    con: duckdb.DuckDBPyConnection,
-    fmt: str,
-    out: Path,
-    scope: Scope,
-    role: str,
-    lang: str,
-    a: Group | None,
-    b: Group | None,
-    step: Progress,
-    renderer: Renderer | None,
-    grant: RowGrant | None,
-) -> tuple[ExportResult, str]:
-    """The workbook, report, deck or images of one wave; returns the result and the audit detail."""
-    from analysis.export_report import WorkshopReport
+@dataclass(frozen=True)
+class _Asked:
+    """One export as asked and checked; `grant` is set only when the export holds answer rows."""
 
+    con: duckdb.DuckDBPyConnection
+    fmt: str
+    out: Path
+    scope: Scope
+    role: str
+    lang: str
+    step: Progress
+    grant: RowGrant | None
+    a: Group | None
+    b: Group | None
+
+
+def _answer_rows(asked: _Asked) -> tuple[ExportResult, str]:
+    """A row-level file of the campaign (every wave unless the scope names one); returns the result and the audit detail."""
+    from analysis.export.long import row_level
+    from analysis.export.texts import tr
+    from survey.campaigns import campaign_instrument, get_campaign
+
+    con, fmt, scope, lang, grant = asked.con, asked.fmt, asked.scope, asked.lang, asked.grant
+    assert grant is not None  # _check refuses answer rows without a grant
+    campaign = get_campaign(con, scope.campaign_id)
+    instrument = campaign_instrument(con, scope.campaign_id, scope.wave)
+    asked.step(0.1, "answers")
+    picked = row_level(con, instrument, scope.campaign_id, campaign.threshold, scope.wave, scope.filters)
+    rows = FORMATS[fmt].write(Job(con, fmt, asked.out, asked.role, instrument, scope.campaign_id, asked.step, rows=picked)).rows
+    notes = tuple(picked.notes(lang)) + (() if rows else (tr("note_no_rows", lang),))
+    waves = str(scope.wave) if scope.wave is not None else "all"
+    filters = ",".join(f"{x}={o}" for x, o in scope.filters) or "none"
+    detail = (
+        f"{fmt} campaign={scope.campaign_id} wave={waves} filters={filters} role={asked.role} rows={rows} "
+        f"respondents={len(picked.respondents)} k={picked.k} {grant.audit_detail()}"
+    )
+    return ExportResult(fmt, asked.out, (asked.out,), rows=rows, notes=notes, empty=rows == 0), detail
+
+
+def _workshop_export(asked: _Asked, renderer: Renderer | None) -> tuple[ExportResult, str]:
+    """The workbook, report, deck or images of one wave; returns the result and the audit detail."""
+    from analysis.export.long import row_level
+    from analysis.export.report import WorkshopReport
+
+    con, fmt, step, grant = asked.con, asked.fmt, asked.step, asked.grant
     step(0.02, "results")
-    report = WorkshopReport(con, scope, lang=lang, a=a, b=b)
+    report = WorkshopReport(con, asked.scope, lang=asked.lang, a=asked.a, b=asked.b)
     picked = None
     if grant is not None:
         picked = row_level(
             con, report.instrument, report.campaign.campaign_id, report.campaign.threshold, report.wave, report.scope.filters
         )
 
-    def sub(lo: float, hi: float) -> Progress:
-        return lambda done, what: step(lo + (hi - lo) * done, what)
+    def sub(done: float, what: str) -> None:
+        step(0.05 + (0.98 - 0.05) * done, what)
 
-    rows, sheets, slides, charts = 0, (), (), ()
-    # Each writer is imported when used: a CSV export need not load XlsxWriter, python-pptx and the chart renderer.
-    if fmt == "xlsx":
-        from analysis.export_xlsx import write_xlsx
-
-        names, rows = write_xlsx(con, report, out, role=role, rows=picked, progress=sub(0.05, 0.98))
-        sheets, files = tuple(names), (out,)
-    elif fmt == "html":
-        from analysis.export_html import write_html
-
-        charts, files = tuple(write_html(report, out, progress=sub(0.05, 0.98))), (out,)
-    elif fmt == "pptx":
-        from analysis.export_pptx import write_pptx
-
-        slides, files = tuple(write_pptx(report, out, progress=sub(0.05, 0.98), renderer=renderer)), (out,)
-    else:
-        from analysis.export_images import write_images
-
-        written, specs = write_images(report, out, fmt, progress=sub(0.05, 0.98), renderer=renderer)
-        files, charts = tuple(written), tuple(s.name for s in specs)
+    job = Job(
+        con, fmt, asked.out, asked.role, report.instrument, report.campaign.campaign_id, sub, report=report, rows=picked, renderer=renderer
+    )
+    written: Written = FORMATS[fmt].write(job)
     notes = tuple(report.notes()) + (tuple(picked.notes(report.lang)) if picked is not None else ())
-    detail = f"{fmt} {report.audit_detail()} role={role} lang={report.lang}"
+    detail = f"{fmt} {report.audit_detail()} role={asked.role} lang={report.lang}"
     if picked is not None and grant is not None:
-        detail += f" rows={rows} respondents={len(picked.respondents)} k={picked.k} {grant.audit_detail()}"
+        detail += f" rows={written.rows} respondents={len(picked.respondents)} k={picked.k} {grant.audit_detail()}"
     result = ExportResult(
-        fmt, out, files, rows=rows, sheets=sheets, slides=slides, charts=charts, notes=notes, empty=not report.population_shown
+        fmt,
+        asked.out,
+        written.files,
+        rows=written.rows,
+        sheets=written.sheets,
+        slides=written.slides,
+        charts=written.charts,
+        notes=notes,
+        empty=not report.population_shown,
     )
     return result, detail
-
-
-def _format_call(fmt: str) -> Callable[..., ExportResult]:
-    def call(con: duckdb.DuckDBPyConnection, scope: Scope, out_path: str | Path, **options: object) -> ExportResult:
-        return export(con, fmt, out_path, scope, **options)  # type: ignore[arg-type]
-
-    call.__name__ = f"export_{fmt}"
-    call.__doc__ = f"export(con, '{fmt}', out_path, scope, **options)."
-    return call
-
-
-# One name per format, for callers (and the benchmark) that pick an exporter by format name.
-export_xlsx = _format_call("xlsx")
-export_html = _format_call("html")
-export_pptx = _format_call("pptx")
-export_png = _format_call("png")
-export_svg = _format_call("svg")

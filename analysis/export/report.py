@@ -19,9 +19,10 @@ import pandas as pd
 
 from analysis import engine
 from analysis.anonymity import thresholds
-from analysis.export_texts import LANGUAGES, tr
+from analysis.export.texts import LANGUAGES, tr
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group
-from analysis.scope import Result, Scope, ValueAtStake, resolve_wave
+from analysis.labels import Labels, text_in
+from analysis.scope import Result, Scope, ValueAtStake, check_filters, resolve_wave
 from survey.campaigns import Campaign, campaign_instrument, get_campaign, list_waves
 from survey.instrument import Instrument
 from survey.responses import response_count
@@ -30,13 +31,6 @@ from survey.user_text import plain
 Progress = Callable[[float, str], None]
 DISTRIBUTION_ITEMS = 6
 DISCUSSION_GAPS = 3
-
-
-def _text(labels: dict[str, str] | None, lang: str, fallback: str) -> str:
-    """A questionnaire text in `lang` (else its first language), as plain text."""
-    if not labels:
-        return fallback
-    return plain(labels.get(lang) or next(iter(labels.values()), fallback))
 
 
 def number(value: object, digits: int = 2, lang: str = "en", sign: bool = False) -> str:
@@ -68,6 +62,19 @@ def euros(value: object, lang: str = "en") -> str:
     return text.replace(",", ".") if lang == "nl" else text
 
 
+@dataclasses.dataclass(frozen=True)
+class TopLoss:
+    """The loss that value at stake ranks first, in words: what the HTML report and the deck lead their value section with.
+
+    eur: the yearly estimate as text ('' without one). share_a, share_b: the share of each side of the gap pair naming it.
+    """
+
+    label: str
+    eur: str
+    share_a: float | None
+    share_b: float | None
+
+
 class WorkshopReport:
     """One scope's results for the exports: a campaign, one wave, filters, a breakdown attribute and a gap pair.
 
@@ -97,14 +104,12 @@ class WorkshopReport:
         self.scope = Scope(scope.campaign_id, self.wave, tuple(scope.filters))
         self.instrument: Instrument = campaign_instrument(con, scope.campaign_id, self.wave)
         self.lang = lang if lang in LANGUAGES else "en"
+        self.labels = Labels(self.instrument, self.lang, everyone=tr("all", self.lang))
         limits = thresholds(con, scope.campaign_id)
         self.k, self.comment_k = limits.k, limits.comment_k
         self.seed = seed
-        self._check_filters()
-        filtered = dict(self.scope.filters)
+        filtered = check_filters(self.instrument, self.scope.filters, by)
         free = [x for x in self.instrument.attributes if x not in filtered]
-        if by is not None and by not in self.instrument.attributes:
-            raise ValueError(f"unknown attribute '{by}' (known: {', '.join(self.instrument.attributes)})")
         self.by = by if by is not None else ("level" if "level" in free else (free[0] if free else None))
         if (a is None) != (b is None):
             raise ValueError("give both groups of the gap pair, or neither for the default pair")
@@ -116,22 +121,9 @@ class WorkshopReport:
         self.earlier_label = plain(earlier[-1].label) if earlier else ""
         self.has_responses = response_count(con, scope.campaign_id, self.wave) > 0
         self.generated = dt.date.today()
-        self._notes: list[str] = []
         self._distributions: dict[str, Result] = {}
 
     # ----- scope and labels -------------------------------------------------------------------
-
-    def _check_filters(self) -> None:
-        seen: set[str] = set()
-        attributes = self.instrument.attributes
-        for attribute, option in self.scope.filters:
-            if attribute not in attributes:
-                raise ValueError(f"unknown attribute '{attribute}' (known: {', '.join(attributes)})")
-            if option not in attributes[attribute].options:
-                raise ValueError(f"'{option}' is not an option of {attribute} ({', '.join(attributes[attribute].options)})")
-            if attribute in seen:
-                raise ValueError(f"filter on {attribute} given twice")
-            seen.add(attribute)
 
     def _default_pair(self, free: list[str]) -> tuple[Group, Group] | None:
         level = self.instrument.attributes.get(DEFAULT_A[0])
@@ -147,49 +139,36 @@ class WorkshopReport:
 
     @property
     def instrument_title(self) -> str:
-        return _text(self.instrument.title, self.instrument_lang, self.instrument.id)
+        return text_in(self.instrument.title, self.instrument_lang, self.instrument.id)
 
     @staticmethod
     def comment_text(text: object) -> str:
         """A respondent's comment as it is exported: the words typed, in the order typed."""
         return plain(text)
 
+    # The questionnaire's words come from `self.labels`, as on the dashboard; these names are what the writers call.
+
     def dimension_label(self, dimension_id: str) -> str:
-        try:
-            return _text(self.instrument.dimension(dimension_id).label, self.lang, dimension_id)
-        except KeyError:
-            return dimension_id
+        return self.labels.dimension(dimension_id)
 
     def item_text(self, item_id: str) -> str:
-        try:
-            return _text(self.instrument.item(item_id).text, self.lang, item_id)
-        except KeyError:
-            return item_id
+        return self.labels.item(item_id)
 
     def unit_label(self, unit_type: str, unit: str) -> str:
         return self.dimension_label(unit) if unit_type == "dimension" else unit
 
     def attribute_label(self, attribute: str | None) -> str:
-        if attribute is None or attribute not in self.instrument.attributes:
-            return attribute or ""
-        return _text(self.instrument.attributes[attribute].label, self.lang, attribute)
+        return self.labels.attribute(attribute)
 
     def option_label(self, attribute: str, option: str) -> str:
-        attr = self.instrument.attributes.get(attribute)
-        if attr is None or option not in attr.options:
-            return option
-        return _text(attr.options[option], self.lang, option)
+        return self.labels.option(attribute, option)
 
     def group_label(self, group: str) -> str:
         """'all' → 'All respondents'; 'level=board' → the option's label."""
-        if group == "all":
-            return self.t("all")
-        attribute, _, option = group.partition("=")
-        return self.option_label(attribute, option)
+        return self.labels.group(group)
 
     def loss_label(self, loss: str) -> str:
-        vas = self.instrument.value_at_stake
-        return _text(vas.losses.get(loss) if vas else None, self.lang, loss)
+        return self.labels.loss(loss)
 
     @property
     def by_label(self) -> str:
@@ -293,14 +272,18 @@ class WorkshopReport:
         return engine.reliability(self.con, self.scope)
 
     @cached_property
-    def trend(self) -> Result | None:
+    def _trend(self) -> tuple[Result | None, str | None]:
+        """The comparison with the earlier wave, or the note saying why it failed (the rest of the export still stands)."""
         if self.earlier_wave is None:
-            return None
+            return None, None
         try:
-            return engine.trend(self.con, self.scope, self.earlier_wave, unit="dimension", by=self.by)
+            return engine.trend(self.con, self.scope, self.earlier_wave, unit="dimension", by=self.by), None
         except ValueError as exc:
-            self._notes.append(self.t("note_trend_failed", why=str(exc)))
-            return None
+            return None, self.t("note_trend_failed", why=str(exc))
+
+    @property
+    def trend(self) -> Result | None:
+        return self._trend[0]
 
     @cached_property
     def distribution_items(self) -> list[str]:
@@ -328,6 +311,22 @@ class WorkshopReport:
         frame = self.gaps_dimensions.data
         return frame[~frame["suppressed"]].head(count)
 
+    @cached_property
+    def top_loss(self) -> TopLoss | None:
+        """The loss ranked first, or None without value at stake (or without a ranking)."""
+        if self.value is None or self.value.ranking.empty:
+            return None
+        top = self.value.ranking.iloc[0]
+        share_a, share_b = (None if pd.isna(top[s]) else float(top[s]) for s in ("share_a", "share_b"))
+        return TopLoss(self.loss_label(str(top["loss"])), euros(top["eur_per_year"], self.lang), share_a, share_b)
+
+    def value_take(self) -> str:
+        """One sentence on the top loss and its estimate: the lead of the HTML report's value section."""
+        top = self.top_loss
+        if top is None:
+            return ""
+        return self.t("deck_value_take", loss=top.label, eur=self.t("deck_eur", eur=top.eur) if top.eur else "")
+
     def item_gaps_of(self, dimension: str, count: int = 2) -> pd.DataFrame:
         if self.gaps_items is None:
             return pd.DataFrame()
@@ -339,8 +338,6 @@ class WorkshopReport:
     def notes(self) -> list[str]:
         """What a reader must know about this export: empty, hidden population, parts left out."""
         out: list[str] = []
-        if self.earlier_wave is not None:
-            _ = self.trend  # a failed comparison leaves its note
         if not self.has_responses:
             out.append(self.t("note_empty"))
         elif not self.population_shown:
@@ -349,7 +346,18 @@ class WorkshopReport:
             out.append(self.t("note_no_by"))
         if self.instrument.value_at_stake is None:
             out.append(self.t("note_no_value"))
-        return out + self._notes
+        trend_failed = self._trend[1]
+        return out + ([trend_failed] if trend_failed else [])
+
+    def hidden_groups(self) -> list[tuple[str, str]]:
+        """(group, why) for every group hidden in the heatmaps or the comments, once each: the 'what is hidden' list."""
+        seen: dict[tuple[str, str], None] = {}
+        for result in (self.heatmap_dimensions, self.heatmap_items):
+            for cell in result.anonymity.hidden:
+                seen[(self.group_label(cell.group), self.reason_text(cell.reason))] = None
+        for cell in self.comments.anonymity.hidden:
+            seen[(f"{self.group_label(cell.group)} ({self.t('comments').lower()})", self.reason_text(cell.reason, comments=True))] = None
+        return list(seen)
 
     def comment_notes(self) -> list[str]:
         hidden = [self.group_label(g) for g in self.comments.anonymity.hidden_groups if g != "all"]

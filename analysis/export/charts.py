@@ -16,8 +16,8 @@ import altair as alt
 import pandas as pd
 
 from analysis import charts
-from analysis.export_report import WorkshopReport
-from analysis.export_texts import CHART_TITLES
+from analysis.export.report import WorkshopReport
+from analysis.export.texts import CHART_TITLES
 
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 INK = "#1f2933"
