@@ -14,7 +14,7 @@ any cell follow without another pass over respondents.
 Axis layout: index 0..len(options)-1 are the options in instrument order, `len(options)` is
 *not stated*, `len(options) + 1` is *any*. The last array axis runs over units.
 
-Unit keys are those of analysis.scoring.matrix_units (respondents, dimensions, items, losses, complete cases).
+Unit keys are those of analysis.matrix_sql.matrix_units (respondents, dimensions, items, losses, complete cases).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.scoring import Columns, RespondentMatrix, matrix_units
+from analysis.matrix_sql import Columns, RespondentMatrix, matrix_units
 
 RESPONDENTS = "respondents"
 STATS = ("n", "s", "q")

@@ -31,6 +31,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pyarrow_lib
 
+from analysis.matrix_sql import Fingerprint
 from survey.schemas import IS_TEXT
 from survey.store import in_transaction
 
@@ -47,7 +48,7 @@ _NUMBERS = r"^[nsq]\|.+$"
 class StoredCells:
     """Cells as kept: scaled sums, the fingerprint row they belong to (database path left out) and the rowid marks."""
 
-    fingerprint: tuple
+    fingerprint: Fingerprint
     marks: dict[str, int]
     cells: dict[str, np.ndarray]
 
@@ -130,10 +131,10 @@ def load_cells(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int, layo
         return None
     try:
         cells = decode(row[3], attributes)
-        fingerprint, marks = json.loads(row[1]), json.loads(row[2])
+        fingerprint, marks = Fingerprint(*json.loads(row[1]))._replace(database=None), json.loads(row[2])
     except (pa.errors.SchemaError, pyarrow_lib.ArrowException, ValueError, TypeError):
         return None
-    return StoredCells((None, *fingerprint[1:]), {str(t): int(m) for t, m in marks.items()}, cells)
+    return StoredCells(fingerprint, {str(t): int(m) for t, m in marks.items()}, cells)
 
 
 def save_cells(
@@ -142,7 +143,7 @@ def save_cells(
     wave: int,
     layout: str,
     attributes: tuple[str, ...],
-    fingerprint: tuple,
+    fingerprint: Fingerprint,
     marks: Mapping[str, int],
     cells: Mapping[str, np.ndarray],
 ) -> bool:
@@ -153,7 +154,7 @@ def save_cells(
         "campaign": campaign_id,
         "wave": wave,
         "layout": layout,
-        "fingerprint": json.dumps([None, *fingerprint[1:]]),
+        "fingerprint": json.dumps(fingerprint._replace(database=None)),
         "marks": json.dumps(dict(marks)),
         "cells": encode(cells, attributes),
     }

@@ -123,7 +123,9 @@ def test_filters_obey_the_comment_threshold(talk_con):
     by_site = engine.comments(talk_con, Scope("talk", filters=(("site", "venlo"),)))
     assert by_site.data.empty and "by level only" in by_site.anonymity.notes[0]
     assert engine.comments(talk_con, Scope("talk"), by="site").data.empty
-    assert len(engine.comments(talk_con, Scope("talk", filters=(("level", "shop_floor"),))).data) == 12  # supervisors (10) go with the 4 board members
+    assert (
+        len(engine.comments(talk_con, Scope("talk", filters=(("level", "shop_floor"),))).data) == 12
+    )  # supervisors (10) go with the 4 board members
     # Eindhoven board members: 4 people
     small = engine.comments(talk_con, Scope("talk", filters=(("level", "board"),)))
     assert small.data.empty and small.anonymity.hidden
