@@ -127,11 +127,14 @@ def decode(blob: bytes, attributes: tuple[str, ...]) -> dict[str, np.ndarray]:
 def load_cells(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int, layout: str, attributes: tuple[str, ...]) -> StoredCells | None:
     """The wave's stored cells when they were computed with this layout and can be read back intact, else None."""
     row = con.execute(LOAD_SQL, {"campaign": campaign_id, "wave": wave}).fetchone()
-    if row is None or row[0] != layout:
+    if row is None:
+        return None
+    stored_layout, stored_fingerprint, stored_marks, blob = row
+    if stored_layout != layout:
         return None
     try:
-        cells = decode(row[3], attributes)
-        fingerprint, marks = Fingerprint(*json.loads(row[1]))._replace(database=None), json.loads(row[2])
+        cells = decode(blob, attributes)
+        fingerprint, marks = Fingerprint(*json.loads(stored_fingerprint))._replace(database=None), json.loads(stored_marks)
     except (pa.errors.SchemaError, pyarrow_lib.ArrowException, ValueError, TypeError):
         return None
     return StoredCells(fingerprint, {str(t): int(m) for t, m in marks.items()}, cells)
