@@ -487,7 +487,8 @@ def validate_file(
     sha = hashlib.sha256(data).hexdigest()
     language = default_language or instrument.languages[0]
 
-    def refused(problems: Sequence[ImportProblem], table: Table | None = None, columns: tuple[str, ...] = ()) -> ImportPreview:
+    def preview(problems: Sequence[ImportProblem], table: Table | None = None, columns: tuple[str, ...] = ()) -> ImportPreview:
+        """What the file would import as far as it was read: with `problems`, nothing."""
         return ImportPreview(
             filename=filename,
             sha256=sha,
@@ -505,16 +506,16 @@ def validate_file(
         )
 
     if language not in instrument.languages:
-        return refused([ImportProblem(None, None, language, f"default language must be one of {', '.join(instrument.languages)}")])
+        return preview([ImportProblem(None, None, language, f"default language must be one of {', '.join(instrument.languages)}")])
     try:
         table = read_table(data, filename, max_bytes=max_bytes)
     except TableError as exc:
-        return refused(exc.problems)
+        return preview(exc.problems)
     vocab = _Vocabulary(instrument)
     mapped, problems = _classify_header(table, vocab, other_versions or {})
     columns = tuple(vocab.column_name(kind, ident) for _, kind, ident in mapped)
     if problems:
-        return refused(problems, table, columns)
+        return preview(problems, table, columns)
     frame, parsed, problems = _parse_rows(table, vocab, mapped, language)
     if not problems:
         for number, row in zip(table.row_numbers, parsed, strict=True):
@@ -523,23 +524,7 @@ def validate_file(
                 column, _, reason = message.partition(": ")
                 problems.append(ImportProblem(number, column, None, reason))
     problems.sort(key=lambda p: p.row or 0)
-    return ImportPreview(
-        filename=filename,
-        sha256=sha,
-        size_bytes=len(data),
-        instrument_key=instrument.key,
-        campaign_id=None,
-        wave=None,
-        encoding=table.encoding,
-        delimiter=table.delimiter,
-        rows=len(table.rows),
-        columns=columns,
-        frame=frame,
-        problems=tuple(problems),
-        notes=table.notes,
-        already_imported=None,
-        _parsed=tuple(parsed) if not problems else (),
-    )
+    return replace(preview(problems, table, columns), frame=frame, _parsed=tuple(parsed) if not problems else ())
 
 
 def _other_versions(con: duckdb.DuckDBPyConnection, current_key: str) -> dict[str, str]:
