@@ -21,7 +21,7 @@ import pandas as pd
 from analysis.anonymity import REASONS, AnonymityReport, HiddenCell
 from analysis.cube import Cube
 from analysis.groups import shown_cells, view_cells
-from analysis.scoring import RespondentMatrix, attr_col, literal
+from analysis.matrix_sql import RespondentMatrix, attr_col, literal
 
 COMMENT_COLUMNS = ["dimension", "group", "attribute", "option", "text", "wave"]
 COMMENTS_BY_ONE_ATTRIBUTE = (

@@ -4,7 +4,7 @@ A cube over attributes (a1, ..., am) holds, per unit, the statistics of every co
 `a1 = x1 AND ... AND am = xm`, where each xi is one of the attribute's options, the *not stated*
 slot (respondents who left the attribute empty) or the *any* slot (the attribute is not constrained).
 
-One DuckDB GROUP BY per wave produces the finest cells (analysis.scoring): grouped by every
+One DuckDB GROUP BY per wave produces the finest cells (analysis.cells, kept by analysis.scoring): grouped by every
 attribute, with n, sum and sum of squares of every unit (a few hundred rows for a typical
 organisation, whatever the number of respondents), kept with the wave. A view's cube adds those
 rows up by the view's attributes, and every coarser cell (a filter, a breakdown, a total) is filled
@@ -14,7 +14,7 @@ any cell follow without another pass over respondents.
 Axis layout: index 0..len(options)-1 are the options in instrument order, `len(options)` is
 *not stated*, `len(options) + 1` is *any*. The last array axis runs over units.
 
-Unit keys are those of analysis.scoring.matrix_units (respondents, dimensions, items, losses, complete cases).
+Unit keys are those of analysis.matrix_sql.matrix_units (respondents, dimensions, items, losses, complete cases).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.scoring import Columns, RespondentMatrix, matrix_units
+from analysis.matrix_sql import Columns, RespondentMatrix, matrix_units
 
 RESPONDENTS = "respondents"
 STATS = ("n", "s", "q")

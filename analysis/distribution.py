@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.anonymity import REASONS, AnonymityReport
+from analysis.cells import fetch_columns
 from analysis.cube import Cube, cube_from_rows, option_lists
 from analysis.groups import gather, report_of, shown_cells, view_cells
-from analysis.scoring import PICKED, Columns, RespondentMatrix, attr_col, fetch_columns, literal, quote
+from analysis.matrix_sql import PICKED, Columns, RespondentMatrix, attr_col, literal, quote
 from survey.user_text import plain
 
 # One item's answers as given (not reverse-scored), counted per combination of attributes and per scale value.

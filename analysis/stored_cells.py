@@ -31,6 +31,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pyarrow_lib
 
+from analysis.matrix_sql import Fingerprint
 from survey.schemas import IS_TEXT
 from survey.store import in_transaction
 
@@ -47,7 +48,7 @@ _NUMBERS = r"^[nsq]\|.+$"
 class StoredCells:
     """Cells as kept: scaled sums, the fingerprint row they belong to (database path left out) and the rowid marks."""
 
-    fingerprint: tuple
+    fingerprint: Fingerprint
     marks: dict[str, int]
     cells: dict[str, np.ndarray]
 
@@ -126,14 +127,17 @@ def decode(blob: bytes, attributes: tuple[str, ...]) -> dict[str, np.ndarray]:
 def load_cells(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int, layout: str, attributes: tuple[str, ...]) -> StoredCells | None:
     """The wave's stored cells when they were computed with this layout and can be read back intact, else None."""
     row = con.execute(LOAD_SQL, {"campaign": campaign_id, "wave": wave}).fetchone()
-    if row is None or row[0] != layout:
+    if row is None:
+        return None
+    stored_layout, stored_fingerprint, stored_marks, blob = row
+    if stored_layout != layout:
         return None
     try:
-        cells = decode(row[3], attributes)
-        fingerprint, marks = json.loads(row[1]), json.loads(row[2])
+        cells = decode(blob, attributes)
+        fingerprint, marks = Fingerprint(*json.loads(stored_fingerprint))._replace(database=None), json.loads(stored_marks)
     except (pa.errors.SchemaError, pyarrow_lib.ArrowException, ValueError, TypeError):
         return None
-    return StoredCells((None, *fingerprint[1:]), {str(t): int(m) for t, m in marks.items()}, cells)
+    return StoredCells(fingerprint, {str(t): int(m) for t, m in marks.items()}, cells)
 
 
 def save_cells(
@@ -142,7 +146,7 @@ def save_cells(
     wave: int,
     layout: str,
     attributes: tuple[str, ...],
-    fingerprint: tuple,
+    fingerprint: Fingerprint,
     marks: Mapping[str, int],
     cells: Mapping[str, np.ndarray],
 ) -> bool:
@@ -153,7 +157,7 @@ def save_cells(
         "campaign": campaign_id,
         "wave": wave,
         "layout": layout,
-        "fingerprint": json.dumps([None, *fingerprint[1:]]),
+        "fingerprint": json.dumps(fingerprint._replace(database=None)),
         "marks": json.dumps(dict(marks)),
         "cells": encode(cells, attributes),
     }

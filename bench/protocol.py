@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import websockets
@@ -130,6 +131,28 @@ class Tab:
         info.url, info.is_embedded, info.color_scheme = f"{self.base_url}/{self.page_name}", False, "light"
         return msg.SerializeToString()
 
+    def _take(self, msg: ForwardMsg, elements: dict[tuple[int, ...], tuple[str, object]], screen: Screen) -> bool:
+        """Note one message of a rerun: an element drawn, a new session (which starts the screen over), the page's hash;
+        True once the last script run of the rerun has finished."""
+        kind = msg.WhichOneof("type")
+        if kind == "delta":
+            if msg.delta.WhichOneof("type") == "new_element":
+                element = msg.delta.new_element
+                ek = element.WhichOneof("type")
+                elements[tuple(msg.metadata.delta_path)] = (ek, getattr(element, ek))
+        elif kind == "new_session":
+            elements.clear()
+        elif kind == "navigation":
+            # Legacy multipage mode wraps every run in its own navigation: the page's hash comes from here,
+            # new_session carries the wrapper's.
+            self.page_hash = msg.navigation.page_script_hash or self.page_hash
+        elif kind == "page_not_found":
+            raise ProtocolError(f"page not found: {msg.page_not_found.page_name}")
+        elif kind == "script_finished":
+            screen.script_runs += 1
+            return msg.script_finished != EARLY
+        return False
+
     async def rerun(self, states: list[WidgetState]) -> float:
         """Send one rerun and read until the last script run it caused has finished; returns the round trip in seconds."""
         assert self.ws is not None, "open() first"
@@ -148,37 +171,26 @@ class Tab:
                 raise ProtocolError(f"no script_finished within {self.timeout:.0f} s") from exc
             msg = ForwardMsg()
             msg.ParseFromString(data)
-            kind = msg.WhichOneof("type")
-            if kind == "delta":
-                if msg.delta.WhichOneof("type") == "new_element":
-                    element = msg.delta.new_element
-                    ek = element.WhichOneof("type")
-                    elements[tuple(msg.metadata.delta_path)] = (ek, getattr(element, ek))
-            elif kind == "new_session":
-                elements = {}
-            elif kind == "navigation":
-                # Legacy multipage mode wraps every run in its own navigation: the page's hash comes from here,
-                # new_session carries the wrapper's.
-                self.page_hash = msg.navigation.page_script_hash or self.page_hash
-            elif kind == "page_not_found":
-                raise ProtocolError(f"page not found: {msg.page_not_found.page_name}")
-            elif kind == "script_finished":
-                screen.script_runs += 1
-                if msg.script_finished != EARLY:
-                    break
-        for ek, proto in elements.values():
-            if ek in WIDGET_KINDS:
-                screen.widgets.append((ek, proto))
-            elif ek == "exception":
-                screen.errors.append(f"{proto.type}: {proto.message}")
-            elif ek == "alert":
-                if proto.format == Alert.ERROR:
-                    screen.errors.append(proto.body)
-                elif proto.format == Alert.SUCCESS:
-                    screen.success.append(proto.body)
-            elif ek == "heading":
-                screen.headings.append(proto.body)
+            if self._take(msg, elements, screen):
+                break
+        _sort_onto(screen, elements.values())
         self.screen = screen
         if screen.errors:
             raise ProtocolError("error on screen: " + " | ".join(e[:200] for e in screen.errors))
         return time.perf_counter() - started
+
+
+def _sort_onto(screen: Screen, elements: Iterable[tuple[str, object]]) -> None:
+    """The elements a rerun left on the page, sorted into what the bench reads: widgets, errors, successes, headings."""
+    for ek, proto in elements:
+        if ek in WIDGET_KINDS:
+            screen.widgets.append((ek, proto))
+        elif ek == "exception":
+            screen.errors.append(f"{proto.type}: {proto.message}")
+        elif ek == "alert":
+            if proto.format == Alert.ERROR:
+                screen.errors.append(proto.body)
+            elif proto.format == Alert.SUCCESS:
+                screen.success.append(proto.body)
+        elif ek == "heading":
+            screen.headings.append(proto.body)

@@ -5,7 +5,8 @@ import streamlit as st
 from pages.ui import facilitator
 from pages.ui.campaign_picker import clear_caches
 from pages.ui.common import db
-from survey.importer import DEFAULT_MAX_BYTES, ImportRefused, preview_import, run_import
+from survey.importer import ImportRefused, preview_import, run_import
+from survey.tables import DEFAULT_MAX_BYTES
 from survey.uploads import UploadRefused, check_upload
 from survey.user_text import as_markdown, plain
 

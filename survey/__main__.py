@@ -13,12 +13,13 @@ from survey.backup import backup, restore
 from survey.campaigns import CampaignError, active_campaign, create_campaign, get_campaign, list_campaigns, slugify
 from survey.cli_common import add_db_option, run_command
 from survey.demo import load_demo
-from survey.importer import DEFAULT_MAX_BYTES, REPORT_LINES, ImportProblem, ImportRefused, TableError, read_file, run_import, validate_file
+from survey.importer import REPORT_LINES, ImportRefused, run_import, validate_file
 from survey.instrument import InstrumentError, default_instrument, load_instrument
 from survey.invites import DEFAULT_BASE_URL, open_link_poster, write_invites
 from survey.responses import SubmissionError, response_count
 from survey.retention import delete_campaign, delete_wave
 from survey.store import Database, resolve_db_path
+from survey.tables import DEFAULT_MAX_BYTES, ImportProblem, TableError, capped, read_file
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -49,10 +50,8 @@ def _check(args: argparse.Namespace) -> int:
 def _refused(filename: str, problems: Sequence[ImportProblem], notes: Sequence[str] = ()) -> int:
     """The row-by-row report of a refused import, on stderr; exit code 1."""
     print(f"{filename}: refused, nothing written — {len(problems)} problem(s):", file=sys.stderr)
-    for problem in problems[:REPORT_LINES]:
-        print(f"  {problem}", file=sys.stderr)
-    if len(problems) > REPORT_LINES:
-        print(f"  ... and {len(problems) - REPORT_LINES} more", file=sys.stderr)
+    for line in capped([str(p) for p in problems], REPORT_LINES):
+        print(f"  {line}", file=sys.stderr)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 1

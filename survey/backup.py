@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,29 @@ def read_manifest(backup_dir: str | Path) -> Manifest:
     """
     folder = Path(backup_dir)
     path = folder / MANIFEST
+    raw, version = _manifest_head(folder, path)
+    expected = expected_schema(version)
+    problems: list[str] = []
+    tables: list[TableFile] = []
+    raw_tables = raw.get("tables")
+    if not isinstance(raw_tables, list):
+        raise BackupError(f"{path}: 'tables' must be a list")
+    seen: set[str] = set()
+    for i, entry in enumerate(raw_tables):
+        found = _table_entry(folder, f"tables[{i}]", entry, version, expected, seen)
+        if isinstance(found, str):
+            problems.append(found)
+        else:
+            tables.append(found)
+    for table in sorted(set(expected) - seen):
+        problems.append(f"table '{table}': missing from the backup")
+    if problems:
+        raise BackupError(f"{folder} cannot be restored:\n" + "\n".join(f"  - {p}" for p in problems))
+    return Manifest(version, str(raw.get("created_at", "")), tuple(tables))
+
+
+def _manifest_head(folder: Path, path: Path) -> tuple[dict[str, Any], int]:
+    """The manifest's JSON and schema version, once it is known to be a backup this version can read; else BackupError."""
     if not path.is_file():
         raise BackupError(f"{folder} holds no {MANIFEST}: not a backup, or a backup that did not finish")
     if path.stat().st_size > MAX_MANIFEST_BYTES:
@@ -223,54 +247,39 @@ def read_manifest(backup_dir: str | Path) -> Manifest:
         raise BackupError(
             f"{path}: made by a newer Coherence Scan (schema {version}; this one knows up to {SCHEMA_VERSION}); upgrade first"
         )
-    expected = expected_schema(version)
-    problems: list[str] = []
-    tables: list[TableFile] = []
-    raw_tables = raw.get("tables")
-    if not isinstance(raw_tables, list):
-        raise BackupError(f"{path}: 'tables' must be a list")
-    seen: set[str] = set()
-    for i, entry in enumerate(raw_tables):
-        where = f"tables[{i}]"
-        if not isinstance(entry, dict):
-            problems.append(f"{where}: must be an object")
-            continue
-        table, file, rows, sha = entry.get("table"), entry.get("file"), entry.get("rows"), entry.get("sha256")
-        if not isinstance(table, str) or not _TABLE_NAME.match(table) or table not in expected:
-            problems.append(f"{where}.table: {table!r} is not a table of schema version {version}")
-            continue
-        if table in seen:
-            problems.append(f"{where}.table: '{table}' listed twice")
-            continue
-        seen.add(table)
-        if file != f"{table}.parquet":
-            problems.append(f"{where}.file: must be '{table}.parquet', got {file!r}")
-            continue
-        if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
-            problems.append(f"{where}.rows: must be a whole number >= 0, got {rows!r}")
-            continue
-        if not isinstance(sha, str) or not _SHA256.match(sha):
-            problems.append(f"{where}.sha256: not a SHA-256 hex digest")
-            continue
-        columns = entry.get("columns")
-        listed = tuple(columns.items()) if isinstance(columns, dict) else None
-        if listed != expected[table]:
-            problems.append(f"{where}.columns: do not match table '{table}' of schema version {version}")
-            continue
-        data = folder / file
-        if not data.is_file():
-            problems.append(f"{file}: missing")
-            continue
-        actual = _sha256(data)
-        if actual != sha:
-            problems.append(f"{file}: checksum {actual[:12]}… does not match the manifest's {sha[:12]}… (changed or damaged)")
-            continue
-        tables.append(TableFile(table, file, rows, sha, expected[table]))
-    for table in sorted(set(expected) - seen):
-        problems.append(f"table '{table}': missing from the backup")
-    if problems:
-        raise BackupError(f"{folder} cannot be restored:\n" + "\n".join(f"  - {p}" for p in problems))
-    return Manifest(version, str(raw.get("created_at", "")), tuple(tables))
+    return raw, version
+
+
+def _table_entry(folder: Path, where: str, entry: object, version: int, expected: Mapping[str, tuple], seen: set[str]) -> TableFile | str:
+    """One entry of the manifest's table list as a checked TableFile, or the problem with it; a table read is added to `seen`.
+
+    Each check names the field, so one damaged entry is reported alongside every other instead of stopping at the first.
+    """
+    if not isinstance(entry, dict):
+        return f"{where}: must be an object"
+    table, file, rows, sha = entry.get("table"), entry.get("file"), entry.get("rows"), entry.get("sha256")
+    if not isinstance(table, str) or not _TABLE_NAME.match(table) or table not in expected:
+        return f"{where}.table: {table!r} is not a table of schema version {version}"
+    if table in seen:
+        return f"{where}.table: '{table}' listed twice"
+    seen.add(table)
+    if file != f"{table}.parquet":
+        return f"{where}.file: must be '{table}.parquet', got {file!r}"
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
+        return f"{where}.rows: must be a whole number >= 0, got {rows!r}"
+    if not isinstance(sha, str) or not _SHA256.match(sha):
+        return f"{where}.sha256: not a SHA-256 hex digest"
+    columns = entry.get("columns")
+    listed = tuple(columns.items()) if isinstance(columns, dict) else None
+    if listed != expected[table]:
+        return f"{where}.columns: do not match table '{table}' of schema version {version}"
+    data = folder / file
+    if not data.is_file():
+        return f"{file}: missing"
+    actual = _sha256(data)
+    if actual != sha:
+        return f"{file}: checksum {actual[:12]}… does not match the manifest's {sha[:12]}… (changed or damaged)"
+    return TableFile(table, file, rows, sha, expected[table])
 
 
 def restore(con: duckdb.DuckDBPyConnection, backup_dir: str | Path, *, force: bool = False, actor: str = "facilitator") -> RestoreResult:

@@ -45,9 +45,9 @@ def slugify(name: str) -> str:
 
 def register_instrument(con: duckdb.DuckDBPyConnection, instrument: Instrument) -> str:
     """Store the instrument text and its item catalogue once; refuse a different text under the same id@version."""
-    row = con.execute("SELECT fingerprint FROM instruments WHERE instrument_key = ?", [instrument.key]).fetchone()
-    if row is not None:
-        if row[0] != instrument.fingerprint:
+    stored = instrument_fingerprint(con, instrument.key)
+    if stored is not None:
+        if stored != instrument.fingerprint:
             raise CampaignError(
                 f"instrument {instrument.key} is already stored with different content; raise its `version` to use the changed file"
             )
@@ -63,6 +63,12 @@ def register_instrument(con: duckdb.DuckDBPyConnection, instrument: Instrument) 
     ]
     con.executemany("INSERT INTO instrument_items VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return instrument.key
+
+
+def instrument_fingerprint(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """The content fingerprint of a stored instrument text (None when the key is not stored): what a parsed copy is keyed by."""
+    row = con.execute("SELECT fingerprint FROM instruments WHERE instrument_key = ?", [key]).fetchone()
+    return row[0] if row else None
 
 
 def instrument_by_key(con: duckdb.DuckDBPyConnection, key: str) -> Instrument:

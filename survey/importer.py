@@ -1,95 +1,45 @@
-"""Validated import of wide CSV/XLSX responses: read any common encoding and delimiter, check every row, write all or nothing."""
+"""Validated import of wide CSV/XLSX responses: every row of a file (read by `survey.tables`) checked against the instrument, written all or nothing."""
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import hashlib
-import io
 import math
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
+from xlsxwriter.utility import xl_col_to_name
 
 from survey.campaigns import CampaignError, campaign_instrument, current_wave, get_campaign
 from survey.instrument import Instrument
 from survey.responses import Submission, check_submission, insert_frames, submission_frames
 from survey.schemas import MAX_COMMENT_CHARS
 from survey.store import audit, forget_wave_cells, transaction
-from survey.uploads import workbook_problem
+from survey.tables import DEFAULT_MAX_BYTES, ImportProblem, Table, TableError, capped, read_table
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 PREVIEW_ROWS = 20
 REPORT_LINES = 200
 LANGUAGE_COLUMN = "language"
 LOSSES_COLUMN = "losses"
 COMMENT_PREFIX = "comment_"
-DELIMITERS = ("\t", ";", ",")
-DELIMITER_NAMES = {"\t": "tab", ";": "semicolon", ",": "comma"}
 # A text cell starting with one of these is what a spreadsheet would run as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@")
 FORMULA_RAW_STARTS = ("\t", "\r")
 
-_XLSX_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$", re.ASCII)
 # "- no budget for training": a dash or plus, a space, then a word is a bulleted remark, common in comment
 # exports; it is stored as typed (every export still neutralises a leading - or +) instead of refused.
 _BULLET = re.compile(r"^[-+]\s+\w")
 FORMULA_REASON = "looks like a spreadsheet formula (starts with =, +, -, @, tab or CR); refused, not rewritten: edit the cell so it starts with a letter or digit"
-_SEP_HINT = re.compile(r"^sep=(.)\s*$")
 
 SELECT_IMPORT = "SELECT import_id, campaign_id, wave, file_sha256, filename, rows, imported_on FROM imports"
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    """One reason a file cannot be imported, naming where: file row (the header is row 1), column and value."""
-
-    row: int | None
-    column: str | None
-    value: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        where = []
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column {self.column}")
-        if self.value is not None:
-            shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
-            where.append(f"value {shown!r}")
-        return f"{', '.join(where) or 'file'}: {self.reason}"
-
-
-class TableError(ValueError):
-    """A file that cannot be read as a table at all (empty, too big, wrong encoding, bad quoting)."""
-
-    def __init__(self, problems: Sequence[ImportProblem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("; ".join(str(p) for p in self.problems))
-
-
-@dataclass(frozen=True)
-class Table:
-    """A file's cells as text ('' = empty), with each data row's number as a spreadsheet would show it."""
-
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    row_numbers: tuple[int, ...]
-    header_row: int
-    encoding: str
-    delimiter: str | None
-    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,10 +99,7 @@ class ImportPreview:
 
     def report(self, limit: int = REPORT_LINES) -> list[str]:
         """The row-by-row report a person reads: one line per problem, capped at `limit` lines."""
-        lines = [str(p) for p in self.problems[:limit]]
-        if len(self.problems) > limit:
-            lines.append(f"... and {len(self.problems) - limit} more problem(s)")
-        return lines
+        return capped([str(p) for p in self.problems], limit, more="more problem(s)")
 
 
 @dataclass(frozen=True)
@@ -176,196 +123,8 @@ class ImportRefused(ValueError):
         self.filename = filename
         self.problems = tuple(problems)
         self.preview = preview
-        lines = [str(p) for p in self.problems[:REPORT_LINES]]
-        if len(self.problems) > REPORT_LINES:
-            lines.append(f"... and {len(self.problems) - REPORT_LINES} more problem(s)")
+        lines = capped([str(p) for p in self.problems], REPORT_LINES, more="more problem(s)")
         super().__init__(f"{filename}: refused, nothing written ({len(self.problems)} problem(s))\n" + "\n".join(f"  {x}" for x in lines))
-
-
-# --------------------------------------------------------------------------- reading any table
-
-
-def read_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Read a file for import, checking its size first so a 100 MB file is refused without being loaded."""
-    path = Path(path)
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise TableError([ImportProblem(None, None, None, _too_big(size, max_bytes))])
-    return path.read_bytes()
-
-
-def _too_big(size: int, max_bytes: int) -> str:
-    return f"the file is {_size(size)}, larger than the limit of {_size(max_bytes)}; split it into smaller files"
-
-
-def _size(n: int) -> str:
-    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} bytes"
-
-
-def _fail(reason: str) -> TableError:
-    return TableError([ImportProblem(None, None, None, reason)])
-
-
-def _decode(data: bytes) -> tuple[str, str, list[str]]:
-    """Text and the encoding it was read with: UTF-8 (BOM or not), UTF-16 (BOM or not), else Windows-1252."""
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig", []
-        except UnicodeDecodeError as exc:
-            raise _fail(f"starts as UTF-8 but byte {exc.start + 3} is not valid UTF-8; save the file again as 'CSV UTF-8'") from exc
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16", []
-        except UnicodeDecodeError as exc:
-            raise _fail(f"starts as UTF-16 but is damaged at byte {exc.start}; save the file again as 'CSV UTF-8'") from exc
-    sample = data[:4096]
-    if b"\x00" in sample:
-        even = sample[0::2].count(0)
-        odd = sample[1::2].count(0)
-        half = len(sample) // 2
-        codec = "utf-16-le" if odd > half * 0.3 and even == 0 else "utf-16-be" if even > half * 0.3 and odd == 0 else None
-        if codec is None:
-            raise _fail("contains NUL bytes: this is not a text (CSV) file")
-        try:
-            return data.decode(codec), codec, []
-        except UnicodeDecodeError as exc:
-            raise _fail(f"looks like UTF-16 without a byte order mark but is damaged at byte {exc.start}") from exc
-    try:
-        return data.decode("utf-8"), "utf-8", []
-    except UnicodeDecodeError as exc:
-        bad = exc.start
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise _fail(f"not UTF-8 (byte {bad}), UTF-16 or Windows-1252 (byte {exc.start}); save the file again as 'CSV UTF-8'") from exc
-    return text, "cp1252", [f"not UTF-8 (first odd byte at {bad}): read as Windows-1252 (cp1252); check accented letters in the preview"]
-
-
-def _sniff_delimiter(first_line: str) -> str:
-    """The delimiter that splits the header into the most columns (Dutch Excel writes ';', 'Unicode text' a tab)."""
-    best, best_count = ",", 1
-    for delim in DELIMITERS:
-        try:
-            count = len(next(csv.reader([first_line], delimiter=delim)))
-        except (csv.Error, StopIteration):
-            continue
-        if count > best_count:
-            best, best_count = delim, count
-    return best
-
-
-def _read_csv(data: bytes) -> Table:
-    text, encoding, notes = _decode(data)
-    if "\x00" in text:
-        raise _fail("contains NUL characters: this is not a text (CSV) file")
-    if not text.strip():
-        raise _fail("the file is empty")
-    lines = text.splitlines()
-    first = next((i for i, line in enumerate(lines) if line.strip()), 0)
-    offset = 0
-    hint = _SEP_HINT.match(lines[first])
-    if hint:
-        delimiter = hint.group(1)
-        offset = 1
-    else:
-        delimiter = _sniff_delimiter(lines[first])
-    records: list[tuple[int, list[str]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    number = 0
-    try:
-        for record in reader:
-            number += 1
-            records.append((number, record))
-    except csv.Error as exc:
-        raise TableError([ImportProblem(number + 1, None, None, f"cannot be read as CSV ({exc}); check the quotes in this row")]) from exc
-    if offset:
-        records = [(n, cells) for n, cells in records if n != first + 1]
-    return _table(records, encoding, delimiter, notes)
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
-
-
-def _read_xlsx(data: bytes) -> Table:
-    problem = workbook_problem(data)  # its size and parts from the zip directory, before openpyxl unpacks anything
-    if problem is not None:
-        raise _fail(f"the file {problem}")
-    import openpyxl  # imported here: only XLSX uploads that passed the check pay for it
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many types for a broken workbook
-        raise _fail(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from exc
-    try:
-        sheet = book.worksheets[0]
-        notes = []
-        if len(book.worksheets) > 1:
-            notes.append(f"read the first sheet '{sheet.title}'; {len(book.worksheets) - 1} other sheet(s) ignored")
-        records = [(number, [_cell_text(v) for v in row]) for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    finally:
-        book.close()
-    return _table(records, "xlsx", None, notes)
-
-
-def _table(records: list[tuple[int, list[str]]], encoding: str, delimiter: str | None, notes: list[str]) -> Table:
-    """Drop blank rows and empty trailing columns; refuse a file without a header or without data."""
-    records = [(n, cells) for n, cells in records if any(c.strip() for c in cells)]
-    if not records:
-        raise _fail("the file is empty")
-    header_row, header = records[0]
-    data = records[1:]
-    if not data:
-        raise TableError([ImportProblem(header_row, None, None, "the file has a header row but no data rows")])
-    width = len(header)
-    while width and not header[width - 1].strip() and not any(width - 1 < len(cells) and cells[width - 1].strip() for _, cells in data):
-        width -= 1
-    problems = []
-    rows, numbers = [], []
-    for number, cells in data:
-        extra = [c for c in cells[width:] if c.strip()]
-        if extra:
-            problems.append(ImportProblem(number, None, ", ".join(extra), f"has {len(cells)} cells but the header has {width} columns"))
-            continue
-        cells = cells[:width]
-        if len(cells) < width and delimiter is not None:
-            problems.append(ImportProblem(number, None, None, f"has {len(cells)} cells but the header has {width} columns"))
-            continue
-        rows.append(tuple(cells) + ("",) * (width - len(cells)))
-        numbers.append(number)
-    if problems:
-        raise TableError(problems)
-    full_header = tuple(header[:width])
-    return Table(full_header, tuple(rows), tuple(numbers), header_row, encoding, delimiter, tuple(notes))
-
-
-def read_table(data: bytes, filename: str = "", *, max_bytes: int = DEFAULT_MAX_BYTES) -> Table:
-    """Any CSV (UTF-8/UTF-16/cp1252; comma, semicolon or tab) or XLSX file as a table of text cells.
-
-    The content decides the format, not the name: Excel files are sometimes saved with a .csv
-    name and the other way round. Raises TableError with a message a facilitator can act on.
-    """
-    if len(data) > max_bytes:
-        raise _fail(_too_big(len(data), max_bytes))
-    if not data.strip():
-        raise _fail("the file is empty")
-    if data.startswith(_OLE_MAGIC):
-        raise _fail("this is an old Excel .xls workbook; save it as .xlsx or as 'CSV UTF-8' and import that")
-    if data.startswith(_XLSX_MAGIC):
-        return _read_xlsx(data)
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        raise _fail("the name says XLSX but the content is not an Excel workbook")
-    return _read_csv(data)
 
 
 # --------------------------------------------------------------------------- the instrument's vocabulary
@@ -523,7 +282,7 @@ def _classify_header(
     hrow = table.header_row
     for index, raw in enumerate(table.header):
         name = raw.replace("\ufeff", "").strip()
-        letter = _column_letter(index)
+        letter = xl_col_to_name(index)  # the spreadsheet's column name (A..Z, AA...): what the facilitator sees
         if not name:
             problems.append(ImportProblem(hrow, f"{letter} (no header)", None, "this column has values but no header"))
             continue
@@ -544,7 +303,7 @@ def _classify_header(
         if column in seen:
             problems.append(
                 ImportProblem(
-                    hrow, f"{letter} '{name}'", None, f"duplicate header: column {_column_letter(seen[column])} is also '{column}'"
+                    hrow, f"{letter} '{name}'", None, f"duplicate header: column {xl_col_to_name(seen[column])} is also '{column}'"
                 )
             )
             continue
@@ -566,90 +325,112 @@ def _classify_header(
     return mapped, problems
 
 
-def _column_letter(index: int) -> str:
-    """Spreadsheet column name (A, B, ..., Z, AA...) so a report points at what the facilitator sees."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+@dataclass
+class _Row:
+    """One file row while its cells are read; `parsed()` is what it becomes."""
+
+    number: int
+    language: str
+    attributes: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, int | None] = field(default_factory=dict)
+    comments: dict[str, str] = field(default_factory=dict)
+    losses: tuple[str, ...] = ()
+
+    def parsed(self) -> _ParsedRow:
+        return _ParsedRow(self.language, self.attributes, self.answers, self.comments, self.losses)
 
 
-def _parse_rows(
-    table: Table, vocab: _Vocabulary, mapped: list[tuple[int, str, str]], default_language: str
-) -> tuple[pd.DataFrame, list[_ParsedRow], list[ImportProblem]]:
-    """Turn cells into ids and numbers, noting each cell that cannot be converted; ranges are left to pandera."""
-    instrument = vocab.instrument
-    problems: list[ImportProblem] = []
-    reported: set[tuple[int, str]] = set()
-    columns: dict[str, list] = {}
-    for _, kind, ident in mapped:
-        columns[vocab.column_name(kind, ident)] = []
-    columns.setdefault(LANGUAGE_COLUMN, [])
-    has_language = any(kind == "language" for _, kind, _ in mapped)
-    vas = instrument.value_at_stake
-    parsed: list[_ParsedRow] = []
+class _Cell(NamedTuple):
+    column: str  # as the frame and the report name it
+    ident: str  # the attribute, item or dimension id
+    raw: str  # as typed
+    value: object  # looked up in the vocabulary, or the stripped text
 
-    def bad(number: int, column: str, value: str, reason: str) -> None:
-        problems.append(ImportProblem(number, column, value, reason))
-        reported.add((number, column))
 
-    memo: dict[tuple[str, str, str], tuple[object, str | None]] = {}
-    for number, cells in zip(table.row_numbers, table.rows, strict=True):
-        attributes: dict[str, str] = {}
-        answers: dict[str, int | None] = {}
-        comments: dict[str, str] = {}
-        losses: tuple[str, ...] = ()
-        language = default_language
-        for index, kind, ident in mapped:
-            raw = cells[index]
-            column = vocab.column_name(kind, ident)
-            if kind in ("attribute", "item", "language"):
-                key = (kind, ident, raw)
-                found = memo.get(key)
-                if found is None:
-                    found = memo[key] = vocab.convert(kind, ident, raw)
-                value, why = found
-                if why:
-                    bad(number, column, raw, why)
-                if kind == "attribute":
-                    if value is not None:
-                        attributes[ident] = str(value)
-                elif kind == "item":
-                    answers[ident] = value if isinstance(value, int) else None
-                elif value is not None:
-                    language = str(value)
-                columns[column].append(language if kind == "language" else (pd.NA if value is None and kind == "item" else value))
-                continue
-            text = raw.strip()
-            if text and looks_like_formula(raw):
-                bad(number, column, raw, FORMULA_REASON)
-                columns[column].append(None)
-                continue
-            if kind == "comment":
-                if text:
-                    comments[ident] = text
-                columns[column].append(text or None)
-            elif kind == "losses":
-                chosen, unknown = vocab.split_losses(text) if text else ([], [])
-                for word in unknown:
-                    bad(number, column, word, f"not a loss category (use ids or labels: {', '.join(vas.losses) if vas else ''})")
-                if vas is not None and len(chosen) > vas.max_choices:
-                    bad(number, column, raw, f"{len(chosen)} loss categories named, at most {vas.max_choices}")
-                losses = tuple(chosen)
-                columns[column].append("; ".join(chosen) or None)
-        if not has_language:
-            columns[LANGUAGE_COLUMN].append(language)
-        parsed.append(_ParsedRow(language, attributes, answers, comments, losses))
-    frame = pd.DataFrame(columns, index=pd.Index(table.row_numbers, name="row"))
-    for item_id in instrument.item_ids:
-        if item_id in frame:
-            frame[item_id] = pd.array(frame[item_id].tolist(), dtype="Int64")
-    schema = import_schema(instrument, frame.columns)
+class _RowReader:
+    """Reads cells into rows and notes every cell that cannot be read, once per (row, column)."""
+
+    def __init__(self, vocab: _Vocabulary) -> None:
+        self.vocab = vocab
+        self.problems: list[ImportProblem] = []
+        self.reported: set[tuple[int, str]] = set()
+        self._looked_up: dict[tuple[str, str, str], tuple[object, str | None]] = {}
+
+    def bad(self, row: _Row, column: str, value: str, reason: str) -> None:
+        self.problems.append(ImportProblem(row.number, column, value, reason))
+        self.reported.add((row.number, column))
+
+    def cell(self, row: _Row, kind: str, ident: str, raw: str) -> object:
+        """One cell into `row`; returns what the frame holds for it (None for a refused formula in a text column)."""
+        column = self.vocab.column_name(kind, ident)
+        looked_up, store = COLUMN_KINDS[kind]
+        if looked_up:
+            key = (kind, ident, raw)  # files repeat the same few words: each distinct cell is looked up once
+            found = self._looked_up.get(key)
+            if found is None:
+                found = self._looked_up[key] = self.vocab.convert(kind, ident, raw)
+            value, why = found
+            if why:
+                self.bad(row, column, raw, why)
+        else:
+            value = raw.strip()
+            if value and looks_like_formula(raw):
+                self.bad(row, column, raw, FORMULA_REASON)
+                return None
+        return store(self, row, _Cell(column, ident, raw, value))
+
+
+def _attribute_cell(reader: _RowReader, row: _Row, cell: _Cell) -> object:
+    if cell.value is not None:
+        row.attributes[cell.ident] = str(cell.value)
+    return cell.value
+
+
+def _item_cell(reader: _RowReader, row: _Row, cell: _Cell) -> object:
+    row.answers[cell.ident] = cell.value if isinstance(cell.value, int) else None
+    return pd.NA if cell.value is None else cell.value
+
+
+def _language_cell(reader: _RowReader, row: _Row, cell: _Cell) -> object:
+    if cell.value is not None:
+        row.language = str(cell.value)
+    return row.language
+
+
+def _comment_cell(reader: _RowReader, row: _Row, cell: _Cell) -> object:
+    if cell.value:
+        row.comments[cell.ident] = str(cell.value)
+    return cell.value or None
+
+
+def _losses_cell(reader: _RowReader, row: _Row, cell: _Cell) -> object:
+    vas = reader.vocab.instrument.value_at_stake
+    chosen, unknown = reader.vocab.split_losses(str(cell.value)) if cell.value else ([], [])
+    for word in unknown:
+        reader.bad(row, cell.column, word, f"not a loss category (use ids or labels: {', '.join(vas.losses) if vas else ''})")
+    if vas is not None and len(chosen) > vas.max_choices:
+        reader.bad(row, cell.column, cell.raw, f"{len(chosen)} loss categories named, at most {vas.max_choices}")
+    row.losses = tuple(chosen)
+    return "; ".join(chosen) or None
+
+
+# Each kind of column (see _Vocabulary.columns): whether its cells are looked up in the vocabulary (else taken as
+# typed, a formula refused), and how a cell goes into the row, returning what the frame holds for it.
+COLUMN_KINDS: dict[str, tuple[bool, Callable[[_RowReader, _Row, _Cell], object]]] = {
+    "attribute": (True, _attribute_cell),
+    "item": (True, _item_cell),
+    "language": (True, _language_cell),
+    "comment": (False, _comment_cell),
+    "losses": (False, _losses_cell),
+}
+
+
+def _schema_problems(frame: pd.DataFrame, instrument: Instrument, reported: set[tuple[int, str]]) -> list[ImportProblem]:
+    """What pandera finds in the parsed frame (ranges, required cells), leaving out cells already reported."""
     try:
-        schema.validate(frame, lazy=True)
+        import_schema(instrument, frame.columns).validate(frame, lazy=True)
     except SchemaErrors as exc:
+        problems = []
         for case in exc.failure_cases.itertuples(index=False):
             row = int(case.index) if pd.notna(case.index) else None
             column = str(case.column)
@@ -658,6 +439,32 @@ def _parse_rows(
             reason = "required, empty" if case.check == "not_nullable" else str(case.check)
             value = None if case.failure_case is None or pd.isna(case.failure_case) else str(case.failure_case)
             problems.append(ImportProblem(row, column, value, reason))
+        return problems
+    return []
+
+
+def _parse_rows(
+    table: Table, vocab: _Vocabulary, mapped: list[tuple[int, str, str]], default_language: str
+) -> tuple[pd.DataFrame, list[_ParsedRow], list[ImportProblem]]:
+    """Turn cells into ids and numbers, noting each cell that cannot be converted; ranges are left to pandera."""
+    instrument = vocab.instrument
+    reader = _RowReader(vocab)
+    columns: dict[str, list] = {vocab.column_name(kind, ident): [] for _, kind, ident in mapped}
+    columns.setdefault(LANGUAGE_COLUMN, [])
+    has_language = any(kind == "language" for _, kind, _ in mapped)
+    parsed: list[_ParsedRow] = []
+    for number, cells in zip(table.row_numbers, table.rows, strict=True):
+        row = _Row(number, default_language)
+        for index, kind, ident in mapped:
+            columns[vocab.column_name(kind, ident)].append(reader.cell(row, kind, ident, cells[index]))
+        if not has_language:
+            columns[LANGUAGE_COLUMN].append(row.language)
+        parsed.append(row.parsed())
+    frame = pd.DataFrame(columns, index=pd.Index(table.row_numbers, name="row"))
+    for item_id in instrument.item_ids:
+        if item_id in frame:
+            frame[item_id] = pd.array(frame[item_id].tolist(), dtype="Int64")
+    problems = reader.problems + _schema_problems(frame, instrument, reader.reported)
     ordered = [c for c in [*instrument.attributes, LANGUAGE_COLUMN, *instrument.item_ids] if c in frame]
     ordered += [c for c in frame.columns if c not in ordered]
     return frame[ordered], parsed, problems
@@ -680,34 +487,35 @@ def validate_file(
     sha = hashlib.sha256(data).hexdigest()
     language = default_language or instrument.languages[0]
 
-    def refused(problems: Sequence[ImportProblem], table: Table | None = None, columns: tuple[str, ...] = ()) -> ImportPreview:
+    def preview(problems: Sequence[ImportProblem], table: Table | None = None, columns: tuple[str, ...] = ()) -> ImportPreview:
+        """What the file would import as far as it was read: with `problems`, nothing."""
         return ImportPreview(
-            filename,
-            sha,
-            len(data),
-            instrument.key,
-            None,
-            None,
-            table.encoding if table else None,
-            table.delimiter if table else None,
-            len(table.rows) if table else 0,
-            columns,
-            pd.DataFrame(),
-            tuple(problems),
-            table.notes if table else (),
+            filename=filename,
+            sha256=sha,
+            size_bytes=len(data),
+            instrument_key=instrument.key,
+            campaign_id=None,
+            wave=None,
+            encoding=table.encoding if table else None,
+            delimiter=table.delimiter if table else None,
+            rows=len(table.rows) if table else 0,
+            columns=columns,
+            frame=pd.DataFrame(),
+            problems=tuple(problems),
+            notes=table.notes if table else (),
         )
 
     if language not in instrument.languages:
-        return refused([ImportProblem(None, None, language, f"default language must be one of {', '.join(instrument.languages)}")])
+        return preview([ImportProblem(None, None, language, f"default language must be one of {', '.join(instrument.languages)}")])
     try:
         table = read_table(data, filename, max_bytes=max_bytes)
     except TableError as exc:
-        return refused(exc.problems)
+        return preview(exc.problems)
     vocab = _Vocabulary(instrument)
     mapped, problems = _classify_header(table, vocab, other_versions or {})
     columns = tuple(vocab.column_name(kind, ident) for _, kind, ident in mapped)
     if problems:
-        return refused(problems, table, columns)
+        return preview(problems, table, columns)
     frame, parsed, problems = _parse_rows(table, vocab, mapped, language)
     if not problems:
         for number, row in zip(table.row_numbers, parsed, strict=True):
@@ -716,23 +524,7 @@ def validate_file(
                 column, _, reason = message.partition(": ")
                 problems.append(ImportProblem(number, column, None, reason))
     problems.sort(key=lambda p: p.row or 0)
-    return ImportPreview(
-        filename,
-        sha,
-        len(data),
-        instrument.key,
-        None,
-        None,
-        table.encoding,
-        table.delimiter,
-        len(table.rows),
-        columns,
-        frame,
-        tuple(problems),
-        table.notes,
-        None,
-        tuple(parsed) if not problems else (),
-    )
+    return replace(preview(problems, table, columns), frame=frame, _parsed=tuple(parsed) if not problems else ())
 
 
 def _other_versions(con: duckdb.DuckDBPyConnection, current_key: str) -> dict[str, str]:
@@ -785,18 +577,18 @@ def preview_import(
             "start a new wave with the new version first",
         )
         return ImportPreview(
-            filename,
-            hashlib.sha256(data).hexdigest(),
-            len(data),
-            current.key,
-            campaign_id,
-            wave.wave,
-            None,
-            None,
-            0,
-            (),
-            pd.DataFrame(),
-            (problem,),
+            filename=filename,
+            sha256=hashlib.sha256(data).hexdigest(),
+            size_bytes=len(data),
+            instrument_key=current.key,
+            campaign_id=campaign_id,
+            wave=wave.wave,
+            encoding=None,
+            delimiter=None,
+            rows=0,
+            columns=(),
+            frame=pd.DataFrame(),
+            problems=(problem,),
         )
     preview = validate_file(
         current, data, filename, max_bytes=max_bytes, default_language=default_language, other_versions=_other_versions(con, current.key)

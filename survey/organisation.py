@@ -13,9 +13,9 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from survey.campaigns import campaign_instrument, get_campaign
-from survey.importer import TableError, read_table
 from survey.instrument import Instrument
 from survey.store import transaction
+from survey.tables import TableError, read_table
 
 HEADCOUNT_COLUMNS = ("attribute", "option", "headcount")
 # Header words accepted in an uploaded CSV, English and Dutch.
@@ -114,7 +114,7 @@ def _whole_number(value: object) -> int | None:
 
 
 def parse_headcounts_csv(data: bytes, *, max_bytes: int = MAX_HEADCOUNT_FILE_BYTES) -> pd.DataFrame:
-    """An uploaded headcount file (columns attribute, option, headcount; any encoding or delimiter the importer reads)
+    """An uploaded headcount file (columns attribute, option, headcount; any encoding or delimiter `survey.tables` reads)
     as a text frame indexed by file row, ready for `set_headcounts`."""
     try:
         table = read_table(data, "headcounts.csv", max_bytes=max_bytes)

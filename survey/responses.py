@@ -54,6 +54,12 @@ def check_submission(instrument: Instrument, sub: Submission) -> list[str]:
     problems: list[str] = []
     if sub.language not in instrument.languages:
         problems.append(f"language: '{sub.language}' is not one of {list(instrument.languages)}")
+    return problems + _attribute_problems(instrument, sub) + _answer_problems(instrument, sub) + _loss_problems(instrument, sub)
+
+
+def _attribute_problems(instrument: Instrument, sub: Submission) -> list[str]:
+    """Attributes: required ones missing, options the instrument does not have, attributes it does not ask."""
+    problems = []
     for attr_id, attr in instrument.attributes.items():
         value = sub.attributes.get(attr_id)
         if value in (None, ""):
@@ -64,6 +70,12 @@ def check_submission(instrument: Instrument, sub: Submission) -> list[str]:
     for attr_id in sub.attributes:
         if attr_id not in instrument.attributes:
             problems.append(f"{attr_id}: unknown attribute")
+    return problems
+
+
+def _answer_problems(instrument: Instrument, sub: Submission) -> list[str]:
+    """Answers and comments: unknown items or dimensions, values off the scale, comments too long."""
+    problems = []
     items = set(instrument.item_ids)
     scale = instrument.scale
     for item_id, value in sub.answers.items():
@@ -77,16 +89,19 @@ def check_submission(instrument: Instrument, sub: Submission) -> list[str]:
             problems.append(f"comment_{dim_id}: unknown dimension")
         elif len(text) > MAX_COMMENT_CHARS:
             problems.append(f"comment_{dim_id}: {len(text)} characters, at most {MAX_COMMENT_CHARS}")
+    return problems
+
+
+def _loss_problems(instrument: Instrument, sub: Submission) -> list[str]:
+    """Named losses: only where the instrument has a value-at-stake block, only its categories, at most its number."""
     vas = instrument.value_at_stake
-    if sub.losses:
-        if vas is None:
-            problems.append("losses: this instrument has no value-at-stake block")
-        else:
-            for loss in sub.losses:
-                if loss not in vas.losses:
-                    problems.append(f"losses: unknown loss category '{loss}'")
-            if len(set(sub.losses)) > vas.max_choices:
-                problems.append(f"losses: at most {vas.max_choices} choices, got {len(set(sub.losses))}")
+    if not sub.losses:
+        return []
+    if vas is None:
+        return ["losses: this instrument has no value-at-stake block"]
+    problems = [f"losses: unknown loss category '{loss}'" for loss in sub.losses if loss not in vas.losses]
+    if len(set(sub.losses)) > vas.max_choices:
+        problems.append(f"losses: at most {vas.max_choices} choices, got {len(set(sub.losses))}")
     return problems
 
 

@@ -9,6 +9,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from survey.instrument import Instrument
+from survey.tables import capped
 
 MAX_COMMENT_CHARS = 2000
 
@@ -131,9 +132,7 @@ def describe_schema_errors(exc: SchemaErrors) -> list[str]:
         lines.append(f"{exc.schema.name}: {where}, column {row.column}: value {row.failure_case!r} fails {row.check}")
     if not lines:
         lines.append(f"{exc.schema.name}: {exc}")
-    if len(cases) > 50:
-        lines.append(f"... and {len(cases) - 50} more")
-    return lines
+    return capped(lines, 50, total=len(cases))
 
 
 def validate_frames(frames: ResponseFrames, instrument: Instrument) -> ResponseFrames:

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis import engine
 from analysis.scope import Scope
-from analysis.scoring import clear_matrices, respondent_matrix
+from analysis.scoring import clear_matrices, data_version, respondent_matrix
 from analysis.stored_cells import decode, encode
 from survey.importer import delete_import, run_import
+from survey.organisation import set_headcounts, set_value_estimates
 from survey.retention import delete_campaign
 from survey.store import forget_wave_cells
 from tests.test_analysis_appended import _respond
@@ -69,6 +71,7 @@ def test_responses_added_by_another_process_are_added_to_the_stored_cells(demo_c
         "UPDATE wave_cells SET cells = 'not arrow'::BLOB",
         "UPDATE wave_cells SET layout = 'another questionnaire'",
         "UPDATE wave_cells SET fingerprint = '[1, 2'",
+        "UPDATE wave_cells SET fingerprint = '[1, 2]'",  # readable, but not a fingerprint
     ],
 )
 def test_damaged_or_foreign_stored_cells_are_ignored_and_replaced(demo_con, damage):
@@ -152,3 +155,24 @@ def test_cells_grown_by_new_responses_are_stored_at_most_every_so_often(demo_con
     through_store = _new_process(demo_con)
     assert respondent_matrix(demo_con, "demo", 2).read == "stored"
     assert through_store == _from_scratch(demo_con)
+
+
+def test_the_data_version_changes_with_everything_a_dashboard_number_depends_on(demo_con, instrument):
+    """One notion of "the stored responses changed": the pages' data version hashes response ids as the waves' fingerprints do."""
+    waves = [respondent_matrix(demo_con, "demo", wave).fingerprint for wave in (1, 2)]
+    version = data_version(demo_con, "demo")
+    count, ids = version.split("|")[:2]
+    assert int(count) == sum(f.respondents for f in waves)
+    assert int(ids) == waves[0].response_ids ^ waves[1].response_ids
+    assert data_version(demo_con, "demo") == version
+    seen = {version}
+    changes = [
+        lambda: _respond(demo_con, instrument, wave=2, seed=31, count=1),
+        lambda: set_value_estimates(demo_con, "demo", {"unplanned_downtime": 125_000}),
+        lambda: set_headcounts(demo_con, "demo", pd.DataFrame({"attribute": ["level"], "option": ["board"], "headcount": [7]})),
+        lambda: demo_con.execute("UPDATE campaigns SET comment_threshold = comment_threshold + 1 WHERE campaign_id = 'demo'"),
+    ]
+    for change in changes:
+        change()
+        seen.add(data_version(demo_con, "demo"))
+    assert len(seen) == 1 + len(changes)

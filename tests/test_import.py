@@ -17,17 +17,15 @@ from survey.campaigns import create_campaign, start_wave
 from survey.importer import (
     PREVIEW_ROWS,
     ImportRefused,
-    TableError,
     delete_import,
     list_imports,
     looks_like_formula,
     preview_import,
-    read_file,
-    read_table,
     run_import,
     validate_file,
 )
 from survey.instrument import Instrument, load_instrument, parse_instrument
+from survey.tables import TableError, read_file, read_table
 
 DATA = Path(__file__).resolve().parent / "data"
 IMPORTS = DATA / "imports"

@@ -175,7 +175,7 @@ def test_the_importer_refuses_a_zip_bomb_before_openpyxl_is_even_loaded(bomb: by
     path.write_bytes(bomb)
     code = (
         "import sys\n"
-        "from survey.importer import TableError, read_file, read_table\n"
+        "from survey.tables import TableError, read_file, read_table\n"
         "try:\n"
         "    read_table(read_file(sys.argv[1]), sys.argv[1])\n"
         "except TableError as exc:\n"

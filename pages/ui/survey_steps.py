@@ -8,7 +8,7 @@ import time
 import streamlit as st
 
 from pages.ui.common import db, show_failure
-from survey.campaigns import Campaign, current_wave, get_campaign, instrument_by_key
+from survey.campaigns import Campaign, CampaignError, current_wave, get_campaign, instrument_by_key, instrument_fingerprint
 from survey.instrument import Dimension, Instrument
 from survey.invites import (
     CLOSED,
@@ -133,15 +133,16 @@ def _current(db_path: str, campaign_id: str | None) -> tuple[Campaign, int, str,
     with db().cursor() as con:
         if campaign_id is None:
             campaign = active_campaign(con)
-        elif con.execute("SELECT 1 FROM campaigns WHERE campaign_id = ?", [campaign_id]).fetchone():
-            campaign = get_campaign(con, campaign_id)
         else:
-            return None  # an unknown link reads like no open survey; what was typed is never echoed back
+            try:
+                campaign = get_campaign(con, campaign_id)
+            except CampaignError:
+                return None  # an unknown link reads like no open survey; what was typed is never echoed back
         if campaign is None:
             return None
         wave = current_wave(con, campaign.campaign_id)
-        row = con.execute("SELECT fingerprint FROM instruments WHERE instrument_key = ?", [wave.instrument_key]).fetchone()
-    return campaign, wave.wave, wave.instrument_key, row[0] if row else ""
+        fingerprint = instrument_fingerprint(con, wave.instrument_key)
+    return campaign, wave.wave, wave.instrument_key, fingerprint or ""
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

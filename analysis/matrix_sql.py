@@ -1,0 +1,314 @@
+"""The respondent matrix of a wave: what it holds (RespondentMatrix), the query that builds it, and the units computed over it.
+
+The respondent matrix is a query, never a stored table: one row per respondent of a wave, built
+from the long tables and consumed at once by a GROUP BY over every attribute (`analysis.cells`).
+
+Matrix columns (quoted identifiers, because ids may contain `-`):
+    "a:<attribute>"  VARCHAR   option id, NULL when the respondent did not state it
+    "i:<item>"       SMALLINT  the answer reverse-scored (min + max − value), NULL for don't know
+    "d:<dimension>"  DOUBLE    mean of the answered items if at least half were answered, else NULL
+    "l:<loss>"       BOOLEAN   named this loss in the value-at-stake block
+    "vb"             BOOLEAN   named at least one loss (answered the block)
+Answers are pivoted by packing: each answer (shifted to 1..points) goes into an 8-bit slot of one of
+a few 64-bit integers per respondent, combined with bit_or; a handful of integer aggregates are much
+cheaper than one CASE per item on every answer row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from survey.instrument import Instrument
+
+SLOTS = 8  # 8-bit slots per 64-bit pack: values shifted to 1..points (at most 101 points), 0 = no answer
+
+# One pass over each long table for the wave's respondents. {picked_*} restricts a table to the wave
+# (left out when the wave holds every stored response) or to rows appended since a mark; the other placeholders are column lists
+# built from the instrument (ids are validated identifiers, quoted again here).
+MATRIX_SQL = """
+    WITH picked AS (
+        SELECT response_id FROM responses WHERE campaign_id = $campaign AND wave = $wave{since_responses}
+    ), slots(item_id, pack, shift) AS (
+        VALUES {slots}
+    ), attrs AS (
+        SELECT response_id, {attribute_pivot}
+        FROM response_attributes {picked_attributes} GROUP BY response_id
+    ), packed AS (
+        SELECT response_id, {packs}
+        FROM answers JOIN slots USING (item_id) {picked_answers} GROUP BY response_id
+    ), losses AS (
+        SELECT response_id, {loss_pivot}
+        FROM value_choices {picked_losses} GROUP BY response_id
+    ), items AS (
+        SELECT p.response_id, {attribute_columns}, {item_columns}, {loss_columns}
+        FROM picked p
+        LEFT JOIN attrs USING (response_id)
+        LEFT JOIN packed USING (response_id)
+        LEFT JOIN losses USING (response_id)
+    )
+    SELECT * EXCLUDE (response_id), {dimension_columns} FROM items
+"""
+PICKED = "WHERE response_id IN (SELECT response_id FROM picked)"
+# Only rows appended since a mark (rowid at or after it), for adding new responses to cells already read.
+SINCE = "WHERE rowid >= ${mark} AND response_id IN (SELECT response_id FROM picked)"
+
+
+def quote(identifier: str) -> str:
+    """A double-quoted SQL identifier; ids are validated on load, quoting keeps `-` and `:` legal."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """A single-quoted SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def attr_col(attribute: str) -> str:
+    return quote(f"a:{attribute}")
+
+
+def item_col(item_id: str) -> str:
+    return quote(f"i:{item_id}")
+
+
+def dim_col(dimension_id: str) -> str:
+    return quote(f"d:{dimension_id}")
+
+
+def loss_col(loss: str) -> str:
+    return quote(f"l:{loss}")
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    item_id: str
+    dimension: str
+    reverse: bool
+    scale_min: int
+    scale_max: int
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What a cell statistic is computed from: a SQL expression over matrix columns (NULL = does not count).
+
+    Values are whole numbers times `scale`, so every sum is exact and the same whatever order DuckDB
+    adds rows in: pages, exports and the command line agree to the last digit. A dimension score (a
+    mean of 1..m answers) times lcm(1..m) is a whole number; sums are divided back after fetching.
+    """
+
+    expression: str
+    scale: int = 1
+    bound: float = 1.0  # largest absolute value of the expression, to choose exact arithmetic
+
+
+class Fingerprint(NamedTuple):
+    """What a wave's cells were read from (analysis.scoring FINGERPRINT_SQL): any new or deleted response changes it.
+
+    The database file, the wave's instrument, the wave's response count and the bit_xor of its response ids'
+    hashes, and the row count of each long table (named after the table, so checks can go by table).
+    """
+
+    database: str | None
+    instrument_key: str
+    instrument_fingerprint: str
+    respondents: int
+    response_ids: int
+    responses: int
+    answers: int
+    response_attributes: int
+    value_choices: int
+
+
+Columns = Mapping[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class RespondentMatrix:
+    """One wave as the engine sees it: what was asked, how many answered, and the finest cells of every unit."""
+
+    campaign_id: str
+    wave: int
+    instrument: Instrument
+    catalogue: tuple[CatalogueItem, ...]
+    respondents: int
+    whole_table: bool
+    cells: Columns = field(default_factory=dict, repr=False)
+    _memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    # How the cells were read, so responses appended later can be added instead of reading everything again:
+    # the cells with sums still multiplied by each unit's scale, the fingerprint row they belong to, and
+    # per long table the rowid mark after which rows were not read yet.
+    # "full": every response read; "appended": earlier cells plus the responses added since; "stored": the cells an
+    # earlier read kept in the database (analysis.stored_cells), current as they were
+    read: str = "full"
+    scaled_cells: Columns = field(default_factory=dict, repr=False, compare=False)
+    fingerprint: Fingerprint | None = field(default=None, repr=False, compare=False)
+    marks: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def scale_points(self) -> int:
+        return self.instrument.scale.max - self.instrument.scale.min + 1
+
+    @property
+    def scale_mid(self) -> float:
+        return (self.instrument.scale.min + self.instrument.scale.max) / 2
+
+    def items_of(self, dimension_id: str) -> tuple[str, ...]:
+        return tuple(c.item_id for c in self.catalogue if c.dimension == dimension_id)
+
+    @property
+    def dimension_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.dimension for c in self.catalogue))
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(c.item_id for c in self.catalogue)
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        return tuple(self.instrument.attributes)
+
+    @property
+    def losses(self) -> tuple[str, ...]:
+        vas = self.instrument.value_at_stake
+        return tuple(vas.losses) if vas else ()
+
+    def memo(self, name: str, compute: Callable[[], object]) -> object:
+        """A value derived from this wave's data (e.g. one item's answer distribution), computed once."""
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]
+
+    def sql(self) -> str:
+        """The matrix query of this wave (parameters $campaign and $wave)."""
+        return matrix_sql(self.instrument, self.catalogue, self.whole_table)
+
+
+def _pack_base(catalogue: tuple[CatalogueItem, ...]) -> int:
+    """The value stored as 1 in a slot (the lowest scale point), so every answer fits 1..255 and 0 means none."""
+    return min((c.scale_min for c in catalogue), default=0)
+
+
+def _reverse_scored(item: CatalogueItem, position: int, base: int) -> str:
+    """Unpack one answer from its slot and apply the reverse key (min + max − value)."""
+    pack, shift = divmod(position, SLOTS)
+    raw = f"(CAST(NULLIF((p{pack} >> {SLOTS * shift}) & 255, 0) AS INTEGER) - 1 + ({base}))"
+    value = f"{item.scale_min + item.scale_max} - {raw}" if item.reverse else raw
+    return f"CAST({value} AS SMALLINT) AS {item_col(item.item_id)}"
+
+
+def _dimension_score(dimension_id: str, items: list[str]) -> str:
+    """Mean of the answered items if at least half were answered; 2*answered >= items keeps the rule in integers."""
+    answered = " + ".join(f"CAST({item_col(i)} IS NOT NULL AS INTEGER)" for i in items)
+    total = " + ".join(f"coalesce({item_col(i)}, 0)" for i in items)
+    return f"CASE WHEN 2 * ({answered}) >= {len(items)} THEN CAST({total} AS DOUBLE) / ({answered}) END AS {dim_col(dimension_id)}"
+
+
+def matrix_sql(instrument: Instrument, catalogue: tuple[CatalogueItem, ...], whole_table: bool = False, since: bool = False) -> str:
+    """The respondent matrix of one wave as a query; parameters $campaign and $wave.
+
+    With `since`, only responses appended at or after the marks $m_<table> (rowids) are read.
+    """
+    attributes = list(instrument.attributes)
+    losses = list(instrument.value_at_stake.losses) if instrument.value_at_stake else []
+    packs = max(1, math.ceil(len(catalogue) / SLOTS))
+    slots = ", ".join(f"({literal(c.item_id)}, {k // SLOTS}, {SLOTS * (k % SLOTS)})" for k, c in enumerate(catalogue)) or "(NULL, 0, 0)"
+    base = _pack_base(catalogue)
+    pack_columns = ", ".join(
+        f"bit_or(CAST(value - ({base}) + 1 AS UBIGINT) << CAST(shift AS UBIGINT)) FILTER (WHERE pack = {p}) AS p{p}" for p in range(packs)
+    )
+    by_dim: dict[str, list[str]] = {}
+    for c in catalogue:
+        by_dim.setdefault(c.dimension, []).append(c.item_id)
+
+    def picked(table: str) -> str:
+        """The filter of one long table: rows appended after its mark, the wave's responses, or none (the whole table is the wave)."""
+        return SINCE.format(mark=f"m_{table}") if since else "" if whole_table else PICKED
+
+    return MATRIX_SQL.format(
+        slots=slots,
+        since_responses=" AND rowid >= $m_responses" if since else "",
+        picked_attributes=picked("response_attributes"),
+        picked_answers=picked("answers"),
+        picked_losses=picked("value_choices"),
+        attribute_pivot=", ".join(f"max(CASE WHEN attribute = {literal(a)} THEN value END) AS {attr_col(a)}" for a in attributes),
+        packs=pack_columns,
+        loss_pivot=", ".join(f"bool_or(loss = {literal(x)}) AS {loss_col(x)}" for x in losses) or "true AS _none",
+        attribute_columns=", ".join(attr_col(a) for a in attributes),
+        item_columns=", ".join(_reverse_scored(c, k, base) for k, c in enumerate(catalogue)),
+        loss_columns=", ".join(
+            [f"coalesce({loss_col(x)}, false) AS {loss_col(x)}" for x in losses] + ["losses.response_id IS NOT NULL AS vb"]
+        ),
+        dimension_columns=", ".join(_dimension_score(d, items) for d, items in by_dim.items()),
+    )
+
+
+def _scaled_dimension_score(items: list[str], top: int) -> Unit:
+    """score × lcm(1..m): the total of the answered items times lcm / answered, when at least half are answered."""
+    scale = math.lcm(*range(1, len(items) + 1))
+    answered = " + ".join(f"CAST({item_col(i)} IS NOT NULL AS INTEGER)" for i in items)
+    total = " + ".join(f"coalesce(CAST({item_col(i)} AS BIGINT), 0)" for i in items)
+    return Unit(f"CASE WHEN 2 * ({answered}) >= {len(items)} THEN ({total}) * ({scale} // ({answered})) END", scale, float(top * scale))
+
+
+def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
+    """Every unit of a wave, keyed as the cube names them.
+
+    "respondents" (everyone), "d:<dimension>" (dimension scores), "i:<item>" (reverse-scored items),
+    "l:<loss>" (1 when named, 0 when not, among respondents who answered the value block),
+    "c:<dimension>" (sum of the dimension's items for respondents who answered all of them),
+    "c:<dimension>:<item>" (the item over those same complete respondents), which Cronbach's alpha needs, and
+    "p:<dimension>:<s>" (1 for respondents who answered exactly s of the dimension's items), which only the
+    disclosure audit reads (analysis.disclosure: don't-knows link a dimension to its items).
+    """
+    top = max([abs(matrix.instrument.scale.min), abs(matrix.instrument.scale.max), 1])
+    units = {"respondents": Unit("1")}
+    units.update({f"d:{d}": _scaled_dimension_score(list(matrix.items_of(d)), top) for d in matrix.dimension_ids})
+    units.update({f"i:{i}": Unit(item_col(i), 1, top) for i in matrix.item_ids})
+    units.update({f"l:{x}": Unit(f"CASE WHEN vb THEN CAST({loss_col(x)} AS INTEGER) END") for x in matrix.losses})
+    for dimension in matrix.dimension_ids:
+        items = matrix.items_of(dimension)
+        complete = " AND ".join(f"{item_col(i)} IS NOT NULL" for i in items)
+        total = " + ".join(f"CAST({item_col(i)} AS INTEGER)" for i in items)
+        units[f"c:{dimension}"] = Unit(f"CASE WHEN {complete} THEN {total} END", 1, float(top * len(items)))
+        units.update({f"c:{dimension}:{i}": Unit(f"CASE WHEN {complete} THEN {item_col(i)} END", 1, top) for i in items})
+        answered = " + ".join(f"CAST({item_col(i)} IS NOT NULL AS INTEGER)" for i in items)
+        units.update({f"p:{dimension}:{size}": Unit(f"CASE WHEN {answered} = {size} THEN 1 END") for size in range(1, len(items) + 1)})
+    return units
+
+
+def wide_units(units: Mapping[str, Unit], rows: int) -> tuple[str, ...]:
+    """Units whose sum of squares over `rows` respondents could pass 2^53, so DOUBLE would no longer be exact."""
+    return tuple(key for key, unit in units.items() if max(rows, 1) * unit.bound * unit.bound >= 2.0**53)
+
+
+def unit_values_sql(units: Mapping[str, Unit], rows: int) -> str:
+    """Each unit's value per respondent, computed once: "u<k>" in DOUBLE, or HUGEINT where DOUBLE could round."""
+    wide = set(wide_units(units, rows))
+    return ", ".join(
+        f"CAST({unit.expression} AS {'HUGEINT' if key in wide else 'DOUBLE'}) AS u{k}" for k, (key, unit) in enumerate(units.items())
+    )
+
+
+def aggregates_sql(units: Mapping[str, Unit], rows: int) -> str:
+    """count, sum and sum of squares per unit (over the "u<k>" columns), in arithmetic that is exact for `rows` respondents.
+
+    Sums of whole numbers in DOUBLE are exact while they stay below 2^53, in any order; a unit whose
+    sum of squares could pass that (large scales, long dimensions, many respondents) is added in HUGEINT.
+    Each unit's expression appears once (in unit_values_sql), which keeps the query small to plan.
+    """
+    wide = set(wide_units(units, rows))
+    parts = []
+    for k, key in enumerate(units):
+        total, squares = f"sum(u{k})", f"sum(u{k} * u{k})"
+        if key in wide:
+            total, squares = f"CAST({total} AS DOUBLE)", f"CAST({squares} AS DOUBLE)"
+        parts.append(f"count(u{k}) AS {quote('n|' + key)}")
+        parts.append(f"{total} AS {quote('s|' + key)}")
+        parts.append(f"{squares} AS {quote('q|' + key)}")
+    return ", ".join(parts)
