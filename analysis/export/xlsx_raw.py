@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
+from xlsxwriter.utility import xl_col_to_name
 
 from analysis.export.long import FORMULA_STARTS
 
@@ -30,15 +31,6 @@ SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 ROWS_PER_CHUNK = 50_000
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _xml_text(value: str) -> str:
@@ -146,7 +138,7 @@ def splice_rows(path: Path, sheet_number: int, frame: pd.DataFrame, kinds: dict[
         sheet = src.read(member).decode("utf-8")
         if sheet.count("<row") != 1 or "</sheetData>" not in sheet:
             raise RuntimeError(f"{member} is not the Raw sheet's header-only placeholder")
-        last = f"{column_letter(len(frame.columns) - 1)}{len(frame) + 1}"
+        last = f"{xl_col_to_name(len(frame.columns) - 1)}{len(frame) + 1}"
         sheet = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', sheet, count=1)
         head, tail = sheet.split("</sheetData>", 1)
         # Deflate level 1: the sheet is large and repetitive, and the faster level costs a few percent of size.

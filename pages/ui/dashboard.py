@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analysis import engine
+from analysis import engine, scoring
 from analysis.labels import Labels
 from analysis.scope import Scope, ScopeError
 from pages.ui.campaign_picker import pick_campaign
@@ -21,19 +21,11 @@ from survey.campaigns import Campaign, CampaignError, campaign_instrument, list_
 from survey.instrument import Instrument
 from survey.user_text import as_markdown, plain
 
-DATA_VERSION_SQL = """
-SELECT (SELECT count(*) FROM responses WHERE campaign_id = $c),
-       (SELECT coalesce(sum(hash(response_id)), 0) FROM responses WHERE campaign_id = $c),
-       (SELECT coalesce(sum(hash(loss, eur_per_year)), 0) FROM value_estimates WHERE campaign_id = $c),
-       (SELECT coalesce(sum(hash(attribute, option, headcount)), 0) FROM headcounts WHERE campaign_id = $c),
-       (SELECT threshold || '/' || comment_threshold FROM campaigns WHERE campaign_id = $c)
-"""
-
 
 def data_version(campaign_id: str) -> str:
     """Cheap fingerprint of everything a dashboard number depends on; a new response changes it."""
     with db().cursor() as con:
-        return "|".join(str(v) for v in con.execute(DATA_VERSION_SQL, {"c": campaign_id}).fetchone())
+        return scoring.data_version(con, campaign_id)
 
 
 @st.cache_data(ttl=600, show_spinner="Computing…", max_entries=256)
