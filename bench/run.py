@@ -231,7 +231,7 @@ def submissions(workdir: Path, sequential: int, threads: int, per_thread: int) -
     def one(sub: Any, into: list[float]) -> None:
         started = time.perf_counter()
         with database.cursor() as con:
-            submit(con, instrument, sub)
+            submit(con, instrument, sub, database.writer)
         into.append((time.perf_counter() - started) * 1000)
 
     warm: list[float] = []

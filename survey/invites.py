@@ -24,8 +24,9 @@ import pandas as pd
 import segno
 
 from survey.campaigns import CampaignError, campaign_instrument, current_wave, get_campaign
-from survey.responses import Submission, SubmissionError, check_submission, existing_response, store
+from survey.responses import Submission, SubmissionError, check_submission, existing_response, writer_for
 from survey.store import DatabaseBusy, transaction
+from survey.writer import SubmissionWriter
 
 TOKEN_BYTES = 24  # 192 bits of randomness; the brief asks for at least 128
 DEFAULT_BASE_URL = "http://localhost:8501"
@@ -231,8 +232,8 @@ def load_draft(con: duckdb.DuckDBPyConnection, token: str) -> dict[str, Any] | N
     return loaded if isinstance(loaded, dict) else None
 
 
-def redeem(con: duckdb.DuckDBPyConnection, token: str, submission: Submission) -> str:
-    """Store the answers and use up the invite in one transaction; return the response id.
+def redeem(con: duckdb.DuckDBPyConnection, token: str, submission: Submission, writer: SubmissionWriter | None = None) -> str:
+    """Store the answers and use up the invite in one transaction (through `writer`, as `submit`); return the response id.
 
     Nothing about the invite is written with the answers, and the invite keeps only that it was
     used (no date, no draft), so a list of who got which link can never be joined to what they
@@ -262,9 +263,10 @@ def redeem(con: duckdb.DuckDBPyConnection, token: str, submission: Submission) -
         if not claimed or claimed[0] != 1:
             raise InviteUsed()
 
+    writer = writer or writer_for(con)
     for attempt in range(CONFLICT_TRIES):
         try:
-            return store(con, instrument, sub, claim)
+            return writer.store(con, instrument, sub, claim)
         except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
             found = existing_response(con, sub.submission_key)
             if found:

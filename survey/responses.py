@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -15,6 +16,7 @@ import pandas as pd
 from survey.instrument import Instrument
 from survey.schemas import MAX_COMMENT_CHARS, ResponseFrames, validate_frames
 from survey.store import migrate, transaction
+from survey.writer import Claim, SubmissionWriter
 
 _TABLES = (
     ("responses", "responses"),
@@ -160,127 +162,51 @@ def existing_response(con: duckdb.DuckDBPyConnection, key: str | None) -> str | 
     return row[0] if row else None
 
 
-# What a submission must take first, in the same transaction (an invite); raises when it cannot.
-Claim = Callable[[duckdb.DuckDBPyConnection], None]
+class DuckDBStorage:
+    """How a batch reaches a DuckDB file: the submission keys it already holds, and one transaction for the rest."""
 
+    def stored(self, con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> dict[str, str]:
+        return dict(con.execute("SELECT submission_key, response_id FROM responses WHERE submission_key IN ?", [list(keys)]).fetchall())
 
-@dataclass
-class _Ticket:
-    """One submission waiting to be written: its answers, what it must claim first (an invite) and, once written, its outcome."""
-
-    group: tuple[str, str]
-    instrument: Instrument
-    sub: Submission
-    claim: Claim | None
-    response_id: str | None = None
-    error: BaseException | None = None
-    finished: bool = False
-
-    def outcome(self) -> str:
-        """The response id, or the exception writing it raised: handed over, not kept, so no reference cycle holds it."""
-        error, self.error = self.error, None
-        if error is not None:
-            try:
-                raise error
-            finally:
-                del error
-        if self.response_id is None:
-            raise RuntimeError("the submission was not written: the writer stopped")  # the writing thread was interrupted
-        return self.response_id
-
-
-# Group commit: one writer per process; submissions that arrive while it writes wait and are then written together,
-# checked by pandera as one frame and committed in one transaction. Alone a submission costs ~27 ms of checking and
-# inserting, nearly all of it per call rather than per row, and hundreds of respondents finishing at once queued
-# behind each other for seconds. Waiting threads sleep on the lock and leave the GIL to the rest of the server.
-_WRITER = threading.Lock()
-_PENDING_LOCK = threading.Lock()
-_PENDING: list[_Ticket] = []
-# While respondents submit at the same time (the last batch, less than RUSH_S ago, held more than one), the writer
-# first waits GATHER_S for more: at 16 submissions a second a batch then holds ~3-4 for the price of one. One
-# submitter at a time (a person, a script, a test) never waits.
-GATHER_S = 0.15
-RUSH_S = 1.0
-_last_batch = {"size": 0, "at": float("-inf")}
-
-
-def _database(con: duckdb.DuckDBPyConnection) -> str:
-    """Which database `con` writes to: its file, or this very connection for an in-memory one (never grouped)."""
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return str(row[0]) if row and row[0] else f"memory:{id(con)}"
-
-
-def store(con: duckdb.DuckDBPyConnection, instrument: Instrument, sub: Submission, claim: Claim | None = None) -> str:
-    """Write one checked submission, after its `claim` in the same transaction; returns its response id.
-
-    Raises what writing it alone would raise (ValueError from the pandera checks, what `claim` raises,
-    duckdb errors): a batch that fails is written again one by one. Submissions sharing a submission
-    key share one response.
-    """
-    ticket = _Ticket((_database(con), instrument.fingerprint), instrument, sub, claim)
-    with _PENDING_LOCK:
-        _PENDING.append(ticket)
-    with _WRITER:
-        if not ticket.finished:
-            if _last_batch["size"] > 1 and time.monotonic() - _last_batch["at"] < RUSH_S:
-                time.sleep(GATHER_S)
-            with _PENDING_LOCK:
-                batch = [t for t in _PENDING if t.group == ticket.group]
-                _PENDING[:] = [t for t in _PENDING if t.group != ticket.group]
-            _write(con, batch)
-            _last_batch.update(size=len(batch), at=time.monotonic())
-    return ticket.outcome()
-
-
-def _write(con: duckdb.DuckDBPyConnection, batch: list[_Ticket]) -> None:
-    """Write a batch in one transaction; if anything in it fails, write each alone so only the culprit gets the error."""
-    try:
-        _write_together(con, batch)
-    except Exception as exc:
-        if len(batch) > 1:
-            for ticket in batch:
-                _write(con, [ticket])
-        else:
-            batch[0].response_id, batch[0].error = None, exc
-    finally:
-        for ticket in batch:
-            ticket.finished = True
-
-
-def _write_together(con: duckdb.DuckDBPyConnection, batch: list[_Ticket]) -> None:
-    keys = [t.sub.submission_key for t in batch if t.sub.submission_key]
-    known = (
-        dict(con.execute("SELECT submission_key, response_id FROM responses WHERE submission_key IN ?", [keys]).fetchall()) if keys else {}
-    )
-    seen: dict[str, _Ticket] = {}
-    fresh: list[_Ticket] = []
-    copies: list[tuple[_Ticket, _Ticket]] = []
-    for ticket in batch:
-        key = ticket.sub.submission_key
-        if key in known:
-            ticket.response_id = known[key]
-        elif key in seen:
-            copies.append((ticket, seen[key]))  # a double click or a retry arriving while the first waits
-        else:
-            if key:
-                seen[key] = ticket
-            fresh.append(ticket)
-    if fresh:
-        instrument = fresh[0].instrument
-        frames = submission_frames(instrument, [t.sub for t in fresh])
+    def commit(
+        self, con: duckdb.DuckDBPyConnection, instrument: Instrument, subs: Sequence[Submission], claims: Sequence[Claim]
+    ) -> list[str]:
+        frames = submission_frames(instrument, subs)
         with transaction(con):
-            for ticket in fresh:
-                if ticket.claim is not None:
-                    ticket.claim(con)
+            for claim in claims:
+                claim(con)
             insert_frames(con, frames, instrument)
-        for ticket, response_id in zip(fresh, frames.responses["response_id"], strict=True):
-            ticket.response_id = str(response_id)
-    for ticket, original in copies:
-        ticket.response_id = original.response_id
+        return [str(response_id) for response_id in frames.responses["response_id"]]
 
 
-def submit(con: duckdb.DuckDBPyConnection, instrument: Instrument, sub: Submission) -> str:
-    """Store one response durably and return its id.
+# Each file's writer, shared by every handle on it while one holds it (`Database.writer`).
+_WRITERS: weakref.WeakValueDictionary[str, SubmissionWriter] = weakref.WeakValueDictionary()
+_WRITERS_LOCK = threading.Lock()
+
+
+def file_writer(path: str | None) -> SubmissionWriter:
+    """The writer of the DuckDB file at the resolved `path`: one per file in this process; a new one for an in-memory database (None).
+
+    One per file is what lets submissions from every session of the server share a batch; an in-memory
+    database is a database of its own per connection, so its submissions are never grouped with another's.
+    """
+    if path is None:
+        return SubmissionWriter(DuckDBStorage())
+    with _WRITERS_LOCK:
+        writer = _WRITERS.get(path)
+        if writer is None:
+            writer = _WRITERS[path] = SubmissionWriter(DuckDBStorage())
+        return writer
+
+
+def writer_for(con: duckdb.DuckDBPyConnection) -> SubmissionWriter:
+    """The writer of the database `con` writes to, for a caller that holds a connection but not its `Database`."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return file_writer(str(Path(row[0]).resolve()) if row and row[0] else None)
+
+
+def submit(con: duckdb.DuckDBPyConnection, instrument: Instrument, sub: Submission, writer: SubmissionWriter | None = None) -> str:
+    """Store one response durably through the database's `writer` (`Database.writer`; found from `con` when not given) and return its id.
 
     The submission key makes this idempotent: a double click, a retried request or two racing
     sessions with the same key store one response, and every caller gets the same id back.
@@ -289,7 +215,9 @@ def submit(con: duckdb.DuckDBPyConnection, instrument: Instrument, sub: Submissi
     if problems:
         raise SubmissionError(problems)
     try:
-        return store(con, instrument, sub)  # a key already stored gets its response back from the writer's lookup
+        return (writer or writer_for(con)).store(
+            con, instrument, sub
+        )  # a key already stored gets its response back from the writer's lookup
     except (duckdb.ConstraintException, duckdb.TransactionException):
         found = existing_response(con, sub.submission_key)
         if found:

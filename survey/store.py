@@ -13,8 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
+
+if TYPE_CHECKING:
+    from survey.writer import SubmissionWriter
 
 DEFAULT_DB = Path("data") / "coherence.duckdb"
 ENV_DB = "COHERENCE_DB"
@@ -232,6 +236,17 @@ class Database:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._users = 0
         self._timer: threading.Timer | None = None
+        self._writer: SubmissionWriter | None = None
+
+    @property
+    def writer(self) -> SubmissionWriter:
+        """Where submissions to this file are written, grouped (`survey.writer`): shared by every handle on the file, held as long as this one is."""
+        with self._lock:
+            if self._writer is None:
+                from survey.responses import file_writer  # imported here: responses builds on this module (migrate, transaction)
+
+                self._writer = file_writer(self._key())
+            return self._writer
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         if str(self.path) != ":memory:":

@@ -359,14 +359,15 @@ def _store(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, 
         submission_key=st.session_state.sv_key,
     )
     try:
-        with db().cursor() as con:
+        database = db()
+        with database.cursor() as con:
             if get_campaign(con, campaign.campaign_id).status != "open":
                 return t("closed", lang)
             token = st.session_state.get("sv_invite")
             if token:
-                redeem(con, token, submission)
+                redeem(con, token, submission, database.writer)
             else:
-                submit(con, instrument, submission)
+                submit(con, instrument, submission, database.writer)
     except InviteUsed:
         return t("invite_used", lang)
     except SubmissionError as exc:
