@@ -13,16 +13,11 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.protocol import ProtocolError, Tab, group_value, strings, text, trigger  # noqa: E402
+from harness.server import Server, streamlit_server  # noqa: E402
 
 COMMENTS = ("Planning changes too often.", "Dashboards hang on the wall, nobody uses them.", "Good start, keep going.")
 DEFAULT_STEPS = (25, 50, 100, 200, 400, 600, 800, 1000, 1200)
@@ -71,22 +67,7 @@ def session_ttl() -> float | None:
         return None
 
 
-# --- the server -------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Server:
-    url: str
-    pid: int
-    log: Path
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# --- the database -----------------------------------------------------------------------------------------------
 
 
 def make_database(path: Path) -> None:
@@ -112,63 +93,6 @@ def count_responses(path: Path) -> tuple[int, int, int]:
         ).fetchone()
     database.close()
     return int(row[0]), int(row[1]), int(row[2])
-
-
-@contextmanager
-def streamlit_server(
-    db_path: Path, extra: tuple[str, ...] = (), env: dict[str, str] | None = None, start_timeout_s: float = 90
-) -> Iterator[Server]:
-    """`streamlit run app.py` on a free loopback port; stopped (and the file let go) when the block ends.
-
-    The browser tests start the app through this too, so there is one way to run it for measuring and testing.
-    """
-    port = _free_port()
-    log_path = db_path.parent / f"streamlit-{port}.log"
-    env = {**os.environ, "COHERENCE_DB": str(db_path), **(env or {})}
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                *extra,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + start_timeout_s
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.3)
-            yield Server(url=url, pid=proc.pid, log=log_path)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
 
 
 # --- simulated respondents --------------------------------------------------------------------------------------
@@ -403,8 +327,8 @@ async def saturate(server: Server, tabs: int, seconds: float, seed: int) -> dict
 
 def browser_journey(url: str, think: float, seed: int, out: list[dict]) -> None:
     """A person in headless Chromium (phone width) answering every section at the same pace as the simulated ones."""
+    from harness.browser import chromium
     from survey.instrument import default_instrument
-    from tests.browser import chromium
 
     instrument = default_instrument()
     rng = random.Random(seed)

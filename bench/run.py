@@ -43,7 +43,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.baseline import differences, load_long, pandas_summary  # noqa: E402
-from bench.data import bench_instrument, generate  # noqa: E402
+from bench.data import generate  # noqa: E402
+from harness.instruments import sized_instrument  # noqa: E402
 from survey.instrument import Instrument  # noqa: E402
 from survey.store import Database  # noqa: E402
 
@@ -455,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
         args.respondents, args.reps, args.export_respondents = min(args.respondents, 2_000), 1, min(args.export_respondents, 1_000)
         args.scaling = args.load = False
     started = time.perf_counter()
-    instrument = bench_instrument(args.items)
+    instrument = sized_instrument(args.items)
     result: dict[str, Any] = {}
     load_1m = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="coherence-bench-") as tmp:

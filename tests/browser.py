@@ -1,56 +1,19 @@
-"""Starting the real app with `streamlit run` and a headless Chromium for browser journeys."""
+"""Browser journeys: the app started through the harness, and the waits and clicks every journey uses."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from harness.server import streamlit_server as start
 
 
 @contextmanager
 def streamlit_server(db_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """`streamlit run app.py` on a free loopback port against `db_path`; yields the base URL."""
-    from bench.load import streamlit_server as start
-
     with start(db_path, env=env, start_timeout_s=60) as server:
         yield server.url
-
-
-@contextmanager
-def chromium(width: int = 1280, height: int = 900) -> Iterator[object]:
-    """A Playwright page in Debian's Chromium, headless, with every request off loopback refused."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": width, "height": height})
-        context.route(
-            "**/*",
-            lambda route: (
-                route.continue_()
-                if route.request.url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:"))
-                else route.abort()
-            ),
-        )
-        page = context.new_page()
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
 
 
 def wait_idle(page: object, timeout: float = 20_000) -> None:

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from harness.browser import chromium
 from survey.demo import load_demo
 from survey.store import Database
-from tests.browser import chromium, click_button, expect_text, streamlit_server, wait_idle
+from tests.browser import click_button, expect_text, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 PASSWORD = "facilitator-pass-789"

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from harness.browser import chromium
 from survey.instrument import default_instrument
-from tests.browser import answer_survey, chromium, click_button, expect_text, streamlit_server, wait_idle
+from tests.browser import answer_survey, click_button, expect_text, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 PASSWORD = "facilitator-pass-456"

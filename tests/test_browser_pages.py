@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from harness.browser import chromium
 from survey.demo import load_demo
 from survey.store import Database
-from tests.browser import chromium, streamlit_server, wait_idle
+from tests.browser import streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("SCREENSHOTS")

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.browser import chromium
 from survey.campaigns import create_campaign
 from survey.instrument import default_instrument
 from survey.store import Database
-from tests.browser import answer_survey, chromium, streamlit_server, wait_idle
+from tests.browser import answer_survey, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("SCREENSHOTS")

@@ -22,10 +22,11 @@ from playwright.sync_api import expect
 
 from analysis.export import export
 from analysis.scope import Scope
+from harness.browser import chromium
 from survey.demo import load_demo
 from survey.instrument import default_instrument
 from survey.store import Database
-from tests.browser import chromium, streamlit_server, wait_idle
+from tests.browser import streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 

@@ -14,10 +14,10 @@ import pytest
 
 from analysis.export import export
 from analysis.scope import Scope
+from harness.browser import CHROMIUM, CHROMIUM_ARGS
 from survey.campaigns import create_campaign
 from survey.demo import load_demo
 from survey.store import Database
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.test_export_data import SCRIPT_LABEL, SECRET_COMMENT, XSS, build_small_group_campaign
 
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)

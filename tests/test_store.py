@@ -169,7 +169,8 @@ def test_damaged_file_gives_recovery_steps(tmp_path: Path) -> None:
 @pytest.mark.browser
 def test_cli_works_while_the_app_serves_the_same_file(db_path: Path, instrument: Instrument) -> None:
     """Two doors, one file: the running app lets go when idle, so `python -m survey demo` gets its turn."""
-    from tests.browser import chromium, wait_idle
+    from harness.browser import chromium
+    from tests.browser import wait_idle
 
     db = Database(db_path, linger_s=0)
     with db.cursor() as con:
@@ -227,7 +228,7 @@ def test_reading_commands_refuse_a_missing_database_without_creating_it(tmp_path
 
 def test_a_rehearsed_submission_goes_through_every_check_and_leaves_no_trace(tmp_path: Path) -> None:
     """The server rehearses one submission at start (first-time costs paid once, not by the first respondents together)."""
-    from bench.data import bench_instrument
+    from harness.instruments import sized_instrument
     from survey.instrument import default_instrument
     from survey.responses import rehearse_submit, sample_submission
 
@@ -235,7 +236,7 @@ def test_a_rehearsed_submission_goes_through_every_check_and_leaves_no_trace(tmp
     assert rehearse_submit(instrument) == 1 + 3 + 30 + 1 + 1  # response, attributes, answers, comment, loss
     sample = sample_submission(instrument)
     assert set(sample.answers.values()) == {1, 2, 3, 4, 5}
-    assert rehearse_submit(bench_instrument(12)) == 1 + 3 + 12 + 1 + 1
+    assert rehearse_submit(sized_instrument(12)) == 1 + 3 + 12 + 1 + 1
     assert not list(tmp_path.iterdir())
 
 

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.browser import chromium
 from pages.ui.web import SECURITY_HEADERS
-from tests.browser import chromium, streamlit_server
+from tests.browser import streamlit_server
 
 
 @pytest.fixture(scope="module")

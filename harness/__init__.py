@@ -1,0 +1,1 @@
+"""What the tests and the benchmarks both start: the app under `streamlit run`, a headless Chromium, a questionnaire of any size."""
