@@ -25,6 +25,7 @@ from tests.browser import click_button, expect_text, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 PASSWORD = "facilitator-pass-789"
+ROWS_PASSWORD = "row-level-pass-456"
 
 
 def _status(url: str) -> tuple[int, bytes]:
@@ -47,7 +48,8 @@ def test_downloads_appear_on_click_and_vanish_with_their_session(tmp_path: Path)
     with database.cursor() as con:
         load_demo(con, 60, seed=4)
     database.close()
-    env = {"COHERENCE_FACILITATOR_HASH": PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)}
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    env = {"COHERENCE_FACILITATOR_HASH": weak.hash(PASSWORD), "COHERENCE_ROW_LEVEL_HASH": weak.hash(ROWS_PASSWORD)}
     served: list[str] = []  # every download the server handed to the browser, in order
     fetched: dict[str, bytes] = {}
     with streamlit_server(db_path, env) as url, chromium() as page:
@@ -67,6 +69,10 @@ def test_downloads_appear_on_click_and_vanish_with_their_session(tmp_path: Path)
         ]
         for menu, heading, create, download in steps:
             _open_from_menu(page, menu, heading)
+            if menu == "Data":  # a backup and answer rows are row-level data: switch the permission on first
+                page.get_by_label("Why do you need the answer rows?").fill("Checking downloads in a browser test")
+                page.get_by_label("Row-level password", exact=True).fill(ROWS_PASSWORD)
+                click_button(page, "Switch on row-level data")
             if menu == "Exports":
                 page.get_by_text("Answer rows, long format (CSV)").click()
                 wait_idle(page)
