@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import duckdb
 import pandas as pd
 import pandera.errors
 import pytest
@@ -15,15 +12,6 @@ from survey.campaigns import CampaignError, campaign_instrument, start_wave
 from survey.demo import load_demo
 from survey.responses import Submission, submit
 from survey.store import Database
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:
-    db = Database(tmp_path_factory.mktemp("engine") / "engine.duckdb", linger_s=0, wait_s=5)
-    with db.cursor() as con:
-        load_demo(con, 400, seed=11, waves=2)
-        yield con
-    db.close()
 
 
 @pytest.mark.parametrize(

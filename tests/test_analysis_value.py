@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -31,15 +28,6 @@ RAW_SHARES_SQL = """
     FROM answered CROSS JOIN (SELECT DISTINCT loss FROM value_choices) l
     GROUP BY ALL
 """
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:
-    db = Database(tmp_path_factory.mktemp("value") / "value.duckdb", linger_s=0, wait_s=5)
-    with db.cursor() as con:
-        load_demo(con, 400, seed=11, waves=2)
-        yield con
-    db.close()
 
 
 @pytest.fixture(scope="module")
