@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from survey.demo import load_demo
-from survey.store import Database
 from tests.browser import chromium, streamlit_server, wait_idle
+from tests.conftest import MakeDemo
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("SCREENSHOTS")
@@ -19,12 +18,8 @@ PAGES = ["overview", "gaps", "items", "value", "comments", "trends", "campaigns"
 
 
 @pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("pages") / "demo.duckdb"
-    database = Database(path, linger_s=0)
-    with database.cursor() as con:
-        load_demo(con, 400, seed=5, waves=2)
-    database.close()
+def demo_server(make_demo: MakeDemo):
+    path = make_demo(400, seed=5, waves=2)
     env = {"COHERENCE_FACILITATOR_HASH": PasswordHasher(time_cost=2, memory_cost=19 * 1024).hash(PASSWORD)}
     with streamlit_server(path, env) as url:
         yield url
