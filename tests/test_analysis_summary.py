@@ -16,7 +16,7 @@ from survey.campaigns import campaign_instrument
 from survey.demo import load_demo
 from survey.store import Database
 from tests.conftest import ROOT
-from tests.test_stats_bfi import BFI_CSV, bfi_raw, load_bfi
+from tests.test_stats_bfi import NEEDS_BFI, bfi_raw, load_bfi
 
 CELL_KEYS = {"n", "mean", "sd", "ci", "rwg"}
 
@@ -124,7 +124,7 @@ def test_text_summary_and_errors(demo_db, db_path):
     assert one_sided.returncode == 1 and "both --a and --b" in one_sided.stderr
 
 
-@pytest.mark.skipif(not BFI_CSV.exists(), reason=f"the bfi data set is not at {BFI_CSV}")
+@NEEDS_BFI
 @pytest.mark.parametrize("args", [(), ("--filter", "education=college_graduate"), ("--a", "gender=male", "--b", "gender=female")])
 def test_cli_works_for_a_custom_instrument(db, db_path, args):
     with db.cursor() as con:
