@@ -29,6 +29,8 @@ from survey.responses import Submission, SubmissionError, submit
 from survey.schemas import MAX_COMMENT_CHARS
 from survey.store import Database
 
+pytestmark = pytest.mark.slow  # hundreds of generated submissions, imports and instruments
+
 INSTRUMENT = default_instrument()
 SUBMISSION_EXAMPLES = 250
 INSTRUMENT_EXAMPLES = 400

@@ -99,6 +99,7 @@ def _assert_all_or_nothing(state: dict[str, int], rows: int = ROWS) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_import_killed_at_any_moment_leaves_all_or_nothing(setup: tuple[Path, Path], tmp_path: Path) -> None:
     big, base = setup
     durations = []
@@ -226,6 +227,7 @@ for line in sys.stdin:
 """
 
 
+@pytest.mark.slow
 def test_kill_9_during_the_commit_of_a_large_import_leaves_all_or_nothing(tmp_path: Path) -> None:
     """At least 50 kills, each at a random moment of the import's COMMIT (and a few just after it returned, while the file
     is closed and checkpointed): every time the database holds the whole import with its record, or nothing of it."""
