@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Protocol
+from unittest.mock import patch
 
 import duckdb
 import pytest
@@ -99,3 +103,21 @@ def demo_con(make_demo: MakeDemo, tmp_path: Path) -> Iterator[duckdb.DuckDBPyCon
     """The demo campaign as `demo`, a copy of its own for each test (for tests that add or delete answers)."""
     with open_cursor(make_demo(into=tmp_path / "demo.duckdb")) as cur:
         yield cur
+
+
+def run_main(
+    main: Callable[[list[str] | None], int], *args: str | Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A command run in this process through its `main(argv)`: the exit code and printed text `python -m` would give.
+
+    Milliseconds instead of a new interpreter per case (as sqlite-utils drives its CLI with CliRunner). Tests about
+    the process boundary itself (kill -9, file locks, the `python -m` entry points) still start a real process.
+    """
+    argv = [str(a) for a in args]
+    out, err = io.StringIO(), io.StringIO()
+    with patch.dict(os.environ, env or {}), redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse's usage errors exit 2, as they would from the shell
+            code = exc.code if isinstance(exc.code, int) else 1
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
