@@ -64,6 +64,7 @@ def test_png_writes_a_folder_and_reports_progress(demo_file: Path, tmp_path: Pat
 
 
 def test_a_leader_asking_for_answer_rows_gets_a_clear_error_and_exit_1(demo_file: Path, tmp_path: Path) -> None:
+    """Through the real `python -m analysis` entry point in a new interpreter, once; the other cases call `main(argv)`."""
     done = subprocess.run(
         [
             sys.executable,
