@@ -319,6 +319,7 @@ print(json.dumps({"calls": hasher.calls, "at_once": hasher.most_at_once, "busy":
 """
 
 
+@pytest.mark.slow
 def test_80_clients_at_once_run_at_most_two_argon2_checks_and_memory_stays_bounded() -> None:
     """At production strength (64 MiB a check) 80 sign-ins at once took the server from 290 MB to 4.5 GB."""
     done = subprocess.run([sys.executable, "-c", _MEMORY_RUN, str(ROOT)], capture_output=True, text=True, cwd=ROOT, timeout=600)

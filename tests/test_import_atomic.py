@@ -145,6 +145,7 @@ def _kill(process: subprocess.Popen) -> bool:
     return running
 
 
+@pytest.mark.slow
 def test_killed_import_can_simply_be_run_again(setup: tuple[Path, Path], tmp_path: Path) -> None:
     big, base = setup
     target = tmp_path / "again.duckdb"
