@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Protocol
-from unittest.mock import patch
 
 import duckdb
 import pytest
@@ -115,7 +113,9 @@ def run_main(
     """
     argv = [str(a) for a in args]
     out, err = io.StringIO(), io.StringIO()
-    with patch.dict(os.environ, env or {}), redirect_stdout(out), redirect_stderr(err):
+    with pytest.MonkeyPatch.context() as environment, redirect_stdout(out), redirect_stderr(err):
+        for name, value in (env or {}).items():
+            environment.setenv(name, value)
         try:
             code = main(argv)
         except SystemExit as exc:  # argparse's usage errors exit 2, as they would from the shell
