@@ -22,8 +22,7 @@ from streamlit.testing.v1 import AppTest
 import survey.access as access
 from pages.ui import common
 from survey.access import FREE_TRIES, Throttle, client_key
-from survey.demo import load_demo
-from survey.store import Database
+from tests.conftest import MakeDemo
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = {"app.py", "pages/1_survey.py", "pages/12_sign_in.py"}
@@ -58,14 +57,9 @@ def needed_role(page: str) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_db(make_demo: MakeDemo) -> Path:
     """Real results to leak: two waves of demo answers, large enough that every dashboard has something to show."""
-    path = tmp_path_factory.mktemp("access") / "demo.duckdb"
-    database = Database(path, linger_s=0)
-    with database.cursor() as con:
-        load_demo(con, 150, seed=5, waves=2)
-    database.close()
-    return path
+    return make_demo(150, seed=5, waves=2)
 
 
 @pytest.fixture(autouse=True)
@@ -325,6 +319,7 @@ print(json.dumps({"calls": hasher.calls, "at_once": hasher.most_at_once, "busy":
 """
 
 
+@pytest.mark.slow
 def test_80_clients_at_once_run_at_most_two_argon2_checks_and_memory_stays_bounded() -> None:
     """At production strength (64 MiB a check) 80 sign-ins at once took the server from 290 MB to 4.5 GB."""
     done = subprocess.run([sys.executable, "-c", _MEMORY_RUN, str(ROOT)], capture_output=True, text=True, cwd=ROOT, timeout=600)

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import altair as alt
-import duckdb
 import pytest
 
 from analysis import charts, engine
 from analysis.engine import Scope
-from survey.demo import load_demo
-from survey.store import Database
 
 GENT = Scope("demo", filters=(("site", "gent"),))
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:
-    db = Database(tmp_path_factory.mktemp("charts") / "charts.duckdb", linger_s=0, wait_s=5)
-    with db.cursor() as con:
-        load_demo(con, 400, seed=11, waves=2)
-        yield con
-    db.close()
 
 
 def spec(chart: alt.TopLevelMixin) -> dict:

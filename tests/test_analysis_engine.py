@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import duckdb
 import pandas as pd
 import pandera.errors
 import pytest
@@ -12,18 +9,8 @@ import pytest
 from analysis import engine, schemas
 from analysis.engine import Scope
 from survey.campaigns import CampaignError, campaign_instrument, start_wave
-from survey.demo import load_demo
 from survey.responses import Submission, submit
-from survey.store import Database
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:
-    db = Database(tmp_path_factory.mktemp("engine") / "engine.duckdb", linger_s=0, wait_s=5)
-    with db.cursor() as con:
-        load_demo(con, 400, seed=11, waves=2)
-        yield con
-    db.close()
+from tests.conftest import open_cursor
 
 
 @pytest.mark.parametrize(
@@ -62,21 +49,16 @@ def test_heatmap_covers_every_unit_and_option_in_instrument_order(demo, unit, by
     assert list(frame.columns) == schemas.FRAMES["groups"][0]
 
 
-def test_default_wave_is_the_newest_holding_responses(tmp_path):
-    db = Database(tmp_path / "waves.duckdb", linger_s=0, wait_s=5)
-    with db.cursor() as con:
-        load_demo(con, 60, seed=2, waves=2)
+def test_default_wave_is_the_newest_holding_responses(tmp_path, make_demo):
+    with open_cursor(make_demo(60, seed=2, waves=2, into=tmp_path / "waves.duckdb")) as con:
         assert engine.heatmap(con, Scope("demo")).wave == 2
         start_wave(con, "demo", "Third, still empty")
         assert engine.heatmap(con, Scope("demo")).wave == 2
         assert engine.heatmap(con, Scope("demo", wave=1)).wave == 1
-    db.close()
 
 
-def test_new_answers_are_seen_at_once(tmp_path, instrument):
-    db = Database(tmp_path / "fresh.duckdb", linger_s=0, wait_s=5)
-    with db.cursor() as con:
-        load_demo(con, 40, seed=5)
+def test_new_answers_are_seen_at_once(tmp_path, instrument, make_demo):
+    with open_cursor(make_demo(40, seed=5, waves=1, into=tmp_path / "fresh.duckdb")) as con:
         before = engine.heatmap(con, Scope("demo"), by=None).data.set_index("unit")
         submit(
             con,
@@ -84,7 +66,6 @@ def test_new_answers_are_seen_at_once(tmp_path, instrument):
             Submission("demo", 1, "en", {"level": "board", "function": "it", "site": "gent"}, {i: 5 for i in instrument.item_ids}),
         )
         after = engine.heatmap(con, Scope("demo"), by=None).data.set_index("unit")
-    db.close()
     assert (after["n"] == before["n"] + 1).all()
     assert (after["mean"] > before["mean"]).all()
 
@@ -136,14 +117,11 @@ def test_the_last_guard_refuses_a_leaking_frame(demo, tamper, message):
         schemas.check(tamper(frame), "groups", 5)
 
 
-def test_threshold_comes_from_the_campaign(tmp_path):
-    db = Database(tmp_path / "k.duckdb", linger_s=0, wait_s=5)
-    with db.cursor() as con:
-        load_demo(con, 200, seed=4)
+def test_threshold_comes_from_the_campaign(tmp_path, make_demo):
+    with open_cursor(make_demo(200, seed=4, waves=1, into=tmp_path / "k.duckdb")) as con:
         con.execute("UPDATE campaigns SET threshold = 12, comment_threshold = 20 WHERE campaign_id = 'demo'")
         result = engine.heatmap(con, Scope("demo"), unit="item", by="level")
         notes = engine.comments(con, Scope("demo"))
-    db.close()
     assert result.threshold == 12 and notes.threshold == 20
     shown = result.data[~result.data["suppressed"]]
     assert (shown["n"] >= 12).all()

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import duckdb
 import pandas as pd
 import pytest
 
 from analysis import engine
 from analysis.engine import Scope
-from survey.demo import demo_headcounts, load_demo
-from survey.store import Database
+from survey.demo import demo_headcounts
 
 DEMO_HEADCOUNT = demo_headcounts(400)
 
@@ -19,15 +15,6 @@ COUNTS_SQL = """
     SELECT a.value, count(*) FROM responses r JOIN response_attributes a ON a.response_id = r.response_id AND a.attribute = ?
     WHERE r.campaign_id = 'demo' AND r.wave = 2 GROUP BY a.value
 """
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:
-    db = Database(tmp_path_factory.mktemp("participation") / "p.duckdb", linger_s=0, wait_s=5)
-    with db.cursor() as con:
-        load_demo(con, 400, seed=11, waves=2)
-        yield con
-    db.close()
 
 
 @pytest.mark.parametrize("by", ["level", "function", "site"])

@@ -3,34 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from analysis import engine
+from analysis.__main__ import main
 from analysis.engine import Scope
 from survey.campaigns import campaign_instrument
-from survey.demo import load_demo
 from survey.store import Database
-from tests.conftest import ROOT
-from tests.test_stats_bfi import BFI_CSV, bfi_raw, load_bfi
+from tests.conftest import MakeDemo, run_main
+from tests.test_stats_bfi import NEEDS_BFI, bfi_raw, load_bfi
 
 CELL_KEYS = {"n", "mean", "sd", "ci", "rwg"}
 
 
 def run_cli(db_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "analysis", "summary", "--db", str(db_path), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    """`python -m analysis summary --db PATH ARGS`, run in this process through `main(argv)`."""
+    return run_main(main, "summary", "--db", db_path, *args)
 
 
 def engine_doc(db: Database, scope: Scope, a=None, b=None) -> dict:
@@ -40,10 +31,9 @@ def engine_doc(db: Database, scope: Scope, a=None, b=None) -> dict:
 
 
 @pytest.fixture
-def demo_db(db: Database) -> Database:
+def demo_db(db: Database, db_path: Path, make_demo: MakeDemo) -> Database:
     """The demo campaign (two waves of 400) in a file the CLI can open once the test lets go of it."""
-    with db.cursor() as con:
-        load_demo(con, 400, seed=11, waves=2)
+    make_demo(into=db_path)  # before the handle's first cursor: it opens the file only then
     return db
 
 
@@ -124,7 +114,7 @@ def test_text_summary_and_errors(demo_db, db_path):
     assert one_sided.returncode == 1 and "both --a and --b" in one_sided.stderr
 
 
-@pytest.mark.skipif(not BFI_CSV.exists(), reason=f"the bfi data set is not at {BFI_CSV}")
+@NEEDS_BFI
 @pytest.mark.parametrize("args", [(), ("--filter", "education=college_graduate"), ("--a", "gender=male", "--b", "gender=female")])
 def test_cli_works_for_a_custom_instrument(db, db_path, args):
     with db.cursor() as con:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,9 +11,9 @@ from analysis import engine
 from analysis.engine import Scope
 from analysis.value import newcombe_diff
 from survey.campaigns import create_campaign
-from survey.demo import DEMO_ESTIMATES, load_demo
+from survey.demo import DEMO_ESTIMATES
 from survey.instrument import parse_instrument
-from survey.store import Database
+from tests.conftest import open_cursor
 
 RAW_SHARES_SQL = """
     WITH picked AS (
@@ -31,15 +28,6 @@ RAW_SHARES_SQL = """
     FROM answered CROSS JOIN (SELECT DISTINCT loss FROM value_choices) l
     GROUP BY ALL
 """
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:
-    db = Database(tmp_path_factory.mktemp("value") / "value.duckdb", linger_s=0, wait_s=5)
-    with db.cursor() as con:
-        load_demo(con, 400, seed=11, waves=2)
-        yield con
-    db.close()
 
 
 @pytest.fixture(scope="module")
@@ -94,13 +82,10 @@ def test_ranking_board_vs_shop_floor_with_estimates(demo, raw_shares):
     assert list(ranking["priority"]) == sorted(ranking["priority"], reverse=True)
 
 
-def test_without_estimates_the_overall_share_stands_in_for_value(tmp_path):
-    db = Database(tmp_path / "plain.duckdb", linger_s=0, wait_s=5)
-    with db.cursor() as con:
-        load_demo(con, 300, seed=3)
+def test_without_estimates_the_overall_share_stands_in_for_value(tmp_path, make_demo):
+    with open_cursor(make_demo(300, seed=3, waves=1, into=tmp_path / "plain.duckdb")) as con:
         con.execute("DELETE FROM value_estimates")
         ranking = engine.value_at_stake(con, Scope("demo")).ranking
-    db.close()
     assert ranking["eur_per_year"].isna().all()
     np.testing.assert_allclose(ranking["value_weight"], ranking["share_all"] / ranking["share_all"].max())
 

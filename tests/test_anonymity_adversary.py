@@ -37,6 +37,8 @@ from survey.responses import insert_frames
 from survey.schemas import ResponseFrames
 from survey.store import Database, transaction
 
+pytestmark = pytest.mark.slow  # an adversary's search over many random campaigns
+
 ADVERSARY = """
 id: adversary
 version: 1

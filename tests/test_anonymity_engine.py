@@ -160,6 +160,7 @@ def views():
             yield filters, by
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(populations())
 def test_every_view_obeys_the_rules_against_true_counts(population):
@@ -203,6 +204,7 @@ def test_every_view_obeys_the_rules_against_true_counts(population):
         db.close()
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(populations())
 def test_summary_document_never_shows_a_small_or_recoverable_group(population):

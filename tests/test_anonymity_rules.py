@@ -89,6 +89,7 @@ def ok_difference(d: int, k: int) -> bool:
     return d == 0 or d >= k
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(populations())
 def test_no_shown_cell_below_k_and_no_hidden_cell_recoverable(population):

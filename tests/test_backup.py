@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -12,6 +10,7 @@ import pytest
 
 import survey.backup as backup_module
 import survey.store as store
+from survey.__main__ import main
 from survey.backup import MANIFEST, BackupError, backup, read_manifest, restore
 from survey.campaigns import create_campaign
 from survey.demo import load_demo
@@ -21,6 +20,7 @@ from survey.instrument import Instrument
 from survey.invites import create_invites, redeem, save_draft
 from survey.responses import Submission
 from survey.store import Database, recent_audit
+from tests.conftest import run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_CSV = ROOT / "tests" / "data" / "imports" / "good.csv"
@@ -254,23 +254,13 @@ def test_command_line_round_trip(source: tuple, db_path: Path, db: Database, tmp
     expected = {t: _rows(con, t) for t in _tables(con) if t not in ("invites", "audit_log")}
     db.close()
     out = tmp_path / "cli-backup"
-    done = subprocess.run(
-        [sys.executable, "-m", "survey", "backup", "--out", str(out), "--db", str(db_path), "--actor", "cli-test"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_main(main, "backup", "--out", out, "--db", db_path, "--actor", "cli-test")
     assert done.returncode == 0, done.stderr
     assert "tables" in done.stdout
     target = tmp_path / "cli-restored.duckdb"
-    done = subprocess.run(
-        [sys.executable, "-m", "survey", "restore", str(out), "--db", str(target)], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    done = run_main(main, "restore", out, "--db", target)
     assert done.returncode == 0, done.stderr
-    again = subprocess.run(
-        [sys.executable, "-m", "survey", "restore", str(out), "--db", str(target)], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    again = run_main(main, "restore", out, "--db", target)
     assert again.returncode == 1 and "not empty" in again.stderr and "Traceback" not in again.stderr
     with Database(target, linger_s=0).cursor() as new:
         for table, rows in expected.items():

@@ -45,6 +45,7 @@ def quick() -> dict:
     return json.loads(lines[-1])
 
 
+@pytest.mark.slow
 def test_required_figures_are_present_and_sane(quick: dict) -> None:
     for key in REQUIRED_NUMBERS:
         value = quick[key]
@@ -53,15 +54,18 @@ def test_required_figures_are_present_and_sane(quick: dict) -> None:
     assert quick["respondents"] == 2000 and quick["items"] == 30
 
 
+@pytest.mark.slow
 def test_engine_and_pandas_agree(quick: dict) -> None:
     assert quick["results_equal"] is True and quick["mismatches"] == 0
 
 
+@pytest.mark.slow
 def test_submissions_are_all_stored(quick: dict) -> None:
     assert quick["submit_errors"] == 0 and quick["submit_stored_ok"] is True
     assert quick["submit_p50_ms"] <= quick["submit_p99_ms"]
 
 
+@pytest.mark.slow
 def test_exports_report_every_format(quick: dict) -> None:
     assert {"csv", "parquet", "xlsx", "html", "pptx", "png"} <= set(quick["export_s"])
     for fmt in ("csv", "parquet"):
@@ -72,12 +76,14 @@ def test_exports_report_every_format(quick: dict) -> None:
             assert fmt in quick["export_missing"]
 
 
+@pytest.mark.slow
 def test_load_figures_are_null_with_a_reason_in_quick_mode(quick: dict) -> None:
     for key in LOAD_KEYS:
         assert key in quick and quick[key] is None, key
     assert quick["load_reason"]
 
 
+@pytest.mark.slow
 def test_targets_section_names_each_target(quick: dict) -> None:
     assert {"aggregate_100k_under_250ms", "speedup_at_least_3x", "page_under_300ms", "capacity_at_least_400"} <= set(quick["targets"])
 

@@ -19,9 +19,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from harness.browser import chromium
-from survey.demo import load_demo
-from survey.store import Database
 from tests.browser import click_button, expect_text, streamlit_server, wait_idle
+from tests.conftest import MakeDemo
 
 pytestmark = pytest.mark.browser
 PASSWORD = "facilitator-pass-789"
@@ -42,12 +41,9 @@ def _open_from_menu(page: object, label: str, heading: str) -> None:
     wait_idle(page, 60_000)
 
 
-def test_downloads_appear_on_click_and_vanish_with_their_session(tmp_path: Path) -> None:
+def test_downloads_appear_on_click_and_vanish_with_their_session(tmp_path: Path, make_demo: MakeDemo) -> None:
     db_path = tmp_path / "downloads.duckdb"
-    database = Database(db_path, linger_s=0)
-    with database.cursor() as con:
-        load_demo(con, 60, seed=4)
-    database.close()
+    make_demo(60, seed=4, waves=1, into=db_path)
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     env = {"COHERENCE_FACILITATOR_HASH": weak.hash(PASSWORD), "COHERENCE_ROW_LEVEL_HASH": weak.hash(ROWS_PASSWORD)}
     served: list[str] = []  # every download the server handed to the browser, in order

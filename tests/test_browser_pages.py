@@ -9,9 +9,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from harness.browser import chromium
-from survey.demo import load_demo
-from survey.store import Database
 from tests.browser import streamlit_server, wait_idle
+from tests.conftest import MakeDemo
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("SCREENSHOTS")
@@ -20,12 +19,8 @@ PAGES = ["overview", "gaps", "items", "value", "comments", "trends", "campaigns"
 
 
 @pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("pages") / "demo.duckdb"
-    database = Database(path, linger_s=0)
-    with database.cursor() as con:
-        load_demo(con, 400, seed=5, waves=2)
-    database.close()
+def demo_server(make_demo: MakeDemo):
+    path = make_demo(400, seed=5, waves=2)
     env = {"COHERENCE_FACILITATOR_HASH": PasswordHasher(time_cost=2, memory_cost=19 * 1024).hash(PASSWORD)}
     with streamlit_server(path, env) as url:
         yield url
@@ -46,8 +41,7 @@ def test_every_page_renders_for_a_facilitator(demo_server: str, width: int) -> N
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "vega" in msg.text.lower() else None)
         _sign_in(page, demo_server)
         for name in PAGES:
-            if not list((Path(__file__).resolve().parent.parent / "pages").glob(f"*_{name}.py")):
-                continue
+            assert list((Path(__file__).resolve().parent.parent / "pages").glob(f"*_{name}.py")), f"no page file for {name}"
             # Navigate inside the app (a full reload would start a new, signed-out session).
             expand = page.get_by_test_id("stExpandSidebarButton")
             if expand.is_visible():

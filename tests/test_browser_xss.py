@@ -23,10 +23,10 @@ from playwright.sync_api import expect
 from analysis.export import export
 from analysis.scope import Scope
 from harness.browser import chromium
-from survey.demo import load_demo
 from survey.instrument import default_instrument
 from survey.store import Database
 from tests.browser import streamlit_server, wait_idle
+from tests.conftest import MakeDemo
 
 pytestmark = pytest.mark.browser
 
@@ -178,14 +178,11 @@ def _serve(folder: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, object]]:
+def hostile_app(tmp_path_factory: pytest.TempPathFactory, make_demo: MakeDemo) -> Iterator[tuple[str, Path, object]]:
     """A demo campaign (large enough for comments to pass the threshold) plus the hostile response, the app, a browser."""
     folder = tmp_path_factory.mktemp("xss")
     db_path = folder / "xss.duckdb"
-    database = Database(db_path, linger_s=0)
-    with database.cursor() as con:
-        load_demo(con, 150, seed=9)
-    database.close()
+    make_demo(150, seed=9, waves=1, into=db_path)
     env = {"COHERENCE_LEADER_HASH": PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(LEADER_PASSWORD)}
     dialogs: list[str] = []
     with streamlit_server(db_path, env=env) as url, chromium() as page:

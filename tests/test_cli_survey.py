@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import csv
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 
+from survey.__main__ import main
 from survey.campaigns import create_campaign, set_status
 from survey.store import Database
+from tests.conftest import run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -20,14 +21,8 @@ INSTRUMENTS = DATA / "instruments"
 
 
 def survey(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "survey", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=180,
-        env={**os.environ, **(env or {})},
-    )
+    """`python -m survey ARGS`, run in this process through `main(argv)`."""
+    return run_main(main, *args, env=env)
 
 
 def count(db_path: Path, sql: str = "SELECT count(*) FROM responses") -> int:
@@ -35,6 +30,14 @@ def count(db_path: Path, sql: str = "SELECT count(*) FROM responses") -> int:
         return 0
     with duckdb.connect(str(db_path), read_only=True) as con:
         return con.execute(sql).fetchone()[0]
+
+
+def test_python_m_survey_is_the_same_command() -> None:
+    """The real entry point, once, in a new interpreter: every other case runs in this process through `main(argv)`."""
+    done = subprocess.run(
+        [sys.executable, "-m", "survey", "check", str(INSTRUMENTS / "valid.yaml")], capture_output=True, text=True, cwd=ROOT, timeout=180
+    )
+    assert done.returncode == 0 and done.stdout == survey("check", INSTRUMENTS / "valid.yaml").stdout
 
 
 def test_check_exit_codes() -> None:

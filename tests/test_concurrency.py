@@ -15,6 +15,8 @@ from survey.invites import InviteUsed, create_invites, invite_status, redeem
 from survey.responses import Submission, submit
 from survey.store import Database
 
+pytestmark = pytest.mark.slow  # many threads racing on one file
+
 THREADS, PER_THREAD = 16, 25
 
 

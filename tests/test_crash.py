@@ -187,6 +187,7 @@ def crash_db(db_path: Path, instrument: Instrument) -> Path:
     return db_path
 
 
+@pytest.mark.slow
 def test_kill_9_at_many_moments_loses_nothing_and_leaves_nothing_partial(crash_db: Path, instrument: Instrument) -> None:
     rng = random.Random(20261126)
     acked: set[str] = set()

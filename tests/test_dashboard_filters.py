@@ -15,19 +15,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from survey.demo import load_demo
-from survey.store import Database
 from tests.app_pages import open_page
+from tests.conftest import MakeDemo, open_cursor
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    path = tmp_path_factory.mktemp("dash") / "demo.duckdb"
-    database = Database(path, linger_s=0)
-    with database.cursor() as con:
-        load_demo(con, 150, seed=5, waves=2)
+def demo_db(make_demo: MakeDemo) -> tuple[Path, str]:
+    path = make_demo(150, seed=5, waves=2)
+    with open_cursor(path) as con:
         campaign = con.execute("SELECT campaign_id FROM campaigns").fetchone()[0]
-    database.close()
     return path, campaign
 
 

@@ -9,17 +9,16 @@ from pathlib import Path
 import pytest
 
 from survey.access import hash_password
-from survey.demo import load_demo
 from survey.store import Database
 from tests.app_pages import open_page, switch_on_row_level
+from tests.conftest import MakeDemo
 
 ROW_PASSWORD = "only the data officer knows"
 
 
-def test_backup_then_delete_a_wave_is_audited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_backup_then_delete_a_wave_is_audited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_demo: MakeDemo) -> None:
     path = tmp_path / "data.duckdb"
-    with Database(path, linger_s=0).cursor() as con:
-        load_demo(con, 60, seed=4, waves=2)
+    make_demo(60, seed=4, waves=2, into=path)
     monkeypatch.setenv("COHERENCE_ROW_LEVEL_HASH", hash_password(ROW_PASSWORD))
     at = open_page("pages/13_data.py", path, monkeypatch)
     assert at.button(key="make_backup").disabled  # a backup holds every answer: row-level data first
@@ -48,20 +47,22 @@ def test_backup_then_delete_a_wave_is_audited(tmp_path: Path, monkeypatch: pytes
     assert {"row-level refused", "row-level grant"} <= set(actions) and "reason=yearly archive copy" in backup_detail
 
 
-def test_without_a_row_level_password_row_level_data_stays_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_row_level_password_row_level_data_stays_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_demo: MakeDemo
+) -> None:
     path = tmp_path / "off.duckdb"
-    with Database(path, linger_s=0).cursor() as con:
-        load_demo(con, 20, seed=4)
+    make_demo(20, seed=4, waves=1, into=path)
     monkeypatch.delenv("COHERENCE_ROW_LEVEL_HASH", raising=False)
     at = open_page("pages/13_data.py", path, monkeypatch)
     assert any("hash-password --role row_level" in i.value for i in at.info)
     assert not [t for t in at.text_input if t.key == "rows_password"] and at.button(key="make_backup").disabled
 
 
-def test_invite_links_come_as_one_zip_of_the_csv_codes_and_sheet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invite_links_come_as_one_zip_of_the_csv_codes_and_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_demo: MakeDemo
+) -> None:
     path = tmp_path / "invites.duckdb"
-    with Database(path, linger_s=0).cursor() as con:
-        load_demo(con, 20, seed=5)
+    make_demo(20, seed=5, waves=1, into=path)
     at = open_page("pages/9_invites.py", path, monkeypatch)
     at.number_input[0].set_value(3)
     at.button(key="make_invites").click().run()

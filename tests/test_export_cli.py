@@ -10,17 +10,13 @@ import duckdb
 import pytest
 
 from analysis.__main__ import main
-from survey.demo import load_demo
 from survey.store import Database, recent_audit
-from tests.conftest import ROOT
+from tests.conftest import ROOT, MakeDemo
 
 
 @pytest.fixture
-def demo_file(db_path: Path) -> Path:
-    database = Database(db_path, linger_s=0)
-    with database.cursor() as con:
-        load_demo(con, 120, seed=5, waves=1)
-    database.close()
+def demo_file(db_path: Path, make_demo: MakeDemo) -> Path:
+    make_demo(120, seed=5, waves=1, into=db_path)
     return db_path
 
 
@@ -68,6 +64,7 @@ def test_png_writes_a_folder_and_reports_progress(demo_file: Path, tmp_path: Pat
 
 
 def test_a_leader_asking_for_answer_rows_gets_a_clear_error_and_exit_1(demo_file: Path, tmp_path: Path) -> None:
+    """Through the real `python -m analysis` entry point in a new interpreter, once; the other cases call `main(argv)`."""
     done = subprocess.run(
         [
             sys.executable,

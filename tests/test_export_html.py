@@ -16,8 +16,8 @@ from analysis.export import export
 from analysis.scope import Scope
 from harness.browser import CHROMIUM, CHROMIUM_ARGS
 from survey.campaigns import create_campaign
-from survey.demo import load_demo
 from survey.store import Database
+from tests.conftest import MakeDemo
 from tests.test_export_data import SCRIPT_LABEL, SECRET_COMMENT, XSS, build_small_group_campaign
 
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
@@ -26,13 +26,12 @@ CSP = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, object]]:
+def reports(tmp_path_factory: pytest.TempPathFactory, make_demo: MakeDemo) -> dict[str, tuple[Path, object]]:
     """The demo report (two waves, so with a trend), the hostile one and an empty one, exported once for the module."""
     folder = tmp_path_factory.mktemp("html")
-    database = Database(folder / "x.duckdb", linger_s=0)
+    database = Database(make_demo(300, seed=6, waves=2, into=folder / "x.duckdb"), linger_s=0)
     out: dict[str, tuple[Path, object]] = {}
     with database.cursor() as con:
-        load_demo(con, 300, seed=6, waves=2)
         build_small_group_campaign(con)
         create_campaign(con, "Nobody yet", campaign_id="empty")
         for name, scope in (("demo", Scope("demo")), ("hostile", Scope("hostile")), ("empty", Scope("empty"))):

@@ -13,17 +13,16 @@ from analysis.export import export
 from analysis.export.render import Renderer
 from analysis.scope import Scope
 from survey.campaigns import create_campaign
-from survey.demo import load_demo
 from survey.store import Database
+from tests.conftest import MakeDemo
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    db = Database(tmp_path_factory.mktemp("images") / "x.duckdb", linger_s=0)
+def database(make_demo: MakeDemo) -> Iterator[Database]:
+    db = Database(make_demo(250, seed=12, waves=2), linger_s=0)
     with db.cursor() as con:
-        load_demo(con, 250, seed=12, waves=2)
         create_campaign(con, "Nobody yet", campaign_id="empty")
     yield db
     db.close()

@@ -14,17 +14,16 @@ from analysis import engine
 from analysis.export import export
 from analysis.scope import Scope
 from survey.campaigns import create_campaign
-from survey.demo import load_demo
 from survey.store import Database
+from tests.conftest import MakeDemo
 
 
 @pytest.fixture(scope="module")
-def decks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[Path, object, object]]]:
+def decks(tmp_path_factory: pytest.TempPathFactory, make_demo: MakeDemo) -> Iterator[dict[str, tuple[Path, object, object]]]:
     folder = tmp_path_factory.mktemp("pptx")
-    database = Database(folder / "x.duckdb", linger_s=0)
+    database = Database(make_demo(300, seed=9, waves=1, into=folder / "x.duckdb"), linger_s=0)
     out = {}
     with database.cursor() as con:
-        load_demo(con, 300, seed=9, waves=1)
         create_campaign(con, "Nobody yet", campaign_id="empty")
         for name, scope, lang in (("demo", Scope("demo"), "en"), ("nl", Scope("demo"), "nl"), ("empty", Scope("empty"), "en")):
             path = folder / f"{name}.pptx"

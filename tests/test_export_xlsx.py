@@ -17,9 +17,9 @@ from analysis import engine
 from analysis.export import export
 from analysis.scope import Scope
 from survey.campaigns import create_campaign
-from survey.demo import load_demo
 from survey.grants import RowGrant, machine_grant
 from survey.store import Database
+from tests.conftest import MakeDemo
 from tests.test_export_data import COMMENTS, FORMULA_HYPERLINK, HOSTILE_NAME, build_small_group_campaign
 
 SHEETS = ["Summary", "Heatmap", "Gaps", "Items", "Value at stake", "Comments", "Response rates", "Trend", "Raw"]
@@ -32,10 +32,8 @@ def _open(path: Path) -> openpyxl.Workbook:
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    database = Database(tmp_path_factory.mktemp("xlsx") / "demo.duckdb", linger_s=0)
-    with database.cursor() as con:
-        load_demo(con, 300, seed=8, waves=2)
+def demo_db(make_demo: MakeDemo) -> Iterator[Database]:
+    database = Database(make_demo(300, seed=8, waves=2), linger_s=0)
     yield database
     database.close()
 

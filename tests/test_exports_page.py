@@ -10,9 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from survey.access import hash_password
-from survey.demo import load_demo
 from survey.store import Database
 from tests.app_pages import open_page, switch_on_row_level
+from tests.conftest import MakeDemo
 
 ROW_PASSWORD = "only the data officer knows"
 
@@ -23,11 +23,8 @@ def row_hash() -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("exports") / "demo.duckdb"
-    with Database(path, linger_s=0).cursor() as con:
-        load_demo(con, 120, seed=9)
-    return path
+def demo_db(make_demo: MakeDemo) -> Path:
+    return make_demo(120, seed=9, waves=1)
 
 
 def _exports_page(role: str, db: Path, monkeypatch: pytest.MonkeyPatch, row_hash: str | None = None) -> AppTest:

@@ -13,8 +13,8 @@ from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
 from survey.campaigns import list_campaigns
-from survey.demo import load_demo
 from survey.store import Database
+from tests.conftest import MakeDemo
 
 ROOT = Path(__file__).resolve().parent.parent
 _CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -70,12 +70,11 @@ def test_a_signed_in_facilitator_loads_the_first_campaign(tmp_path: Path, monkey
 
 
 @pytest.mark.parametrize("role", [None, "leader", "facilitator"])
-def test_campaign_ids_are_shown_to_signed_in_roles_only(role: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_campaign_ids_are_shown_to_signed_in_roles_only(
+    role: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_demo: MakeDemo
+) -> None:
     db = tmp_path / "demo.duckdb"
-    database = Database(db, linger_s=0)
-    with database.cursor() as con:
-        load_demo(con, 30, seed=2)
-    database.close()
+    make_demo(30, seed=2, waves=1, into=db)
     at = home(db, monkeypatch, role=role)
     assert ("`demo`" in shown(at)) == (role is not None)
     assert not [b.key for b in at.button]

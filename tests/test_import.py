@@ -518,6 +518,7 @@ CELLS = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(changes=st.lists(st.tuples(st.integers(0, 9), st.sampled_from(make_files.HEADER), CELLS), max_size=6))
 def test_fuzzed_cells_never_crash_and_never_write_part_of_a_file(

@@ -99,6 +99,7 @@ def _assert_all_or_nothing(state: dict[str, int], rows: int = ROWS) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_import_killed_at_any_moment_leaves_all_or_nothing(setup: tuple[Path, Path], tmp_path: Path) -> None:
     big, base = setup
     durations = []
@@ -144,6 +145,7 @@ def _kill(process: subprocess.Popen) -> bool:
     return running
 
 
+@pytest.mark.slow
 def test_killed_import_can_simply_be_run_again(setup: tuple[Path, Path], tmp_path: Path) -> None:
     big, base = setup
     target = tmp_path / "again.duckdb"
@@ -226,6 +228,7 @@ for line in sys.stdin:
 """
 
 
+@pytest.mark.slow
 def test_kill_9_during_the_commit_of_a_large_import_leaves_all_or_nothing(tmp_path: Path) -> None:
     """At least 50 kills, each at a random moment of the import's COMMIT (and a few just after it returned, while the file
     is closed and checkpointed): every time the database holds the whole import with its record, or nothing of it."""

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from survey.__main__ import main
 from survey.instrument import InstrumentError, default_instrument, load_instrument, parse_instrument
+from tests.conftest import run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTRUMENTS = Path(__file__).resolve().parent / "data" / "instruments"
@@ -93,7 +95,8 @@ def test_shipped_instrument_is_valid_and_complete() -> None:
 
 
 def _check(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "survey", "check", str(path)], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    """`python -m survey check PATH`, run in this process through `main(argv)`."""
+    return run_main(main, "check", path)
 
 
 @pytest.mark.parametrize(("name", "problems"), [b for b in BAD if b[0] in ("many_problems.yaml", "duplicate_ids.yaml")])

@@ -20,6 +20,7 @@ from survey.instrument import Instrument, parse_instrument
 from survey.integrity import DatabaseInconsistent
 from survey.responses import Submission, submit
 from survey.store import Database, recent_audit
+from tests.conftest import MakeDemo, open_cursor
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_CSV = ROOT / "tests" / "data" / "imports" / "good.csv"
@@ -28,13 +29,10 @@ TABLES = ("responses", "response_attributes", "answers", "comments", "value_choi
 
 
 @pytest.fixture
-def filled(db_path: Path) -> Path:
+def filled(db_path: Path, make_demo: MakeDemo) -> Path:
     """A file as the app leaves it: 40 demo respondents and one import of ten rows, closed."""
-    database = Database(db_path, linger_s=0)
-    with database.cursor() as con:
-        load_demo(con, 40, seed=5)
+    with open_cursor(make_demo(40, seed=5, waves=1, into=db_path)) as con:
         run_import(con, "demo", GOOD_CSV.read_bytes(), "good.csv")
-    database.close()
     return db_path
 
 
@@ -190,13 +188,11 @@ def _optional_site(instrument: Instrument) -> Instrument:
     return parse_instrument(head + "  site:" + tail.replace("required: true", "required: false", 1), "optional site")
 
 
-def test_what_a_questionnaire_leaves_optional_is_not_a_fault(db_path: Path, instrument: Instrument) -> None:
+def test_what_a_questionnaire_leaves_optional_is_not_a_fault(db_path: Path, instrument: Instrument, make_demo: MakeDemo) -> None:
     """Two questionnaires that need different attributes: the totals can differ without a fault, the diagnosis finds none."""
     optional = _optional_site(instrument)
     assert not optional.attributes["site"].required
-    database = Database(db_path, linger_s=0)
-    with database.cursor() as con:
-        load_demo(con, 20, seed=3)
+    with open_cursor(make_demo(20, seed=3, waves=1, into=db_path)) as con:
         create_campaign(con, "Optional", optional, campaign_id="opt")
         answers = {item: 3 for item in optional.item_ids}
         for i, site in enumerate(["", "", "gent"]):
@@ -204,7 +200,6 @@ def test_what_a_questionnaire_leaves_optional_is_not_a_fault(db_path: Path, inst
             submit(con, optional, Submission("opt", 1, "en", attrs, answers, submission_key=f"s{i}"))
         assert not integrity.agrees(con)  # one site row counted against a questionnaire that does not require it
         assert integrity.inspect(con) == ()
-    database.close()
 
 
 @pytest.mark.parametrize("make", [lambda con: None, lambda con: load_demo(con, 30, seed=2, waves=2)])

@@ -7,22 +7,16 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from survey.demo import load_demo
-from survey.store import Database
 from tests.app_pages import open_page
+from tests.conftest import MakeDemo
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py") if p.name != "__init__.py")
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("smoke") / "demo.duckdb"
-    database = Database(path, linger_s=0)
-    with database.cursor() as con:
-        load_demo(con, 300, seed=3, waves=2)
-    database.close()
-    return path
+def demo_db(make_demo: MakeDemo) -> Path:
+    return make_demo(300, seed=3, waves=2)
 
 
 @pytest.mark.parametrize("page", ["app.py", *PAGES])
@@ -63,17 +57,16 @@ def test_the_server_moves_its_startup_objects_out_of_the_collectors_sight(tmp_pa
     assert gc.get_freeze_count() > 50_000
 
 
-def test_pages_are_found_once_per_server_and_every_page_still_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pages_are_found_once_per_server_and_every_page_still_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_demo: MakeDemo
+) -> None:
     """The page list is built once (no folder listing and file checks on every rerun), with every page and in Streamlit's order."""
     from streamlit.runtime.scriptrunner import script_runner
 
     from pages.ui import page_index
 
     db = tmp_path / "demo.duckdb"
-    database = Database(db, linger_s=0)
-    with database.cursor() as con:
-        load_demo(con, respondents=40, seed=3)
-    database.close()
+    make_demo(40, seed=3, waves=1, into=db)
     at = open_page("pages/2_overview.py", db, monkeypatch, role="leader")
     assert script_runner._mpa_v1 is page_index._run_pages
     main = str(ROOT / "app.py")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -11,6 +9,7 @@ import pytest
 
 import survey.retention as retention
 from analysis.scoring import respondent_matrix
+from survey.__main__ import main
 from survey.backup import backup
 from survey.campaigns import CampaignError, get_campaign, start_wave
 from survey.demo import load_demo
@@ -20,6 +19,7 @@ from survey.invites import create_invites, redeem
 from survey.responses import Submission
 from survey.retention import delete_campaign, delete_wave
 from survey.store import Database, recent_audit
+from tests.conftest import run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_CSV = ROOT / "tests" / "data" / "imports" / "good.csv"
@@ -189,14 +189,14 @@ def test_command_line_asks_for_confirmation(db_path: Path, db: Database, instrum
     with db.cursor() as con:
         load_demo(con, 10, seed=1, waves=2, campaign_id="acme")
     db.close()
-    cli = [sys.executable, "-m", "survey", "delete", "--campaign", "acme", "--db", str(db_path)]
+    cli = ["delete", "--campaign", "acme", "--db", str(db_path)]
     base = [*cli, "--wave", "1"]
-    refused = subprocess.run(base, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    refused = run_main(main, *base)
     assert refused.returncode == 1 and "--yes" in refused.stderr
-    done = subprocess.run([*base, "--yes", "--actor", "cli"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = run_main(main, *base, "--yes", "--actor", "cli")
     assert done.returncode == 0, done.stderr
     assert "responses 10" in done.stdout and "note:" in done.stdout
-    missing = subprocess.run([*cli, "--wave", "9", "--yes"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    missing = run_main(main, *cli, "--wave", "9", "--yes")
     assert missing.returncode == 1 and "has no wave 9" in missing.stderr and "Traceback" not in missing.stderr
     with Database(db_path, linger_s=0).cursor() as con:
         assert con.execute("SELECT wave, count(*) FROM responses GROUP BY wave").fetchall() == [(2, 10)]

@@ -38,9 +38,12 @@ REVERSED = ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
 ITEMS = [i for items in DIMENSIONS.values() for i in items]
 GROUPS = [("gender", g) for g in GENDER.values()] + [("education", e) for e in EDUCATION.values()]
 
-pytestmark = pytest.mark.skipif(
-    not BFI_CSV.exists(), reason=f"the bfi data set is not at {BFI_CSV} (shared data folder beside the repository)"
+# The one optional input of the suite: the public bfi data set (R's psych package) is not shipped with the repository,
+# so a clean clone skips these tests, each listed with this reason at the end of the run (`-rs`). Every other input fails.
+NEEDS_BFI = pytest.mark.skipif(
+    not BFI_CSV.exists(), reason=f"optional: the public bfi data set is not shipped with the repository; put bfi.csv at {BFI_CSV}"
 )
+pytestmark = NEEDS_BFI
 
 
 def bfi_raw() -> pd.DataFrame:
