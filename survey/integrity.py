@@ -194,6 +194,10 @@ def agrees(con: duckdb.DuckDBPyConnection) -> bool:
     return without_wave == 0 and bool(answers_agree) and bool(attributes_agree) and orphans == 0 and imports_off == 0
 
 
+_IMPORTS_OF_SQL = "SELECT DISTINCT import_id FROM responses WHERE import_id IS NOT NULL AND response_id IN (SELECT unnest($ids::VARCHAR[]))"
+_RECOUNT_IMPORT_SQL = "UPDATE imports SET rows = (SELECT count(*) FROM responses WHERE import_id = $id) WHERE import_id = $id"
+
+
 def inspect(con: duckdb.DuckDBPyConnection) -> tuple[Finding, ...]:
     """Every disagreement between the rows of responses, repairable ones first; empty when the tables agree."""
     if agrees(con):
@@ -247,7 +251,10 @@ def verify(con: duckdb.DuckDBPyConnection, where: str, *, repair_all: bool = Fal
         responses = [rid for f in removed for rid in f.removes]
         imports = [iid for f in removed for iid in f.imports]
         if responses:
+            touched = con.execute(_IMPORTS_OF_SQL, {"ids": responses}).fetchall()
             con.execute("DELETE FROM responses WHERE response_id IN (SELECT unnest($ids::VARCHAR[]))", {"ids": responses})
+            for (import_id,) in touched:  # the import keeps its other responses, and its record counts what is left
+                con.execute(_RECOUNT_IMPORT_SQL, {"id": import_id})
         if imports:
             con.execute("DELETE FROM responses WHERE import_id IN (SELECT unnest($ids::VARCHAR[]))", {"ids": imports})
             con.execute("DELETE FROM imports WHERE import_id IN (SELECT unnest($ids::VARCHAR[]))", {"ids": imports})

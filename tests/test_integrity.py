@@ -97,7 +97,18 @@ REFUSED: dict[str, tuple[tuple[str, ...], str]] = {
         "do not have exactly one answer per item",
     ),
     "an answer twice": (
-        ("INSERT INTO answers SELECT * FROM answers WHERE response_id = (SELECT min(response_id) FROM responses) AND item_id = 'STR1'",),
+        (
+            "INSERT INTO answers SELECT * FROM answers "
+            "WHERE response_id = (SELECT min(response_id) FROM responses WHERE import_id IS NULL) AND item_id = 'STR1'",
+        ),
+        "do not have exactly one answer per item",
+    ),
+    # an imported response: repairing it must leave its import's record counting what is left (it used to refuse again)
+    "an imported answer twice": (
+        (
+            "INSERT INTO answers SELECT * FROM answers "
+            "WHERE response_id = (SELECT min(response_id) FROM responses WHERE import_id IS NOT NULL) AND item_id = 'STR1'",
+        ),
         "do not have exactly one answer per item",
     ),
     "a required attribute lost": (
