@@ -16,19 +16,28 @@ def streamlit_server(db_path: Path, env: dict[str, str] | None = None) -> Iterat
         yield server.url
 
 
-def wait_idle(page: object, timeout: float = 20_000) -> None:
-    """Wait until Streamlit has finished its rerun (the status widget disappears)."""
-    page.wait_for_timeout(300)
+def wait_idle(page: object, timeout: float = 20_000, quiet_ms: int = 250) -> None:
+    """Wait until Streamlit has finished its rerun: no script running, no spinner, no status widget, for `quiet_ms` on end.
+
+    A click's rerun starts a moment after the click, so "idle once" could be the moment before it; idle and
+    unchanged for a quarter of a second is the condition instead of fixed sleeps.
+    """
+    page.evaluate("window.__idleSince = undefined")  # quiet counts from now, never from before the click
     page.wait_for_function(
-        """() => {
+        """(quiet) => {
             const app = document.querySelector('[data-testid="stApp"]');
-            return app && app.getAttribute('data-test-script-state') !== 'running'
+            const idle = app && app.getAttribute('data-test-script-state') !== 'running'
                 && !document.querySelector('[data-testid="stSpinner"]')
                 && !document.querySelector('[data-testid="stStatusWidget"]');
+            const now = performance.now();
+            if (!idle) { window.__idleSince = undefined; return false; }
+            if (window.__idleSince === undefined) { window.__idleSince = now; }
+            return now - window.__idleSince >= quiet;
         }""",
+        arg=quiet_ms,
         timeout=timeout,
+        polling=50,
     )
-    page.wait_for_timeout(300)
 
 
 def expect_text(page: object, text: str, timeout: float = 60_000) -> None:
