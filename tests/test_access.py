@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 import survey.access as access
 from pages.ui import common
 from survey.access import FREE_TRIES, Throttle, client_key
+from tests import app_pages
 from tests.conftest import MakeDemo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,18 +99,8 @@ def shown_text(at: AppTest) -> str:
 
 
 def open_page(page: str, role: str | None = None, params: dict[str, str] | None = None) -> AppTest:
-    """Run the app's home, then switch to `page` (how a browser opening the page's URL runs it)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    if role:
-        at.session_state["role"] = role
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    if page != "app.py":
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    """A page as a visitor opens it: signed out unless `role` is given (on the database the module's fixture set)."""
+    return app_pages.open_page(page, role=role, params=params)
 
 
 def titles(at: AppTest) -> list[str]:

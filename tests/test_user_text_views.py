@@ -29,6 +29,7 @@ from survey.journey import Draft, steps
 from survey.responses import Submission, insert_frames, submission_frames
 from survey.store import Database, transaction
 from survey.user_text import BIDI_CONTROLS
+from tests.app_pages import open_page
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py") if p.name != "__init__.py")
@@ -134,17 +135,7 @@ def audit(at: AppTest) -> tuple[list[str], int]:
 
 
 def _run(page: str, db: Path, monkeypatch: pytest.MonkeyPatch, **state: object) -> AppTest:
-    monkeypatch.setenv("COHERENCE_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.session_state["role"] = "facilitator"
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    if page != "app.py":
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(page, db, monkeypatch, timeout=90, state=state)
 
 
 @pytest.mark.parametrize("page", ["app.py", *[p for p in PAGES if p != "pages/1_survey.py"]])
