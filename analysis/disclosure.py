@@ -16,10 +16,12 @@ Finest cells the unit leaves empty are dropped first: an adversary may know they
 The audit searches every union of finest cells holding between 1 and k-1 counted respondents
 whose indicator is determined (single cells, and unions of up to four cells by meeting in the
 middle, which covers every such union when k <= 5 and the most likely ones above), and hides one
-more shown cell for each one found (the smallest cell that touches it) until none is left.
+more shown cell for each one found until none is left: a cell its least-squares derivation uses,
+a sibling before a cell holding the whole union, the most specific first, then the smallest. The
+views (analysis.scope) combine at most two attributes, so cells fixing three are never shown.
 
-Don't-knows link units: a dimension score is the mean of the answered items, so k times the
-dimension total minus the item totals of a cell is a statistic of the respondents who skipped some
+Don't-knows link units: a dimension score is the mean of the answered items, so the number of
+items times the dimension total minus the item totals of a cell is a statistic of the respondents who skipped some
 of that dimension's items. For every dimension and every number s of answered items, the audit
 therefore also treats "the respondents of a cell who answered at least one item but not exactly s
 of them" as a unit, shown wherever the dimension and all its items are shown, and hides the items
@@ -37,7 +39,7 @@ from scipy import linalg
 
 TOLERANCE = 1e-8
 MAX_HALVES = 40_000  # subsets kept per half of the meet-in-the-middle search
-MAX_ROUNDS = 400  # cells hidden by one audit at most (each round hides one)
+MAX_ROUNDS = 400  # rounds of one audit at most (each hides at least one cell; never reached in practice)
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,7 @@ def linked_audit(
     """Hide item cells until no union holding 1..k-1 of the `counts` group (e.g. the respondents who skipped some of a
     dimension's items) has its dimension total and all its item totals determined.
 
-    k times a union's dimension total minus its item totals depends on that group's answers alone,
+    The number of items times a union's dimension total minus its item totals depends on that group's answers alone,
     so the union is exposed when its indicator lies in the row space of the dimension's cells and in
     that of every item's cells: in the intersection of those spaces, whose null space is the sum of
     theirs. For each union found, one cell is hidden for the least-answered item whose derivation uses it.
