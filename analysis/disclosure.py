@@ -302,10 +302,10 @@ def linked_audit(
     The number of items times a union's dimension total minus its item totals depends on that group's answers alone,
     so the union is exposed when its indicator lies in the row space of the dimension's cells and in
     that of every item's cells: in the intersection of those spaces, whose null space is the sum of
-    theirs. For each union found, one cell is hidden for the least-answered item whose derivation uses it.
+    theirs. For each union found, one cell is hidden for the first item (shown in the fewest cells) whose derivation uses it.
     """
     columns = occupied[counts[occupied] > 0]
-    order = sorted(items, key=lambda column: sizes.size and float(vis[:, column].sum()))
+    order = sorted(items, key=lambda column: int(vis[:, column].sum()))
     for _ in range(MAX_ROUNDS):
         if not ((counts[columns] > 0) & (counts[columns] < k)).any():
             return
