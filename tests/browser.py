@@ -16,11 +16,11 @@ def streamlit_server(db_path: Path, env: dict[str, str] | None = None) -> Iterat
         yield server.url
 
 
-def wait_idle(page: object, timeout: float = 20_000, quiet_ms: int = 250) -> None:
+def wait_idle(page: object, timeout: float = 20_000, quiet_ms: int = 600) -> None:
     """Wait until Streamlit has finished its rerun: no script running, no spinner, no status widget, for `quiet_ms` on end.
 
     A click's rerun starts a moment after the click, so "idle once" could be the moment before it; idle and
-    unchanged for a quarter of a second is the condition instead of fixed sleeps.
+    unchanged for 0.6 s (at least what the old fixed sleeps waited) is the condition instead of them.
     """
     page.evaluate("window.__idleSince = undefined")  # quiet counts from now, never from before the click
     page.wait_for_function(
