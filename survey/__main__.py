@@ -1,4 +1,4 @@
-"""`python -m survey`: demo data, instrument checks, imports, invites, backups."""
+"""`python -m survey`: demo data, instrument checks, imports, invites, the offline site, backups."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from survey.demo import load_demo
 from survey.importer import REPORT_LINES, ImportRefused, run_import, validate_file
 from survey.instrument import InstrumentError, default_instrument, load_instrument
 from survey.invites import DEFAULT_BASE_URL, open_link_poster, write_invites
+from survey.offline.records import OfflineFileError, import_export, is_offline_export
+from survey.offline.site import IDLE_S, write_site
 from survey.responses import SubmissionError, response_count
 from survey.retention import delete_campaign, delete_wave
 from survey.store import Database, resolve_db_path
@@ -67,6 +69,8 @@ def _import(args: argparse.Namespace) -> int:
         data = read_file(path, max_bytes)
     except TableError as exc:
         return _refused(path.name, exc.problems)
+    if is_offline_export(data):
+        return _import_offline(args, path, data)
     instrument = load_instrument(args.instrument) if args.instrument else None
     db = Database(args.db, linger_s=0, wait_s=args.wait)
     with db.cursor() as con:
@@ -107,6 +111,43 @@ def _import(args: argparse.Namespace) -> int:
     print(
         f"imported {result.rows} responses from {path.name}{again} into campaign '{result.campaign_id}'{created} "
         f"wave {result.wave} (import {result.import_id[:8]}){notes}"
+    )
+    return 0
+
+
+def _export_code(args: argparse.Namespace) -> str:
+    """The export code from --export-code, else typed (not echoed): it is the key the records were signed with."""
+    if args.export_code:
+        return args.export_code
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return getpass.getpass("Export code of the offline site: ")
+
+
+def _import_offline(args: argparse.Namespace, path: Path, data: bytes) -> int:
+    """An offline site's export: every record's checksum and answers checked, then the new ones stored, all or nothing."""
+    code = _export_code(args)
+    db = Database(args.db, linger_s=0, wait_s=args.wait)
+    with db.cursor() as con:
+        try:
+            done = import_export(con, data, path.name, code, campaign_id=args.campaign, actor="command line")
+        except OfflineFileError as exc:
+            return _refused(path.name, exc.problems)
+    print(
+        f"imported {done.added} new responses from {path.name} (offline export) into campaign '{done.campaign_id}' wave {done.wave}; "
+        f"{done.already} were already imported" + (f", {done.duplicates} repeated in the file" if done.duplicates else "")
+    )
+    return 0
+
+
+def _offline(args: argparse.Namespace) -> int:
+    db = Database(args.db, linger_s=0, wait_s=args.wait)
+    with db.cursor() as con:
+        site = write_site(con, args.campaign, args.export_code, args.out, wave=args.wave, idle_s=args.idle_seconds)
+    print(
+        f"offline survey for campaign '{site.campaign_id}' wave {site.wave} ({site.instrument_key}) in {site.path}: "
+        f"{site.size_bytes:,} bytes, one file, no network needed. Export its answers with the export code, then "
+        f"`python -m survey import FILE`."
     )
     return 0
 
@@ -261,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--campaign", default=None, help="campaign id (default: the newest open one; created when it does not exist)")
     imp.add_argument("--force", action="store_true", help="import a file that was already imported into this campaign again")
     imp.add_argument("--language", default=None, help="language of rows without a language column (default: the instrument's first)")
+    imp.add_argument("--export-code", default=None, help="for an offline site's export file: its export code (asked when not given)")
     imp.add_argument("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 1_048_576, help="refuse larger files (default 20)")
     imp.add_argument("--wait", type=float, default=60.0, help="seconds to wait while the app holds the database")
     add_db_option(imp)
@@ -275,6 +317,18 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--wait", type=float, default=60.0, help="seconds to wait while the app holds the database")
     add_db_option(inv)
     inv.set_defaults(handler=_invites)
+
+    off = sub.add_parser("offline", help="the survey as one offline HTML file (USB stick, static host, kiosk tablet in flight mode)")
+    off.add_argument("--campaign", required=True)
+    off.add_argument("--wave", type=int, default=None, help="the wave its answers belong to (default: the current one)")
+    off.add_argument(
+        "--export-code", required=True, help="the facilitator's code to see and export the queued answers (at least 8 characters)"
+    )
+    off.add_argument("--out", required=True, help="folder for index.html")
+    off.add_argument("--idle-seconds", type=int, default=IDLE_S, help=f"start over after this long without a touch (default {IDLE_S})")
+    off.add_argument("--wait", type=float, default=60.0, help="seconds to wait while the app holds the database")
+    add_db_option(off)
+    off.set_defaults(handler=_offline)
 
     _add_admin_commands(sub)
     return parser

@@ -68,7 +68,7 @@ def _build_schemas(instrument: Instrument) -> dict[str, pa.DataFrameSchema]:
                 "wave": pa.Column(int, pa.Check.ge(1)),
                 "submitted_on": pa.Column("datetime64[ns]"),
                 "language": _str(pa.Check.isin(list(instrument.languages))),
-                "source": _str(pa.Check.isin(["web", "kiosk", "invite", "import", "demo"])),
+                "source": _str(pa.Check.isin(["web", "kiosk", "invite", "import", "offline", "demo"])),
                 "submission_key": _str(pa.Check(lambda s: ~s.dropna().duplicated().any(), error="duplicate submission key"), nullable=True),
                 "import_id": _str(nullable=True),
             },
