@@ -13,7 +13,7 @@ from survey.backup import backup, restore
 from survey.campaigns import CampaignError, active_campaign, create_campaign, get_campaign, list_campaigns, slugify
 from survey.cli_common import add_db_option, run_command
 from survey.demo import load_demo
-from survey.importer import REPORT_LINES, ImportRefused, run_import, validate_file
+from survey.importer import REPORT_LINES, ImportRefused, preview_import, run_import, validate_file
 from survey.instrument import InstrumentError, default_instrument, load_instrument
 from survey.invites import DEFAULT_BASE_URL, open_link_poster, write_invites
 from survey.offline.records import OfflineFileError, import_export, is_offline_export
@@ -82,12 +82,24 @@ def _import(args: argparse.Namespace) -> int:
                 return 1
             campaign_id = active.campaign_id if active else None
         exists = campaign_id is not None and con.execute("SELECT 1 FROM campaigns WHERE campaign_id = ?", [campaign_id]).fetchone()
-        preview, created = None, ""
-        if not exists:
+        created = ""
+        if exists:
+            preview = preview_import(
+                con, campaign_id, data, path.name, instrument=instrument, max_bytes=max_bytes, default_language=args.language
+            )
+        else:
             chosen = instrument or default_instrument()
             preview = validate_file(chosen, data, path.name, max_bytes=max_bytes, default_language=args.language)
-            if not preview.ok:
-                return _refused(path.name, preview.problems, preview.notes)
+        if preview.needs_confirmation:
+            print(f"{path.name}: columns matched by their text (check them before anything is written):")
+            for line in preview.mapping_lines():
+                print(f"  {line}")
+        if not preview.ok:
+            return _refused(path.name, preview.problems, preview.notes)
+        if preview.needs_confirmation and not args.confirm_mapping:
+            print("nothing written: if this mapping is right, run the same command again with --confirm-mapping", file=sys.stderr)
+            return 1
+        if not exists:
             campaign_id = campaign_id or slugify(path.stem)
             create_campaign(con, f"Imported from {path.name}", chosen, campaign_id=campaign_id)
             instrument, created = None, f" (new campaign, instrument {chosen.key})"
@@ -302,6 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--campaign", default=None, help="campaign id (default: the newest open one; created when it does not exist)")
     imp.add_argument("--force", action="store_true", help="import a file that was already imported into this campaign again")
     imp.add_argument("--language", default=None, help="language of rows without a language column (default: the instrument's first)")
+    imp.add_argument(
+        "--confirm-mapping",
+        action="store_true",
+        help="write a file whose columns were matched by question text (Forms, Excel) after checking the mapping shown",
+    )
     imp.add_argument("--export-code", default=None, help="for an offline site's export file: its export code (asked when not given)")
     imp.add_argument("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 1_048_576, help="refuse larger files (default 20)")
     imp.add_argument("--wait", type=float, default=60.0, help="seconds to wait while the app holds the database")

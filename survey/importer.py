@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import math
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -38,6 +39,60 @@ _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$", re.ASCII)
 # exports; it is stored as typed (every export still neutralises a leading - or +) instead of refused.
 _BULLET = re.compile(r"^[-+]\s+\w")
 FORMULA_REASON = "looks like a spreadsheet formula (starts with =, +, -, @, tab or CR); refused, not rewritten: edit the cell so it starts with a letter or digit"
+
+# Columns that Microsoft Forms and Google Forms add to every export (English and Dutch), normalised as `header_words`
+# normalises: who answered and when. They are dropped before a row is read and never stored.
+FORMS_METADATA = frozenset(
+    {
+        "id",
+        "start time",
+        "completion time",
+        "email",
+        "e mail",
+        "email address",
+        "name",
+        "last modified time",
+        "timestamp",
+        "total points",
+        "quiz feedback",
+        "score",
+        "begintijd",
+        "starttijd",
+        "tijd van voltooien",
+        "voltooiingstijd",
+        "e mailadres",
+        "emailadres",
+        "naam",
+        "tijd van laatste wijziging",
+        "laatst gewijzigd",
+        "tijdstempel",
+        "totaal aantal punten",
+        "punten",
+    }
+)
+# "3. ", "3) ", "Q3 ", "Q3. ", "Vraag 3: " before a question's text, as Forms and hand-made sheets number them.
+_NUMBERING = re.compile(r"^\s*(?:(?:q|question|vraag)\s*)?\d{1,3}\s*[.):\-]?\s+", re.IGNORECASE)
+_NOT_WORD = re.compile(r"[\W_]+")
+_GRID_ROW = re.compile(r"^(.*)\[([^\[\]]+)\]\s*$")  # Google Forms' grid: "Question title [row text]"
+DROPPED = "metadata, dropped"
+
+
+def header_words(text: str) -> str:
+    """A header or question text reduced to what identifies it: case, spacing, punctuation and a numbering prefix ignored."""
+    text = unicodedata.normalize("NFKC", text).replace("\ufeff", "")
+    text = _NUMBERING.sub("", text, count=1)
+    return " ".join(_NOT_WORD.sub(" ", text.casefold()).split())
+
+
+@dataclass(frozen=True)
+class ColumnMatch:
+    """How one column of a file was read: by id, by a question's text in a language, or dropped as Forms metadata."""
+
+    letter: str
+    header: str
+    column: str | None  # what it became: an attribute, item, comment_<dimension>, language or losses; None when dropped
+    how: str  # "id", "text (nl)", or DROPPED
+
 
 SELECT_IMPORT = "SELECT import_id, campaign_id, wave, file_sha256, filename, rows, imported_on FROM imports"
 
@@ -86,11 +141,21 @@ class ImportPreview:
     problems: tuple[ImportProblem, ...]
     notes: tuple[str, ...] = ()
     already_imported: ImportRecord | None = None
+    mapping: tuple[ColumnMatch, ...] = ()
     _parsed: tuple[_ParsedRow, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Whether any column was matched by its text or dropped: the facilitator confirms such a mapping before a write."""
+        return any(match.how != "id" for match in self.mapping)
+
+    def mapping_lines(self) -> list[str]:
+        """The column mapping as a person reads it: 'C "3. We know where we lose most" -> STR1 (text (en))'."""
+        return [f"{m.letter} {m.header!r} -> {m.column or '(not stored)'} [{m.how}]" for m in self.mapping]
 
     @property
     def head(self) -> pd.DataFrame:
@@ -141,6 +206,22 @@ def looks_like_formula(raw: str) -> bool:
     return text.startswith(FORMULA_STARTS) and not _NUMBER.match(text) and not _BULLET.match(text)
 
 
+def _question_texts(instrument: Instrument) -> dict[str, dict[tuple[str, str], list[str]]]:
+    """Every text a Forms header may be, as `header_words`: to the (kind, id) it names and the languages it is written in."""
+    vas = instrument.value_at_stake
+    texts: dict[str, dict[tuple[str, str], list[str]]] = {}
+    named: list[tuple[str, str, dict[str, str] | None]] = [("attribute", a.id, a.label) for a in instrument.attributes.values()]
+    named += [("item", item.id, item.text) for item in instrument.items]
+    named += [("comment", d.id, d.comment_prompt) for d in instrument.dimensions]
+    if vas is not None:
+        named.append(("losses", LOSSES_COLUMN, vas.prompt))
+    named.append(("language", LANGUAGE_COLUMN, {"en": "Language", "nl": "Taal"}))
+    for kind, ident, text in named:
+        for lang, words in (text or {}).items():
+            texts.setdefault(header_words(words), {}).setdefault((kind, ident), []).append(lang)
+    return texts
+
+
 class _Vocabulary:
     """Every word a cell may hold for this instrument, looked up case-insensitively."""
 
@@ -182,6 +263,20 @@ class _Vocabulary:
         self.columns[LANGUAGE_COLUMN] = ("language", LANGUAGE_COLUMN)
         if vas is not None:
             self.columns[LOSSES_COLUMN] = ("losses", LOSSES_COLUMN)
+        self.texts = _question_texts(instrument)
+
+    def by_text(self, header: str) -> tuple[list[tuple[str, str]], list[str]]:
+        """The columns a header names by its text (more than one: ambiguous), and the languages it was found in.
+
+        A Google Forms grid column ("Question title [row text]") is matched by its row text when the whole is not.
+        """
+        found = self.texts.get(header_words(header))
+        grid = _GRID_ROW.match(header)
+        if not found and grid:
+            found = self.texts.get(header_words(grid.group(2)))
+        if not found:
+            return [], []
+        return list(found), sorted({lang for langs in found.values() for lang in langs})
 
     def column_name(self, kind: str, ident: str) -> str:
         return f"{COMMENT_PREFIX}{ident}" if kind == "comment" else ident
@@ -273,11 +368,15 @@ def import_schema(instrument: Instrument, columns: Iterable[str]) -> pa.DataFram
 
 def _classify_header(
     table: Table, vocab: _Vocabulary, other_versions: dict[str, str]
-) -> tuple[list[tuple[int, str, str]], list[ImportProblem]]:
-    """Map each header cell to (kind, id); name every unknown, duplicate or missing column."""
+) -> tuple[list[tuple[int, str, str]], list[ImportProblem], list[ColumnMatch]]:
+    """Map each header cell to (kind, id) by its id or its text in any language; name every unknown, ambiguous, duplicate or missing column.
+
+    Forms metadata (who answered, when) is dropped here, before any cell is read, so it can never be stored.
+    """
     instrument = vocab.instrument
     problems: list[ImportProblem] = []
     mapped: list[tuple[int, str, str]] = []
+    matches: list[ColumnMatch] = []
     seen: dict[str, int] = {}
     hrow = table.header_row
     for index, raw in enumerate(table.header):
@@ -287,6 +386,22 @@ def _classify_header(
             problems.append(ImportProblem(hrow, f"{letter} (no header)", None, "this column has values but no header"))
             continue
         found = vocab.columns.get(name.casefold())
+        how = "id"
+        if found is None and header_words(name) in FORMS_METADATA:
+            matches.append(ColumnMatch(letter, name, None, DROPPED))
+            continue
+        if found is None:
+            targets, languages = vocab.by_text(name)
+            if len(targets) > 1:
+                names = ", ".join(vocab.column_name(kind, ident) for kind, ident in targets)
+                problems.append(
+                    ImportProblem(
+                        hrow, f"{letter} '{name}'", None, f"ambiguous: its text matches {names}; rename the header to one of these ids"
+                    )
+                )
+                continue
+            if targets:
+                found, how = targets[0], f"text ({', '.join(languages)})"
         if found is None:
             other = other_versions.get(name.casefold())
             if other:
@@ -295,7 +410,10 @@ def _classify_header(
                     "an instrument change needs a new wave (campaign page: 'start a new wave')"
                 )
             else:
-                reason = f"unknown column (allowed: attribute ids, item ids, comment_<dimension>, {LANGUAGE_COLUMN}, {LOSSES_COLUMN})"
+                reason = (
+                    f"unknown column: neither an id (attribute, item, comment_<dimension>, {LANGUAGE_COLUMN}, {LOSSES_COLUMN}) "
+                    "nor the text of a question, profile question or comment prompt in any language of the questionnaire"
+                )
             problems.append(ImportProblem(hrow, f"{letter} '{name}'", None, reason))
             continue
         kind, ident = found
@@ -309,6 +427,7 @@ def _classify_header(
             continue
         seen[column] = index
         mapped.append((index, kind, ident))
+        matches.append(ColumnMatch(letter, name, column, how))
     for attr_id, attr in instrument.attributes.items():
         if attr.required and attr_id not in seen:
             problems.append(ImportProblem(hrow, attr_id, None, "required attribute column is missing"))
@@ -322,7 +441,17 @@ def _classify_header(
                 f"item column(s) missing: a file for {instrument.key} needs a column for every item (leave cells empty for don't know)",
             )
         )
-    return mapped, problems
+    return mapped, problems, matches
+
+
+def _language_of(matches: Sequence[ColumnMatch], instrument: Instrument) -> str | None:
+    """The one language every text-matched header was found in (a Forms export in Dutch), or None when they disagree."""
+    found: set[str] | None = None
+    for match in matches:
+        if match.how.startswith("text ("):
+            langs = set(match.how[len("text (") : -1].split(", "))
+            found = langs if found is None else found & langs
+    return next(iter(found)) if found and len(found) == 1 and next(iter(found)) in instrument.languages else None
 
 
 @dataclass
@@ -486,6 +615,7 @@ def validate_file(
     """
     sha = hashlib.sha256(data).hexdigest()
     language = default_language or instrument.languages[0]
+    matches: list[ColumnMatch] = []
 
     def preview(problems: Sequence[ImportProblem], table: Table | None = None, columns: tuple[str, ...] = ()) -> ImportPreview:
         """What the file would import as far as it was read: with `problems`, nothing."""
@@ -502,9 +632,11 @@ def validate_file(
             columns=columns,
             frame=pd.DataFrame(),
             problems=tuple(problems),
-            notes=table.notes if table else (),
+            notes=(table.notes if table else ()) + tuple(notes),
+            mapping=tuple(matches),
         )
 
+    notes: list[str] = []
     if language not in instrument.languages:
         return preview([ImportProblem(None, None, language, f"default language must be one of {', '.join(instrument.languages)}")])
     try:
@@ -512,8 +644,15 @@ def validate_file(
     except TableError as exc:
         return preview(exc.problems)
     vocab = _Vocabulary(instrument)
-    mapped, problems = _classify_header(table, vocab, other_versions or {})
+    mapped, problems, matches = _classify_header(table, vocab, other_versions or {})
     columns = tuple(vocab.column_name(kind, ident) for _, kind, ident in mapped)
+    spoken = _language_of(matches, instrument)
+    if default_language is None and spoken is not None and not any(kind == "language" for _, kind, _ in mapped):
+        language = spoken
+        notes.append(f"no language column: the questions are written in '{spoken}', so every row is taken as answered in '{spoken}'")
+    dropped = [m.header for m in matches if m.how == DROPPED]
+    if dropped:
+        notes.append(f"Forms metadata dropped, never stored: {', '.join(dropped)}")
     if problems:
         return preview(problems, table, columns)
     frame, parsed, problems = _parse_rows(table, vocab, mapped, language)

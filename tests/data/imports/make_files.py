@@ -102,7 +102,7 @@ def files() -> dict[str, bytes]:
         "empty.csv": b"",
         "header_only.csv": _csv([]).encode("utf-8"),
         "duplicate_headers.csv": _csv([[*r[:-1], "3"] for r in rows], header=dup_header).encode("utf-8"),
-        "unknown_column.csv": _csv([[*r, "someone@example.com"] for r in rows], header=[*HEADER, "email"]).encode("utf-8"),
+        "unknown_column.csv": _csv([[*r, "E-1234"] for r in rows], header=[*HEADER, "employee number"]).encode("utf-8"),
         "missing_attribute.csv": _csv([[r[i] for i in missing_site] for r in rows], header=[HEADER[i] for i in missing_site]).encode(
             "utf-8"
         ),
