@@ -1,11 +1,13 @@
-"""Facilitator: import paper or Forms answers (wide CSV/XLSX), preview, and write all rows or none."""
+"""Facilitator: import paper or Forms answers (wide CSV/XLSX) or an offline site's export, preview, and write all rows or none."""
 
 import streamlit as st
 
 from pages.ui import facilitator
 from pages.ui.campaign_picker import clear_caches
 from pages.ui.common import db
+from pages.ui.importing import mapping_panel, offline_panel
 from survey.importer import ImportRefused, preview_import, run_import
+from survey.offline.records import is_offline_export
 from survey.tables import DEFAULT_MAX_BYTES
 from survey.uploads import UploadRefused, check_upload
 from survey.user_text import as_markdown, plain
@@ -15,16 +17,21 @@ campaign = facilitator.page("Import responses", ":material/upload_file:")
 st.write(
     "One row per respondent; columns are the attribute ids (`level`, `function`, `site`…), the item ids, optional "
     "`comment_<dimension>` and `losses`. An empty cell means *don't know*. Dutch or English labels are accepted for "
-    "options. Every row is checked first: if any row is wrong, nothing is imported and you get a list of what to fix."
+    "options. A Microsoft or Google Forms export is accepted as downloaded: its headers are matched to the questions by "
+    "their text, and you confirm the mapping. Every row is checked first: if any row is wrong, nothing is imported and "
+    "you get a list of what to fix. The export file of the offline survey site (.json) is imported here too."
 )
-upload = st.file_uploader("CSV or Excel file", type=["csv", "xlsx", "txt"], key="import_file")
+upload = st.file_uploader("CSV, Excel or offline export file", type=["csv", "xlsx", "txt", "json"], key="import_file")
 if upload is None:
     st.stop()
 data = upload.getvalue()
 try:  # the browser's type filter is a convenience; the server decides
-    checked = check_upload(upload.name, data, ("csv", "txt", "xlsx"), DEFAULT_MAX_BYTES)
+    checked = check_upload(upload.name, data, ("csv", "txt", "xlsx", "json"), DEFAULT_MAX_BYTES)
 except UploadRefused as exc:
     st.error(as_markdown(str(exc)))
+    st.stop()
+if checked.extension == "json" or is_offline_export(data):
+    offline_panel(campaign, data, checked.name)
     st.stop()
 with st.spinner("Checking every row…"), db().cursor() as con:
     preview = preview_import(con, campaign.campaign_id, data, checked.name)
@@ -45,7 +52,9 @@ if preview.already_imported is not None:
         "Importing it again would count these respondents twice."
     )
     force = st.checkbox("Import it again anyway", key="force_import")
-if st.button(f"Import {preview.rows} row(s)", type="primary", disabled=preview.already_imported is not None and not force, key="do_import"):
+confirmed = mapping_panel(preview)
+blocked = (preview.already_imported is not None and not force) or not confirmed
+if st.button(f"Import {preview.rows} row(s)", type="primary", disabled=blocked, key="do_import"):
     try:
         with db().cursor() as con:
             result = run_import(con, campaign.campaign_id, data, checked.name, force=force, preview=preview)
