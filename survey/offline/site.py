@@ -183,7 +183,7 @@ def render_page(instrument: Instrument, campaign: dict, keys: CodeKeys, *, site_
         "threshold": campaign["threshold"],
         "comment_threshold": campaign["comment_threshold"],
         "kdf": {"salt": keys.salt.hex(), "iterations": keys.iterations, "verifier": keys.verifier.hex()},
-        "timing": {"thanks_s": THANKS_S, "idle_s": idle_s, "countdown_s": min(COUNTDOWN_S, idle_s)},
+        "timing": {"thanks_s": THANKS_S, "idle_s": idle_s, "countdown_s": min(COUNTDOWN_S, idle_s // 2)},
         "questionnaire": questionnaire(instrument),
         "texts": _texts(instrument.languages),
     }

@@ -142,7 +142,7 @@
     const parts = [heading(1, tx(Q.title))];
     if (Q.intro) parts.push(el("p", { text: tx(Q.intro) }));
     parts.push(el("p", { class: "muted", text: t("minutes", { m: Q.minutes, s: Q.dimensions.length }) }));
-    parts.push(el("div", { class: "nav single" }, button(t("start"), () => { Object.assign(draft, freshDraft(), { lang: draft.lang }); go(1); }, true)));
+    parts.push(el("div", { class: "nav single" }, button(t("start"), () => { facilitator = null; Object.assign(draft, freshDraft(), { lang: draft.lang }); go(1); }, true)));
     if (n) parts.push(el("p", { class: "help", text: t("queued_help") }));
     parts.push(el("p", { class: "help", text: t("kiosk_note", { m: Math.round(SPEC.timing.idle_s / 60) }) }));
     parts.push(facilitatorSection());
@@ -406,10 +406,10 @@
   }
 
   const overlay = document.getElementById("idle");
-  document.getElementById("idle-continue").addEventListener("click", () => { activity(); });
+  document.getElementById("idle-continue").addEventListener("click", () => { activity(); overlay.hidden = true; });
   function activity() {
+    // Only the clock: hiding the warning on pointerdown would let the rest of that tap land on what lies beneath it.
     draft.last = Date.now();
-    if (!overlay.hidden) overlay.hidden = true;
   }
   let lastSaved = 0;
   for (const type of ["pointerdown", "keydown", "input", "scroll"]) {
@@ -435,7 +435,9 @@
       facilitator = null;
       return restart();
     }
-    if (draft.step > 0 && idle >= SPEC.timing.idle_s - SPEC.timing.countdown_s) {
+    if (idle < SPEC.timing.idle_s - SPEC.timing.countdown_s) {
+      overlay.hidden = true;
+    } else if (draft.step > 0) {
       document.getElementById("idle-text").textContent = t("idle", { s: Math.ceil(SPEC.timing.idle_s - idle) });
       document.getElementById("idle-continue").textContent = t("continue");
       if (overlay.hidden) { overlay.hidden = false; document.getElementById("idle-continue").focus(); }
