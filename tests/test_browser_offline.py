@@ -226,3 +226,50 @@ def test_a_walked_away_respondent_is_warned_then_cleared(tmp_path: Path) -> None
         )
         phone.context.close()
     assert phone.refused == []
+
+
+def test_the_survey_can_be_answered_with_the_keyboard_alone(tmp_path: Path) -> None:
+    """Tab, arrows, Space and Enter reach every control; the focused one shows an outline; a rating item is one radio group."""
+    from playwright.sync_api import sync_playwright
+
+    instrument = default_instrument()
+    database = Database(tmp_path / "plant.duckdb", linger_s=0)
+    with database.cursor() as con:
+        create_campaign(con, "Plant", instrument, campaign_id="plant")
+        site = write_site(con, "plant", CODE, tmp_path / "site")
+    database.close()
+    with sync_playwright() as pw:
+        phone = Phone(pw, tmp_path / "profile")
+        page = phone.start()
+        page.goto(site.path.as_uri())
+
+        def tab_to(selector: str) -> None:
+            for _ in range(60):
+                page.keyboard.press("Tab")
+                if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+                    return
+            raise AssertionError(f"Tab never reached {selector}")
+
+        def outlined() -> bool:
+            return page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+
+        tab_to("button.primary")
+        assert outlined()
+        page.keyboard.press("Enter")
+        for attr in instrument.attributes:
+            tab_to(f"#attr_{attr}")
+            assert outlined()
+            page.keyboard.press("ArrowDown")
+            assert page.locator(f"#attr_{attr}").input_value() != ""
+        tab_to("button.primary")
+        page.keyboard.press("Enter")
+        first = instrument.dimensions[0].items[0]
+        tab_to(f"input[name='q_{first.id}']")
+        assert outlined()
+        page.keyboard.press("Space")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown")
+        checked = page.get_by_role("radiogroup", name=first.text["nl"]).get_by_role("radio", checked=True)
+        assert checked.get_attribute("value") == "3"
+        assert checked.evaluate("(e) => e.labels[0].innerText").strip().endswith(instrument.scale.labels["nl"][2])
+        phone.context.close()
