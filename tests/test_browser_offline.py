@@ -273,3 +273,50 @@ def test_the_survey_can_be_answered_with_the_keyboard_alone(tmp_path: Path) -> N
         assert checked.get_attribute("value") == "3"
         assert checked.evaluate("(e) => e.labels[0].innerText").strip().endswith(instrument.scale.labels["nl"][2])
         phone.context.close()
+
+
+def test_target_and_meta_perception_blocks_are_asked_when_the_instrument_has_them(tmp_path: Path) -> None:
+    """The optional rating blocks (another branch's instrument model): targets per dimension, predictions of every other level."""
+    from playwright.sync_api import sync_playwright
+
+    from survey.offline.records import new_keys
+    from survey.offline.site import render_page
+    from tests.test_offline import rated_instrument
+
+    instrument = rated_instrument()
+    page_text = render_page(
+        instrument,
+        {"campaign_id": "plant", "wave": 1, "threshold": 5, "comment_threshold": 10},
+        new_keys(CODE, 1_000),
+        site_id="rated",
+    )
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text(page_text, encoding="utf-8")
+    with sync_playwright() as pw:
+        phone = Phone(pw, tmp_path / "profile")
+        page = phone.start()
+        page.goto((tmp_path / "site" / "index.html").as_uri())
+        page.get_by_role("button", name="Start de vragenlijst").click()
+        page.get_by_label("Je niveau in de organisatie").select_option("shop_floor")
+        page.get_by_label("Je functiegebied").select_option(index=1)
+        page.get_by_label("Je vestiging").select_option(index=1)
+        for _ in range(len(instrument.dimensions) + 2):
+            page.get_by_role("button", name="Volgende").click()
+        page.get_by_role("heading", name="Waar we moeten staan").wait_for()
+        page.get_by_role("radiogroup", name=instrument.targets.questions["strategy"]["nl"]).get_by_role(
+            "radio", name="Eens", exact=True
+        ).check()
+        page.get_by_role("button", name="Volgende").click()
+        page.get_by_role("heading", name="Hoe andere niveaus ons zien").wait_for()
+        assert page.get_by_role("heading", level=3).all_inner_texts() == ["Bestuur / directieteam"]  # never their own level
+        _shot(page, "meta-nl-390")
+        board = instrument.meta_perception.questions["board"]
+        page.get_by_role("radiogroup", name=board["strategy"]["nl"]).get_by_role("radio", name="Oneens", exact=True).check()
+        page.get_by_role("button", name="Volgende").click()
+        page.get_by_role("button", name="Verstuur mijn antwoorden").click()
+        page.get_by_role("heading", name="Bedankt!").wait_for()
+        queued = json.loads(page.evaluate("Object.entries(localStorage).find(([k]) => k.endsWith(':queue'))[1]"))
+        phone.context.close()
+    record = json.loads(queued[0]["record"])
+    assert record["targets"] == {"strategy": 4, **{d: None for d in instrument.dimension_ids if d != "strategy"}}
+    assert record["predictions"] == {"board": {"strategy": 2, **{d: None for d in instrument.dimension_ids if d != "strategy"}}}

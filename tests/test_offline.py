@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from dataclasses import dataclass, fields
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
 
 from survey.__main__ import main
 from survey.campaigns import create_campaign, start_wave
-from survey.instrument import Instrument, parse_instrument
+from survey.instrument import Instrument, default_instrument, parse_instrument
 from survey.offline.records import (
     FORMAT,
     FORMAT_VERSION,
@@ -24,7 +26,8 @@ from survey.offline.records import (
     new_keys,
     record_mac,
 )
-from survey.offline.site import write_site
+from survey.offline.site import questionnaire, write_site
+from survey.responses import Submission
 from tests.conftest import run_main
 
 CODE = "plant-kiosk-2026"
@@ -79,6 +82,53 @@ def export_file(records: list[dict], code: str = CODE, salt: bytes = b"012345678
         "records": [{"uuid": r["uuid"], "record": canonical(r), "hmac": record_mac(signer.record_key, canonical(r))} for r in records],
     }
     return json.dumps(doc, indent=1).encode()
+
+
+def rated_instrument() -> Instrument:
+    """The default instrument with a targets and a meta-perception block, shaped as the instrument model that adds them has them."""
+    base = default_instrument()
+
+    @dataclass(frozen=True)
+    class Rated(Instrument):
+        targets: object = None
+        meta_perception: object = None
+
+    dims = {d.id: d.label for d in base.dimensions}
+    in_two_years = {d: {"en": f"{t['en']} in two years", "nl": f"{t['nl']} over twee jaar"} for d, t in dims.items()}
+    about = {
+        option: {
+            d: {"en": f"How would {option} rate our {t['en']}?", "nl": f"Hoe zou {option} onze {t['nl']} beoordelen?"}
+            for d, t in dims.items()
+        }
+        for option in ("board", "shop_floor")
+    }
+    return Rated(
+        **{f.name: getattr(base, f.name) for f in fields(Instrument) if f.name not in ("targets", "meta_perception")},
+        targets=SimpleNamespace(prompt={"en": "Where should we be?", "nl": "Waar moeten we staan?"}, questions=in_two_years),
+        meta_perception=SimpleNamespace(
+            attribute="level", prompt={"en": "How do others see us?", "nl": "Hoe zien anderen ons?"}, questions=about
+        ),
+    )
+
+
+def test_rating_blocks_are_in_the_page_and_their_answers_stored_or_refused_as_the_model_allows(plant, instrument, tmp_path):
+    """Targets and predictions reach the page's questionnaire; their import needs a Submission that can hold them, never drops them."""
+    rated = rated_instrument()
+    q = questionnaire(rated)
+    assert [t["id"] for t in q["targets"]["questions"]] == list(rated.dimension_ids)
+    assert [a["id"] for a in q["meta_perception"]["about"]] == ["board", "shop_floor"]
+    assert q["meta_perception"]["about"][0]["label"]["nl"] == "Bestuur / directieteam"
+    assert questionnaire(instrument)["targets"] is None or hasattr(instrument, "targets")
+    with_ratings = record(instrument, targets={"strategy": 4}, predictions={"board": {"strategy": 2}})
+    can_store = {"targets", "predictions"} <= {f.name for f in fields(Submission)}
+    if can_store:  # once the instrument model with rating blocks is merged: stored, one row per answered rating
+        create_campaign(plant, "Rated", rated, campaign_id="rated")
+        assert import_export(plant, export_file([with_ratings]), "rated.json", CODE).added == 1
+        assert plant.execute("SELECT count(*) FROM dimension_ratings").fetchone()[0] == 2
+        return
+    with pytest.raises(OfflineFileError, match="predictions, targets: this version of Coherence Scan cannot store them"):
+        import_export(plant, export_file([with_ratings]), "rated.json", CODE)
+    assert stored(plant) == []
 
 
 def stored(con: duckdb.DuckDBPyConnection) -> list[tuple]:

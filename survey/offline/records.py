@@ -15,7 +15,7 @@ import json
 import secrets
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import duckdb
 
@@ -144,6 +144,32 @@ def _header(doc: object, filename: str) -> tuple[dict, list[dict]]:
     return doc, doc["records"]
 
 
+def _scale_or_none(value: object) -> object:
+    return None if value in (None, "dk") else value
+
+
+def _ratings(record: dict) -> tuple[dict, list[str]]:
+    """A record's targets and predictions (the optional rating blocks) as Submission fields, or why they cannot be stored.
+
+    A page made from an instrument with those blocks writes them; a version of Submission without the fields
+    refuses such a record rather than import it without them.
+    """
+    found: dict[str, object] = {}
+    targets, predictions = record.get("targets"), record.get("predictions")
+    if targets is not None:
+        if not isinstance(targets, dict):
+            return {}, ["targets: not in the expected shape"]
+        found["targets"] = {str(d): _scale_or_none(v) for d, v in targets.items()}
+    if predictions is not None:
+        if not isinstance(predictions, dict) or not all(isinstance(v, dict) for v in predictions.values()):
+            return {}, ["predictions: not in the expected shape"]
+        found["predictions"] = {(str(about), str(d)): _scale_or_none(v) for about, per in predictions.items() for d, v in per.items()}
+    missing = set(found) - {f.name for f in fields(Submission)}
+    if missing:
+        return {}, [f"{', '.join(sorted(missing))}: this version of Coherence Scan cannot store them"]
+    return found, []
+
+
 def _submission(record: dict, instrument: Instrument, doc: dict) -> tuple[Submission | None, list[str]]:
     """One verified record as a Submission (don't know and unanswered stored as null), or why it cannot be one."""
     problems = []
@@ -163,6 +189,9 @@ def _submission(record: dict, instrument: Instrument, doc: dict) -> tuple[Submis
         return None, [*problems, "answers, attributes, comments or losses not in the expected shape"]
     answers = {item: (None if answers_raw.get(item) in (None, "dk") else answers_raw.get(item)) for item in instrument.item_ids}
     answers.update({k: v for k, v in answers_raw.items() if k not in answers})  # unknown items are reported, not dropped
+    ratings, why = _ratings(record)
+    if why:
+        return None, [*problems, *why]
     sub = Submission(
         doc["campaign"],
         doc["wave"],
@@ -173,6 +202,7 @@ def _submission(record: dict, instrument: Instrument, doc: dict) -> tuple[Submis
         [str(x) for x in losses],
         source=SOURCE,
         submission_key=KEY_PREFIX + str(uuid.UUID(str(record.get("uuid")))),
+        **ratings,
     )
     return sub, problems + check_submission(instrument, sub)
 

@@ -66,6 +66,9 @@ OFFLINE_TEXTS: dict[str, dict[str, str]] = {
         "nl": "Deze browser kan geen antwoorden bewaren (privévenster of opslag vol). Vraag het de begeleider.",
     },
     "required": {"en": "required", "nl": "verplicht"},
+    "targets_title": {"en": "Where we should be", "nl": "Waar we moeten staan"},
+    "meta_title": {"en": "How other levels see us", "nl": "Hoe andere niveaus ons zien"},
+    "rated": {"en": "{a} answered, {o} open", "nl": "{a} beantwoord, {o} open"},
     "step_nav": {"en": "Survey steps", "nl": "Stappen van de vragenlijst"},
 }
 APP_TEXT_KEYS = (
@@ -153,6 +156,34 @@ def questionnaire(instrument: Instrument) -> dict:
         "value_at_stake": None
         if vas is None
         else {"prompt": vas.prompt, "max_choices": vas.max_choices, "losses": [{"id": k, "label": t} for k, t in vas.losses.items()]},
+        **_rating_blocks(instrument),
+    }
+
+
+def _rating_blocks(instrument: Instrument) -> dict:
+    """The optional targets ("where should we be in two years") and meta-perception blocks, when the instrument has them.
+
+    Read by attribute name (`targets`: prompt and a question per dimension; `meta_perception`: the attribute,
+    a prompt and a question per reference option and dimension), so an instrument without them, or a
+    version of the instrument model without them, gives a page without those steps.
+    """
+    targets = getattr(instrument, "targets", None)
+    meta = getattr(instrument, "meta_perception", None)
+    attribute = instrument.attributes.get(meta.attribute) if meta is not None else None
+    return {
+        "targets": None
+        if targets is None
+        else {"prompt": targets.prompt, "questions": [{"id": d, "text": t} for d, t in targets.questions.items()]},
+        "meta_perception": None
+        if meta is None or attribute is None
+        else {
+            "attribute": meta.attribute,
+            "prompt": meta.prompt,
+            "about": [
+                {"id": option, "label": attribute.options[option], "questions": [{"id": d, "text": t} for d, t in per_dim.items()]}
+                for option, per_dim in meta.questions.items()
+            ],
+        },
     }
 
 

@@ -8,7 +8,8 @@
   const QUEUE_KEY = BASE + ":queue";
   const DRAFT_KEY = BASE + ":draft";
   const main = document.getElementById("main");
-  const STEPS = ["intro", "profile"].concat(Q.dimensions.map((d) => "dim:" + d.id), Q.value_at_stake ? ["value"] : [], ["review"]);
+  const STEPS = ["intro", "profile"].concat(Q.dimensions.map((d) => "dim:" + d.id), Q.value_at_stake ? ["value"] : [],
+    Q.targets ? ["targets"] : [], Q.meta_perception ? ["meta"] : [], ["review"]);
   const enc = new TextEncoder();
 
   // ------------------------------------------------------------------ storage
@@ -43,7 +44,7 @@
     return Q.languages[0];
   }
   function freshDraft() {
-    return { step: 0, lang: browserLanguage(), attributes: {}, answers: {}, comments: {}, losses: [], last: Date.now() };
+    return { step: 0, lang: browserLanguage(), attributes: {}, answers: {}, comments: {}, losses: [], targets: {}, predictions: {}, last: Date.now() };
   }
   let draft = read(DRAFT_KEY, null);
   if (!draft || typeof draft !== "object" || typeof draft.step !== "number" || Date.now() - (draft.last || 0) > SPEC.timing.idle_s * 1000) {
@@ -175,18 +176,55 @@
       number === null ? null : el("span", { class: "n", "aria-hidden": "true", text: String(number) }), el("span", { text: text }));
   }
 
+  function ratingGroup(id, legend, current, onpick) {
+    // One statement on the instrument's scale: a radio group named by its legend, each radio by its label.
+    const labels = Q.scale.labels[draft.lang] || Q.scale.labels[Q.languages[0]];
+    const legendId = id + "_legend";
+    const box = el("div", { class: "choices" });
+    const pick = (e) => { const v = e.target.value; onpick(v === "dk" ? "dk" : Number(v)); saveDraft(); };
+    Q.scale.values.forEach((v, i) => box.append(choice(id, v, labels[i], v, current === v, pick)));
+    if (Q.scale.dont_know) box.append(choice(id, "dk", tx(Q.scale.dont_know_label), null, current === "dk", pick, "dk"));
+    return el("fieldset", { id: id, role: "radiogroup", "aria-labelledby": legendId }, el("legend", { id: legendId, text: legend }), box);
+  }
+  function askedAbout() {
+    const meta = Q.meta_perception;
+    return meta ? meta.about.filter((a) => a.id !== draft.attributes[meta.attribute]) : [];
+  }
+  function targetsStep() {
+    const block = Q.targets;
+    draft.targets = draft.targets || {};
+    const parts = [progress(), heading(2, t("targets_title")), el("p", { class: "muted", text: tx(block.prompt) })];
+    block.questions.forEach((q) => parts.push(ratingGroup("t_" + q.id, tx(q.text), draft.targets[q.id], (v) => { draft.targets[q.id] = v; })));
+    parts.push(navButtons(() => go(draft.step - 1), () => go(draft.step + 1)));
+    return parts;
+  }
+  function metaStep() {
+    draft.predictions = draft.predictions || {};
+    const parts = [progress(), heading(2, t("meta_title")), el("p", { class: "muted", text: tx(Q.meta_perception.prompt) })];
+    for (const about of askedAbout()) {
+      const mine = (draft.predictions[about.id] = draft.predictions[about.id] || {});
+      parts.push(el("h3", { text: tx(about.label) }));
+      about.questions.forEach((q) => parts.push(ratingGroup("p_" + about.id + "_" + q.id, tx(q.text), mine[q.id], (v) => { mine[q.id] = v; })));
+    }
+    parts.push(navButtons(() => go(draft.step - 1), () => go(draft.step + 1)));
+    return parts;
+  }
+  function ratingCard(title, values, step) {
+    const open = values.filter((v) => v === undefined || v === null).length;
+    return el("div", { class: "card" }, el("div", {}, el("p", {}, el("strong", { text: title })),
+      el("p", { text: t("rated", { a: values.length - open, o: open }) })),
+      el("button", { type: "button", "aria-label": t("edit") + ": " + title, text: t("edit"), onclick: () => go(STEPS.indexOf(step)) }));
+  }
+  function scaleOrNull(v) {
+    return v === undefined || v === "dk" ? null : v;
+  }
+
   function dimension(dim) {
     const parts = [progress(), heading(2, tx(dim.label))];
     if (dim.description) parts.push(el("p", { class: "muted", text: tx(dim.description) }));
     parts.push(el("p", { class: "help", text: t("scale_legend") }));
-    const labels = Q.scale.labels[draft.lang] || Q.scale.labels[Q.languages[0]];
     dim.items.forEach((item, index) => {
-      const legendId = "q_" + item.id + "_legend";
-      const box = el("div", { class: "choices" });
-      const pick = (e) => { const v = e.target.value; draft.answers[item.id] = v === "dk" ? "dk" : Number(v); saveDraft(); };
-      Q.scale.values.forEach((v, i) => box.append(choice("q_" + item.id, v, labels[i], v, draft.answers[item.id] === v, pick)));
-      if (Q.scale.dont_know) box.append(choice("q_" + item.id, "dk", tx(Q.scale.dont_know_label), null, draft.answers[item.id] === "dk", pick, "dk"));
-      parts.push(el("fieldset", { id: "q_" + item.id, role: "radiogroup", "aria-labelledby": legendId }, el("legend", { id: legendId, text: (index + 1) + ". " + tx(item.text) }), box));
+      parts.push(ratingGroup("q_" + item.id, (index + 1) + ". " + tx(item.text), draft.answers[item.id], (v) => { draft.answers[item.id] = v; }));
     });
     const cid = "comment_" + dim.id;
     parts.push(el("label", { class: "field", for: cid, text: dim.comment_prompt ? tx(dim.comment_prompt) : t("comment") }));
@@ -236,6 +274,12 @@
         el("p", { text: names.join(", ") || t("none_chosen") })),
         el("button", { type: "button", "aria-label": t("edit") + ": " + t("value_title"), text: t("edit"), onclick: () => go(STEPS.indexOf("value")) })));
     }
+    if (Q.targets) parts.push(ratingCard(t("targets_title"), Q.targets.questions.map((q) => (draft.targets || {})[q.id]), "targets"));
+    if (Q.meta_perception) {
+      const values = [];
+      for (const about of askedAbout()) for (const q of about.questions) values.push(((draft.predictions || {})[about.id] || {})[q.id]);
+      parts.push(ratingCard(t("meta_title"), values, "meta"));
+    }
     parts.push(problemSlot());
     parts.push(navButtons(() => go(draft.step - 1), submit, t("submit")));
     return parts;
@@ -253,6 +297,17 @@
     // No name, e-mail, time or device identifier: only what the app itself would store for a response.
     const record = { uuid: id, campaign: SPEC.campaign, wave: SPEC.wave, instrument: SPEC.instrument, language: draft.lang,
       attributes: draft.attributes, answers: answers, comments: comments, losses: draft.losses };
+    if (Q.targets) {
+      record.targets = {};
+      for (const q of Q.targets.questions) record.targets[q.id] = scaleOrNull((draft.targets || {})[q.id]);
+    }
+    if (Q.meta_perception) {
+      record.predictions = {};
+      for (const about of askedAbout()) {
+        record.predictions[about.id] = {};
+        for (const q of about.questions) record.predictions[about.id][q.id] = scaleOrNull(((draft.predictions || {})[about.id] || {})[q.id]);
+      }
+    }
     const q = queue();
     q.push({ uuid: id, record: canonical(record) });
     try {
@@ -395,6 +450,8 @@
       else if (step === "profile") parts = profile();
       else if (step === "value") parts = valueAtStake();
       else if (step === "review") parts = review();
+      else if (step === "targets") parts = targetsStep();
+      else if (step === "meta") parts = metaStep();
       else parts = dimension(Q.dimensions.find((d) => "dim:" + d.id === step));
     }
     main.replaceChildren(...parts);
