@@ -74,14 +74,14 @@ class Phone:
         return self.start()
 
 
-def _answer(page: object, instrument: Instrument, r: int, *, reload_midway: bool = False) -> None:
+def _answer(page: object, instrument: Instrument, r: int, *, reload_midway: bool = False, findings: dict | None = None) -> None:
     """One respondent in Dutch: profile, every section (a don't know and a comment in the first), value at stake, submit."""
     page.get_by_role("button", name="Start de vragenlijst").click()
     levels = list(instrument.attributes["level"].options)
     page.get_by_label("Je niveau in de organisatie").select_option(levels[r])
     page.get_by_label("Je functiegebied").select_option(index=1)
     page.get_by_label("Je vestiging").select_option(index=1 + r % 3)
-    if r == 0:
+    if findings is not None:
         _shot(page, "profile-nl-390")
     page.get_by_role("button", name="Volgende").click()
     labels = instrument.scale.labels["nl"]
@@ -99,14 +99,18 @@ def _answer(page: object, instrument: Instrument, r: int, *, reload_midway: bool
                 page.get_by_role("radiogroup", name=continue_after.text["nl"]).get_by_role("radio", name=name, exact=True).check()
         if d == 0:
             page.get_by_label(dim.comment_prompt["nl"]).fill(f"Opmerking {r}")
-            if r == 0:
+            if findings is not None:
                 _shot(page, "section-nl-390")
+                findings["section"] = _serious(page)
         page.get_by_role("button", name="Volgende").click()
     page.get_by_role("checkbox", name=list(instrument.value_at_stake.losses.values())[r]["nl"]).check()
+    if findings is not None:
+        findings["value"] = _serious(page)
     page.get_by_role("button", name="Volgende").click()
     page.get_by_role("heading", name="Controleer je antwoorden").wait_for()
-    if r == 0:
+    if findings is not None:
         _shot(page, "review-nl-390")
+        findings["review"] = _serious(page)
     page.get_by_role("button", name="Verstuur mijn antwoorden").click()
     page.get_by_role("heading", name="Bedankt!").wait_for()
 
@@ -132,7 +136,7 @@ def test_offline_site_on_a_dutch_phone_without_network(tmp_path: Path) -> None:
         _shot(page, "intro-nl-390")
         findings["intro"] = _serious(page)
 
-        _answer(page, instrument, 0, reload_midway=True)
+        _answer(page, instrument, 0, reload_midway=True, findings=findings)
         _shot(page, "thanks-nl-390")
         findings["thanks"] = _serious(page)
         page.get_by_role("button", name="Start een nieuwe vragenlijst op dit apparaat").click()
@@ -187,6 +191,7 @@ def test_offline_site_on_a_dutch_phone_without_network(tmp_path: Path) -> None:
         phone.context.close()
 
     assert phone.refused == []
+    assert set(findings) == {"intro", "section", "value", "review", "thanks", "profile", "facilitator"}
     assert findings == {name: [] for name in findings}
     database = Database(db_path, linger_s=0)
     with database.cursor() as con:
