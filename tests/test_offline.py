@@ -158,6 +158,16 @@ def test_page_holds_the_wave_in_every_language_and_the_code_only_as_a_salted_has
     assert keys.record_key.hex() not in page
 
 
+def test_every_word_the_script_uses_is_given_in_every_language():
+    from survey.offline.site import HERE, _texts
+
+    script = (HERE / "static" / "survey.js").read_text(encoding="utf-8")
+    used = set(re.findall(r'\bt\("(\w+)"', script))
+    texts = _texts(("en", "nl", "de"))
+    assert used and all(set(words) == used for words in texts.values())
+    assert texts["de"]["start"] == texts["en"]["start"]  # a language the interface lacks falls back to English, as in the app
+
+
 def test_two_sites_get_different_salts(plant, tmp_path):
     one = spec_of(write_site(plant, "plant", CODE, tmp_path / "a", iterations=ITERATIONS).path.read_text())
     two = spec_of(write_site(plant, "plant", CODE, tmp_path / "b", iterations=ITERATIONS).path.read_text())

@@ -65,11 +65,10 @@ OFFLINE_TEXTS: dict[str, dict[str, str]] = {
         "en": "This browser cannot store answers (private mode or storage full). Ask the facilitator.",
         "nl": "Deze browser kan geen antwoorden bewaren (privévenster of opslag vol). Vraag het de begeleider.",
     },
-    "required": {"en": "required", "nl": "verplicht"},
+    "optional": {"en": "optional", "nl": "optioneel"},
     "targets_title": {"en": "Where we should be", "nl": "Waar we moeten staan"},
     "meta_title": {"en": "How other levels see us", "nl": "Hoe andere niveaus ons zien"},
     "rated": {"en": "{a} answered, {o} open", "nl": "{a} beantwoord, {o} open"},
-    "step_nav": {"en": "Survey steps", "nl": "Stappen van de vragenlijst"},
 }
 APP_TEXT_KEYS = (
     "language",

@@ -99,6 +99,7 @@
     document.documentElement.lang = draft.lang;
     document.title = tx(Q.title);
     const nav = document.getElementById("langs");
+    nav.setAttribute("aria-label", t("language"));
     nav.replaceChildren();
     if (Q.languages.length > 1) {
       for (const lang of Q.languages) {
@@ -159,7 +160,7 @@
       for (const option of attr.options) {
         select.append(el("option", { value: option.id, text: tx(option.label), selected: draft.attributes[attr.id] === option.id }));
       }
-      parts.push(el("label", { class: "field", for: id, text: tx(attr.label) + (attr.required ? "" : "") }), select);
+      parts.push(el("label", { class: "field", for: id, text: tx(attr.label) + (attr.required ? "" : " (" + t("optional") + ")") }), select);
     }
     parts.push(problemSlot());
     parts.push(navButtons(() => go(0), () => {
