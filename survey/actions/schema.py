@@ -49,7 +49,7 @@ REPORT_LINES = 50
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _GROUP = re.compile(r"^[^=\s]+=[^=\s]+$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T00:00:00)?$")  # a spreadsheet may turn a typed date into midnight of it
 _TRUE = frozenset({"true", "yes", "ja", "1", "y", "j", "waar", "x"})
 _FALSE = frozenset({"false", "no", "nee", "0", "n", "onwaar"})
 _FORMULA_STARTS = ("=", "+", "@", "\t", "\r")
@@ -134,7 +134,7 @@ def _is_date(value: object) -> bool:
         return True
     if isinstance(value, str) and _DATE.match(value.strip()):
         try:
-            dt.date.fromisoformat(value.strip())
+            dt.date.fromisoformat(value.strip()[:10])
         except ValueError:
             return False
         return True
@@ -243,7 +243,7 @@ def raw_schema(catalogue: Catalogue) -> pa.DataFrameSchema:
     )
 
 
-def _row_problems(frame: pd.DataFrame, catalogue: Catalogue, rows: Sequence[int]) -> list[ImportProblem]:
+def _row_problems(frame: pd.DataFrame, catalogue: Catalogue, rows: Sequence[int | None]) -> list[ImportProblem]:
     """The rules that span fields of a row (a target of the right kind, a complete and distinct pair, unique ids)."""
     problems: list[ImportProblem] = []
     seen: dict[str, int] = {}
@@ -280,7 +280,7 @@ def _row_problems(frame: pd.DataFrame, catalogue: Catalogue, rows: Sequence[int]
     return problems
 
 
-def _schema_problems(exc: SchemaErrors, rows: Sequence[int]) -> list[ImportProblem]:
+def _schema_problems(exc: SchemaErrors, rows: Sequence[int | None]) -> list[ImportProblem]:
     problems = []
     for case in exc.failure_cases.itertuples(index=False):
         index = case.index
@@ -300,7 +300,9 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(cells, index=out.index, columns=out.columns)
 
 
-def check_rows(frame: pd.DataFrame, catalogue: Catalogue, rows: Sequence[int] | None = None, source: str = "actions") -> pd.DataFrame:
+def check_rows(
+    frame: pd.DataFrame, catalogue: Catalogue, rows: Sequence[int | None] | None = None, source: str = "actions"
+) -> pd.DataFrame:
     """The rows as typed values, or ActionsRefused naming every bad row and field (row = `rows[i]`, default position + 1).
 
     Every row is checked before any is kept, so one bad date refuses the whole list: a half-saved
@@ -331,7 +333,7 @@ def _as_date(value: object) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(str(value).strip())
+    return dt.date.fromisoformat(str(value).strip()[:10])
 
 
 def _as_amount(value: object) -> float | None:

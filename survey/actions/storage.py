@@ -91,7 +91,9 @@ def _next_ids(con: duckdb.DuckDBPyConnection, count: int) -> list[str]:
     return [f"A{start + i}" for i in range(count)]
 
 
-def _foreign_ids(con: duckdb.DuckDBPyConnection, campaign_id: str, checked: pd.DataFrame, rows: Sequence[int]) -> list[ImportProblem]:
+def _foreign_ids(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, checked: pd.DataFrame, rows: Sequence[int | None]
+) -> list[ImportProblem]:
     """An id another campaign already uses would let one campaign's list overwrite another's action."""
     others = {r[0] for r in con.execute("SELECT action_id FROM actions WHERE campaign_id <> ?", [campaign_id]).fetchall()}
     return [
@@ -111,7 +113,7 @@ def save_actions(
     frame: pd.DataFrame,
     *,
     actor: str,
-    rows: Sequence[int] | None = None,
+    rows: Sequence[int | None] | None = None,
     source: str = "actions",
 ) -> SaveResult:
     """Make the campaign's action list exactly `frame`: rows without an id are added, missing ids deleted, the rest updated.
