@@ -21,7 +21,7 @@ with db().cursor() as con:
     instrument = instrument_by_key(con, full_instrument_key(con, campaign.campaign_id))
     catalogue = campaign_catalogue(con, campaign.campaign_id)
 lang = st.sidebar.segmented_control(
-    ui.text("en", "labels"), list(instrument.languages), default=instrument.languages[0], required=True, key="actions_lang"
+    "Language / Taal", list(instrument.languages), default=instrument.languages[0], required=True, key="actions_lang"
 )
 st.title("Actions" if lang != "nl" else "Acties")
 st.caption(ui.text(lang, "intro"))

@@ -47,4 +47,4 @@ ui.table(
         "suppressed": st.column_config.CheckboxColumn("hidden"),
     },
 )
-plan_from_gaps(view.campaign, result.wave, data, a, b, labels)
+plan_from_gaps(view.campaign, result.wave, data, a, b, labels, (view.option_label(*a), view.option_label(*b)))

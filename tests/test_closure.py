@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -107,3 +108,23 @@ def test_an_action_on_an_item_and_on_a_loss(make_demo: MakeDemo) -> None:
         assert list_actions(con, "demo")["action_id"].tolist() == ["A1", "A2", "A3", "A4"]
     assert rows.loc["A3", "wave_after"] == 3 and rows.loc["A3", "reason"] == "shown"
     assert rows.loc["A4", "reason"] == "a loss is not a gap between two groups" and pd.isna(rows.loc["A4", "change"])
+
+
+def test_the_workbook_and_the_report_show_the_summary_closure(loop: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    import openpyxl
+
+    from analysis.export.html import write_html
+    from analysis.export.report import WorkshopReport
+    from analysis.export.xlsx import write_xlsx
+
+    found = summary(loop, Scope("demo"))["closure"]
+    report = WorkshopReport(loop, Scope("demo"), lang="en")
+    write_xlsx(loop, report, tmp_path / "r.xlsx", role="leader")
+    sheet = openpyxl.load_workbook(tmp_path / "r.xlsx")["Gap closure"]
+    cells = {row[0]: row for row in sheet.iter_rows(values_only=True) if row[0]}
+    did = cells["Difference (targeted − other)"]
+    assert did[7:10] == (pytest.approx(found["did"]), pytest.approx(found["ci"][0]), pytest.approx(found["ci"][1]))
+    assert cells["Targeted gaps (2): mean change"][7] == pytest.approx(found["targeted"])
+    write_html(report, tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert 'id="closure"' in html and f"{found['did']:+.2f}" in html and f"{found['ci'][0]:+.2f} … {found['ci'][1]:+.2f}" in html

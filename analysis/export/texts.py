@@ -33,6 +33,35 @@ TEXTS: dict[str, dict[str, str]] = {
     "participation_title": {"en": "Who took part", "nl": "Wie deed mee"},
     "trend": {"en": "Trend", "nl": "Trend"},
     "trend_title": {"en": "Change since {earlier}", "nl": "Verandering sinds {earlier}"},
+    "closure": {"en": "Gap closure", "nl": "Verschillen gedicht"},
+    "closure_title": {
+        "en": "Did our actions close the gaps? ({a} minus {b})",
+        "nl": "Hebben onze acties de verschillen gedicht? ({a} min {b})",
+    },
+    "col_action": {"en": "Action", "nl": "Actie"},
+    "col_action_status": {"en": "Status", "nl": "Status"},
+    "col_target": {"en": "Answers", "nl": "Gaat over"},
+    "col_gap_wave": {"en": "gap in wave {wave}", "nl": "verschil in ronde {wave}"},
+    "col_gap_before": {"en": "gap before", "nl": "verschil ervoor"},
+    "col_gap_after": {"en": "gap after", "nl": "verschil erna"},
+    "closure_targeted": {"en": "Targeted gaps ({n}): mean change", "nl": "Aangepakte verschillen ({n}): gemiddelde verandering"},
+    "closure_untargeted": {"en": "Other gaps ({n}): mean change", "nl": "Overige verschillen ({n}): gemiddelde verandering"},
+    "closure_did": {"en": "Difference (targeted − other)", "nl": "Verschil (aangepakt − overig)"},
+    "closure_waves": {
+        "en": "Wave {before} (before the actions) against wave {after} (the newest full wave). A negative change means the gap narrowed.",
+        "nl": "Ronde {before} (voor de acties) tegenover ronde {after} (de nieuwste volledige ronde). Een negatieve verandering betekent dat het verschil kleiner werd.",
+    },
+    "closure_method": {
+        "en": "Method: each gap's variance from its Welch CI, variances added, normal 95% CI (difference-in-differences).",
+        "nl": "Methode: de variantie van elk verschil uit zijn Welch-BI, varianties opgeteld, normaal 95%-BI (verschil-in-verschillen).",
+    },
+    "closure_limits": {
+        "en": "Limits: different people may answer each wave; gaps of different dimensions share respondents; the widest gaps were "
+        "chosen and wide gaps tend to narrow anyway; this shows no cause beyond the design.",
+        "nl": "Beperkingen: per ronde kunnen andere mensen antwoorden; verschillen van verschillende dimensies delen respondenten; de "
+        "grootste verschillen zijn gekozen en die worden vaak vanzelf kleiner; dit bewijst geen oorzaak buiten deze opzet.",
+    },
+    "closure_none": {"en": "No comparison yet: {why}.", "nl": "Nog geen vergelijking: {why}."},
     "raw": {"en": "Raw", "nl": "Ruwe data"},
     "definitions": {"en": "How to read these numbers", "nl": "Zo lees je deze cijfers"},
     "anonymity": {"en": "Anonymity", "nl": "Anonimiteit"},

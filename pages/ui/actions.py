@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
+from analysis.closure import LIMITS, Closure
 from analysis.labels import Labels
 from pages.ui.campaign_picker import clear_caches
 from pages.ui.common import db, role
@@ -41,7 +42,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "nl": {
         "intro": "Wat de leiding met de uitkomsten gaat doen: elke actie noemt waar ze op antwoordt, een eigenaar (een rol of team), "
         "een einddatum, een status en de waardehypothese (het verlies dat ze aanpakt, € per jaar, de KPI). Bewerk de tabel en sla op: "
-        "elke rij wordt eerst gecontroleerd, en één foute cel houdt de hele tabel onopgeslagen. Vink **published** aan om een actie "
+        "elke rij wordt eerst gecontroleerd, en één foute cel houdt de hele tabel onopgeslagen. Vink **gepubliceerd** aan om een actie "
         'op de openbare pagina "jullie zeiden, wij deden" te tonen.',
         "none": "Nog geen acties. Plan er een vanuit een kloof op de pagina Gaps, of voeg hieronder een rij toe.",
         "save": "Wijzigingen opslaan",
@@ -60,6 +61,71 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 EDITOR_KEY = "actions_editor"
+# What a person reads first (who does what by when), then what it answers, then the value hypothesis.
+ORDER = (
+    "action_id",
+    "title",
+    "owner",
+    "status",
+    "due_on",
+    "published",
+    "target_kind",
+    "target_id",
+    "group_a",
+    "group_b",
+    "answers_wave",
+    "loss",
+    "eur_per_year",
+    "kpi",
+    "kpi_baseline",
+    "notes",
+)
+HEADERS = {
+    "en": {
+        "action_id": "id",
+        "title": "title",
+        "owner": "owner",
+        "status": "status",
+        "due_on": "due",
+        "published": "published",
+        "target_kind": "answers a",
+        "target_id": "target",
+        "group_a": "group A",
+        "group_b": "group B",
+        "answers_wave": "wave",
+        "loss": "loss attacked",
+        "eur_per_year": "€ / year",
+        "kpi": "KPI",
+        "kpi_baseline": "KPI baseline",
+        "notes": "notes",
+    },
+    "nl": {
+        "action_id": "id",
+        "title": "titel",
+        "owner": "eigenaar",
+        "status": "status",
+        "due_on": "uiterlijk",
+        "published": "gepubliceerd",
+        "target_kind": "gaat over een",
+        "target_id": "onderwerp",
+        "group_a": "groep A",
+        "group_b": "groep B",
+        "answers_wave": "ronde",
+        "loss": "aangepakt verlies",
+        "eur_per_year": "€ / jaar",
+        "kpi": "KPI",
+        "kpi_baseline": "KPI-nulmeting",
+        "notes": "notities",
+    },
+}
+STATUS_WORDS = {
+    "en": {"planned": "planned", "in_progress": "in progress", "done": "done", "dropped": "dropped"},
+    "nl": {"planned": "gepland", "in_progress": "bezig", "done": "klaar", "dropped": "geschrapt"},
+}
+KIND_WORDS = {
+    "en": {"dimension": "dimension", "item": "statement", "blind_spot": "blind spot", "loss": "loss"},
+    "nl": {"dimension": "dimensie", "item": "stelling", "blind_spot": "blinde vlek", "loss": "verlies"},
+}
 
 
 def text(lang: str, key: str, **values: object) -> str:
@@ -74,27 +140,41 @@ def target_label(labels: Labels, kind: str, target: str) -> str:
         return target
 
 
-def editor_columns(catalogue: Catalogue, labels: Labels) -> dict[str, object]:
-    """Column widgets that only offer what the questionnaire knows; pandera still checks whatever comes back."""
+def editor_columns(catalogue: Catalogue, labels: Labels, lang: str) -> dict[str, object]:
+    """Column widgets that only offer what the questionnaire knows, named in the reader's language; pandera still checks what comes back."""
     cc = st.column_config
+    h = HEADERS.get(lang, HEADERS["en"])
     targets = sorted(catalogue.dimensions) + sorted(catalogue.items) + sorted(catalogue.losses)
+
+    def target_name(target: str) -> str:
+        kind = "dimension" if target in catalogue.dimensions else "item" if target in catalogue.items else "loss"
+        name = target_label(labels, kind, target)
+        return f"{target} · {name}" if kind == "item" else name
+
+    def group_name(group: str) -> str:
+        try:
+            return labels.group(group)
+        except (KeyError, ValueError):
+            return group
+
+    status_words, kind_words = STATUS_WORDS.get(lang, STATUS_WORDS["en"]), KIND_WORDS.get(lang, KIND_WORDS["en"])
     return {
-        "action_id": cc.TextColumn("id", disabled=True, width="small"),
-        "answers_wave": cc.NumberColumn("wave", min_value=1, step=1, width="small", help="The wave whose results it answers"),
-        "target_kind": cc.SelectboxColumn("kind", options=list(KINDS), required=True),
-        "target_id": cc.SelectboxColumn("target", options=targets, required=True),
-        "group_a": cc.SelectboxColumn("group A", options=sorted(catalogue.groups)),
-        "group_b": cc.SelectboxColumn("group B", options=sorted(catalogue.groups)),
-        "title": cc.TextColumn("title", required=True, max_chars=200, width="large"),
-        "owner": cc.TextColumn("owner", required=True, max_chars=120, help="A role or team name, never a person"),
-        "due_on": cc.DateColumn("due", format="YYYY-MM-DD"),
-        "status": cc.SelectboxColumn("status", options=list(STATUSES), required=True),
-        "loss": cc.SelectboxColumn("loss", options=sorted(catalogue.losses)),
-        "eur_per_year": cc.NumberColumn("€ / year", min_value=0, format="€ %.0f"),
-        "kpi": cc.TextColumn("KPI", max_chars=200),
-        "kpi_baseline": cc.TextColumn("KPI baseline", max_chars=200),
-        "notes": cc.TextColumn("notes", max_chars=2000),
-        "published": cc.CheckboxColumn("published", help='Shown on the public "you said, we did" page'),
+        "action_id": cc.TextColumn(h["action_id"], disabled=True, width="small", pinned=True),
+        "title": cc.TextColumn(h["title"], required=True, max_chars=200, width="large"),
+        "owner": cc.TextColumn(h["owner"], required=True, max_chars=120, help="A role or team name, never a person"),
+        "status": cc.SelectboxColumn(h["status"], options=list(STATUSES), required=True, format_func=status_words.get),
+        "due_on": cc.DateColumn(h["due_on"], format="YYYY-MM-DD"),
+        "published": cc.CheckboxColumn(h["published"], help='Shown on the public "you said, we did" page'),
+        "target_kind": cc.SelectboxColumn(h["target_kind"], options=list(KINDS), required=True, format_func=kind_words.get),
+        "target_id": cc.SelectboxColumn(h["target_id"], options=targets, required=True, format_func=target_name),
+        "group_a": cc.SelectboxColumn(h["group_a"], options=sorted(catalogue.groups), format_func=group_name),
+        "group_b": cc.SelectboxColumn(h["group_b"], options=sorted(catalogue.groups), format_func=group_name),
+        "answers_wave": cc.NumberColumn(h["answers_wave"], min_value=1, step=1, width="small", help="The wave whose results it answers"),
+        "loss": cc.SelectboxColumn(h["loss"], options=sorted(catalogue.losses), format_func=lambda x: target_label(labels, "loss", x)),
+        "eur_per_year": cc.NumberColumn(h["eur_per_year"], min_value=0, format="€ %.0f"),
+        "kpi": cc.TextColumn(h["kpi"], max_chars=200),
+        "kpi_baseline": cc.TextColumn(h["kpi_baseline"], max_chars=200),
+        "notes": cc.TextColumn(h["notes"], max_chars=2000),
     }
 
 
@@ -114,8 +194,8 @@ def editor(campaign: Campaign, catalogue: Catalogue, labels: Labels, lang: str) 
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
-        column_config=editor_columns(catalogue, labels),
-        column_order=list(EDITABLE),
+        column_config=editor_columns(catalogue, labels, lang),
+        column_order=list(ORDER),
     )
     if st.button(text(lang, "save"), type="primary", key="actions_save"):
         try:
@@ -170,7 +250,13 @@ def pulse_panel(campaign: Campaign, lang: str) -> None:
 
 
 def plan_from_gaps(
-    campaign: Campaign, wave: int, rows: pd.DataFrame, a: tuple[str, str], b: tuple[str, str], labels: Mapping[str, str]
+    campaign: Campaign,
+    wave: int,
+    rows: pd.DataFrame,
+    a: tuple[str, str],
+    b: tuple[str, str],
+    labels: Mapping[str, str],
+    pair_names: tuple[str, str] | None = None,
 ) -> None:
     """One "Plan an action" per shown gap: a small form prefilled with the gap; the owner is the one field to fill in."""
     shown = rows[~rows["suppressed"]].head(10)
@@ -183,7 +269,8 @@ def plan_from_gaps(
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.markdown(f"**{as_markdown(name)}** · gap {row.diff:+.2f}")
         with right.popover("Plan action", icon=":material/add_task:", width="stretch"), st.form(f"plan_{row.unit_type}_{row.unit}"):
-            draft = action_from({"kind": row.unit_type, "id": row.unit, "label": name, **pair}, wave=wave)
+            named = f"{name}: {pair_names[0]} vs {pair_names[1]}" if pair_names else None
+            draft = action_from({"kind": row.unit_type, "id": row.unit, "label": name, **pair}, wave=wave, title=named)
             title = st.text_input("Title", value=draft["title"], max_chars=200, key=f"plan_title_{row.unit}")
             owner = st.text_input("Owner (a role or team)", max_chars=120, key=f"plan_owner_{row.unit}")
             due = st.date_input("Due", value=dt.date.today() + dt.timedelta(days=90), key=f"plan_due_{row.unit}")
@@ -198,3 +285,51 @@ def plan_from_gaps(
                 else:
                     clear_caches()
                     st.success(f"Action {action_id} planned. See it on the Actions page.")
+
+
+def closure_panel(result: Closure, labels: Labels) -> None:
+    """Gap closure on the Trends page: per action its gap before and after, then targeted minus untargeted change, with its limits."""
+    st.subheader("Gap closure: did our actions close the gaps?")
+    if result.actions.empty:
+        st.caption("No actions yet: plan them on the Gaps or Actions page, then compare after a follow-up wave.")
+        return
+    rows = result.actions.assign(
+        target=[target_label(labels, k, t) for k, t in zip(result.actions["target_kind"], result.actions["target_id"], strict=True)]
+    )
+    st.dataframe(
+        rows[
+            [
+                "action_id",
+                "title",
+                "target",
+                "a",
+                "b",
+                "wave_before",
+                "gap_before",
+                "wave_after",
+                "gap_after",
+                "change",
+                "ci_low",
+                "ci_high",
+                "reason",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(c, format="%+.2f") for c in ("gap_before", "gap_after", "change", "ci_low", "ci_high")
+        },
+    )
+    if result.did is None or result.ci is None:
+        st.info(f"No comparison of targeted and untargeted gaps yet: {result.note}.")
+        return
+    t, u, did = st.columns(3)
+    t.metric(f"Targeted gaps ({result.n_targeted})", f"{result.targeted:+.2f}", help="Mean change of the targeted dimension gaps")
+    u.metric(f"Untargeted gaps ({result.n_untargeted})", f"{result.untargeted:+.2f}", help="Mean change of the other dimension gaps")
+    did.metric("Difference (DiD)", f"{result.did:+.2f}", help=f"95% CI {result.ci[0]:+.2f} to {result.ci[1]:+.2f}")
+    st.caption(
+        f"{labels.group(result.a)} − {labels.group(result.b)}, wave {result.wave_before} (before the actions) against wave {result.wave_after} (the newest full "
+        f"wave). A negative change means the gap narrowed. Difference-in-differences: {result.did:+.2f}, 95% CI "
+        f"{result.ci[0]:+.2f} to {result.ci[1]:+.2f} (Welch-based variance of each gap, variances added, normal CI). "
+        f"Limits: {LIMITS}"
+    )
