@@ -128,3 +128,24 @@ def test_the_workbook_and_the_report_show_the_summary_closure(loop: duckdb.DuckD
     write_html(report, tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert 'id="closure"' in html and f"{found['did']:+.2f}" in html and f"{found['ci'][0]:+.2f} … {found['ci'][1]:+.2f}" in html
+
+
+def test_demo_waves_3_then_summary_json_on_the_command_line(tmp_path: Path) -> None:
+    import json
+
+    from analysis.__main__ import main as analysis_main
+    from survey.__main__ import main as survey_main
+    from tests.conftest import run_main
+
+    db = tmp_path / "loop.duckdb"
+    assert run_main(survey_main, "demo", "--respondents", "300", "--waves", "3", "--db", db).returncode == 0
+    done = run_main(analysis_main, "summary", "--json", "--db", db)
+    doc = json.loads(done.stdout)
+    assert [(a["id"], a["target"]["id"], a["wave_before"], a["wave_after"]) for a in doc["actions"]] == [
+        ("A1", "strategy", 1, 3),
+        ("A2", "governance", 1, 3),
+    ]
+    closure_doc = doc["closure"]
+    assert (closure_doc["wave_before"], closure_doc["wave_after"], closure_doc["n_targeted"], closure_doc["n_untargeted"]) == (1, 3, 2, 3)
+    assert closure_doc["targeted"] == pytest.approx(-TARGETED_SHRINK, abs=0.1) and abs(closure_doc["untargeted"]) < 0.1
+    assert closure_doc["did"] == pytest.approx(closure_doc["targeted"] - closure_doc["untargeted"])

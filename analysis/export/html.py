@@ -225,7 +225,7 @@ class _Context:
                 {
                     "action": plain(f"{a['action_id']} · {a['title']}"),
                     "target": r.target_label(a["target_kind"], a["target_id"]),
-                    "status": a["status"],
+                    "status": r.t(f"status_{a['status']}"),
                     "before": number(a["gap_before"], 2, r.lang, sign=True)
                     + (f" ({a['wave_before']})" if a["gap_before"] is not None and not pd.isna(a["gap_before"]) else ""),
                     "after": number(a["gap_after"], 2, r.lang, sign=True) + (f" ({int(a['wave_after'])})" if shown else ""),

@@ -61,6 +61,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Beperkingen: per ronde kunnen andere mensen antwoorden; verschillen van verschillende dimensies delen respondenten; de "
         "grootste verschillen zijn gekozen en die worden vaak vanzelf kleiner; dit bewijst geen oorzaak buiten deze opzet.",
     },
+    "status_planned": {"en": "planned", "nl": "gepland"},
+    "status_in_progress": {"en": "in progress", "nl": "bezig"},
+    "status_done": {"en": "done", "nl": "klaar"},
+    "status_dropped": {"en": "dropped", "nl": "geschrapt"},
     "closure_none": {"en": "No comparison yet: {why}.", "nl": "Nog geen vergelijking: {why}."},
     "raw": {"en": "Raw", "nl": "Ruwe data"},
     "definitions": {"en": "How to read these numbers", "nl": "Zo lees je deze cijfers"},

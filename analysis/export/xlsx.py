@@ -584,7 +584,7 @@ def _closure(book: _Book, report: WorkshopReport) -> None:
     for a in c.actions.to_dict("records"):
         s.text(row, 0, plain(f"{a['action_id']} · {a['title']}"))
         s.text(row, 1, r.target_label(a["target_kind"], a["target_id"]))
-        s.text(row, 2, a["status"])
+        s.text(row, 2, r.t(f"status_{a['status']}"))
         for col, column, fmt in (
             (3, "wave_before", "count"),
             (4, "gap_before", "gap"),
