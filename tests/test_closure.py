@@ -149,3 +149,18 @@ def test_demo_waves_3_then_summary_json_on_the_command_line(tmp_path: Path) -> N
     assert (closure_doc["wave_before"], closure_doc["wave_after"], closure_doc["n_targeted"], closure_doc["n_untargeted"]) == (1, 3, 2, 3)
     assert closure_doc["targeted"] == pytest.approx(-TARGETED_SHRINK, abs=0.1) and abs(closure_doc["untargeted"]) < 0.1
     assert closure_doc["did"] == pytest.approx(closure_doc["targeted"] - closure_doc["untargeted"])
+
+
+def test_the_deck_has_a_closure_slide(loop: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    from pptx import Presentation
+
+    from analysis.export.pptx import write_pptx
+    from analysis.export.report import WorkshopReport
+
+    found = summary(loop, Scope("demo"))["closure"]
+    titles = write_pptx(WorkshopReport(loop, Scope("demo"), lang="en"), tmp_path / "d.pptx")
+    title = "Did our actions close the gaps? (Board / executive team minus Operator / shop floor)"
+    assert title in titles
+    slide = Presentation(str(tmp_path / "d.pptx")).slides[titles.index(title)]
+    text = " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+    assert f"Difference (targeted − other): {found['did']:+.2f}" in text
