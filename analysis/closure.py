@@ -215,6 +215,22 @@ def _mean(changes: list[tuple[float, float]]) -> tuple[float | None, float]:
     return float(values[:, 0].mean()), float((values[:, 1] ** 2).sum() / len(values) ** 2)
 
 
+def _dimension_changes(
+    gaps: _Gaps, before: int, after: int, targeted: set[str], a: Group, b: Group
+) -> list[tuple[str, bool, float, float, float, float]]:
+    """(dimension, targeted, gap before, gap after, change, se of the change) for every dimension both waves show alike."""
+    dims_before, dims_after = gaps.units(before, "dimension", a, b), gaps.units(after, "dimension", a, b)
+    records = []
+    for dim, items in dims_before.items():
+        if dims_after.get(dim) != items:
+            continue
+        first, second = _gap(gaps, before, a, b, "dimension", dim), _gap(gaps, after, a, b, "dimension", dim)
+        if first is None or second is None:
+            continue
+        records.append((dim, dim in targeted, first[0], second[0], second[0] - first[0], math.hypot(first[3], second[3])))
+    return records
+
+
 def closure(
     con: duckdb.DuckDBPyConnection, campaign_id: str, a: Group = DEFAULT_A, b: Group = DEFAULT_B, filters: tuple[tuple[str, str], ...] = ()
 ) -> Closure:
@@ -239,16 +255,10 @@ def closure(
     if before not in gaps.answered or not full_after:
         return nothing(f"no full wave after wave {before} yet: closure needs one to compare with", before)
     after = full_after[-1]
-    dims_before = gaps.units(before, "dimension", a, b)
-    dims_after = gaps.units(after, "dimension", a, b)
-    records = []
-    for dim, items in dims_before.items():
-        if dims_after.get(dim) != items:
-            continue
-        first, second = _gap(gaps, before, a, b, "dimension", dim), _gap(gaps, after, a, b, "dimension", dim)
-        if first is None or second is None:
-            continue
-        records.append((dim, dim in targeted, first[0], second[0], second[0] - first[0], math.hypot(first[3], second[3])))
+    try:
+        records = _dimension_changes(gaps, before, after, targeted, a, b)
+    except ScopeError as exc:  # e.g. the filters fix the pair's attribute: no gap to close
+        return nothing(str(exc), before, after)
     table = pd.DataFrame(records, columns=["dimension", "targeted", "before", "after", "change", "se"])
     t_mean, t_var = _mean([(c, s) for _, hit, _, _, c, s in records if hit])
     u_mean, u_var = _mean([(c, s) for _, hit, _, _, c, s in records if not hit])

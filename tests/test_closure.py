@@ -164,3 +164,9 @@ def test_the_deck_has_a_closure_slide(loop: duckdb.DuckDBPyConnection, tmp_path:
     slide = Presentation(str(tmp_path / "d.pptx")).slides[titles.index(title)]
     text = " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
     assert f"Difference (targeted − other): {found['did']:+.2f}" in text
+
+
+def test_a_filter_on_the_pairs_attribute_gives_a_reason_not_an_error(loop: duckdb.DuckDBPyConnection) -> None:
+    result = closure(loop, "demo", filters=(("level", "board"),))
+    assert result.did is None and "filtering on level" in result.note
+    assert set(result.actions["reason"]) == {"cannot compare groups of level while filtering on level=board"}
