@@ -25,6 +25,7 @@ from pptx.util import Emu, Inches, Pt
 from analysis.export.charts import distribution_spec, gap_spec, heatmap_spec, value_spec
 from analysis.export.render import Drawing, Renderer
 from analysis.export.report import DISCUSSION_GAPS, WorkshopReport, number, p_text, percent
+from survey.user_text import plain
 
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
 ACCENT = RGBColor(0xE0, 0x7B, 0x24)
@@ -321,6 +322,53 @@ class _Deck:
         lines = [(r.t("deck_prompts_heading"), 14, True, ACCENT)] + [(f"{i}.  {p}", 14, False, INK) for i, p in enumerate(prompts, start=1)]
         self._text(slide, MARGIN + Inches(0.25), box_top + Inches(0.05), WIDTH - 2 * MARGIN - Inches(0.4), Inches(1.4), lines, space=1)
 
+    def closure_slide(self) -> None:
+        """Did our actions close the gaps: each action's gap before and after, then targeted minus other gaps, with its limits."""
+        r, c = self.r, self.r.closure
+        if c is None:
+            return
+        slide = self.slide(
+            r.t("closure_title", a=r.group_label(c.a), b=r.group_label(c.b)), notes=f"{r.t('closure_method')} {r.t('closure_limits')}"
+        )
+        rows = [[r.t("col_action"), r.t("col_gap_before"), r.t("col_gap_after"), r.t("col_change"), r.t("col_ci")]]
+        hidden: set[tuple[int, int]] = set()
+        for i, a in enumerate(c.actions.head(8).to_dict("records"), start=1):
+            shown = a["change"] is not None and not pd.isna(a["change"])
+            rows.append(
+                [
+                    plain(f"{a['action_id']} · {a['title']}")[:60],
+                    number(a["gap_before"], 2, r.lang, sign=True) or r.hidden_text,
+                    number(a["gap_after"], 2, r.lang, sign=True) or r.hidden_text,
+                    number(a["change"], 2, r.lang, sign=True) if shown else r.hidden_text,
+                    f"{number(a['ci_low'], 2, r.lang, sign=True)} … {number(a['ci_high'], 2, r.lang, sign=True)}" if shown else "",
+                ]
+            )
+            if not shown:
+                hidden |= {(i, 3)}
+        self.table(slide, MARGIN, CONTENT_TOP, WIDTH - 2 * MARGIN, rows, [4.4, 1.3, 1.3, 1.3, 2.0], hidden)
+        if c.did is not None and c.ci is not None:
+            lines = [
+                (
+                    f"{r.t('closure_did')}: {number(c.did, 2, r.lang, sign=True)}  "
+                    f"({r.t('col_ci')} {number(c.ci[0], 2, r.lang, sign=True)} … {number(c.ci[1], 2, r.lang, sign=True)})",
+                    20,
+                    True,
+                    NAVY,
+                ),
+                (
+                    f"{r.t('closure_targeted', n=c.n_targeted)}: {number(c.targeted, 2, r.lang, sign=True)} · "
+                    f"{r.t('closure_untargeted', n=c.n_untargeted)}: {number(c.untargeted, 2, r.lang, sign=True)}",
+                    14,
+                    False,
+                    INK,
+                ),
+                (r.t("closure_waves", before=c.wave_before, after=c.wave_after), 12, False, MUTED),
+            ]
+        else:
+            lines = [(r.t("closure_none", why=c.note), 16, False, INK)]
+        top = CONTENT_TOP + Inches(0.36) * len(rows) + Inches(0.3)
+        self._text(slide, MARGIN, top, WIDTH - 2 * MARGIN, Inches(1.6), [*lines, (r.t("closure_limits"), 11, False, MUTED)])
+
     def empty_slide(self) -> None:
         r = self.r
         slide = self.slide(r.t("deck_empty"))
@@ -364,6 +412,8 @@ def write_pptx(
             ]
         else:
             plan = [("empty", deck.empty_slide)]
+        if report.population_shown and report.closure is not None:
+            plan.append(("closure", deck.closure_slide))
         plan.append(("definitions", deck.definitions_slide))
         for i, (name, build) in enumerate(plan):
             step(0.35 + 0.6 * i / len(plan), name)
