@@ -15,6 +15,7 @@ disagree about what is public:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import duckdb
 
@@ -28,6 +29,7 @@ from survey.publication import latest_published_wave, published
 from survey.user_text import plain
 
 LANGUAGES = ("en", "nl")
+PUBLIC_PATH = "you_said_we_did"  # the page's address: pages/14_you_said_we_did.py
 TEXTS: dict[str, dict[str, str]] = {
     "title": {"en": "You said, we did", "nl": "Jullie zeiden, wij deden"},
     "lead": {
@@ -61,6 +63,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "nothing": {"en": "Nothing has been published for this survey yet.", "nl": "Voor deze vragenlijst is nog niets gepubliceerd."},
     "wave": {"en": "wave {n} ({label})", "nl": "ronde {n} ({label})"},
 }
+
+
+def public_link(base_url: str, campaign_id: str) -> str:
+    """The address of a campaign's "you said, we did" page: what the poster's QR code and the kiosk point at."""
+    return f"{base_url.rstrip('/')}/{PUBLIC_PATH}?{urlencode({'c': campaign_id})}"
 
 
 def tr(key: str, lang: str, **values: object) -> str:
