@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.action_list import action_lines
-from analysis.export.report import DISCUSSION_GAPS, euros, number
+from analysis.export.report import DISCUSSION_GAPS, euros, number, percent
 from analysis.export.texts import tr
 from analysis.gaps import DEFAULT_A, DEFAULT_B
 from analysis.labels import Labels
@@ -37,11 +37,15 @@ section.main .block-container, .stMainBlockContainer { max-width: 1500px; }
 .stMainBlockContainer h2 { font-size: 2.4rem; }
 .stMainBlockContainer [data-testid="stMetricValue"] { font-size: 4rem; }
 .stMainBlockContainer [data-testid="stCaptionContainer"] p { font-size: 1.15rem; }
+.stMainBlockContainer [data-testid="stTable"] td, .stMainBlockContainer [data-testid="stTable"] th { font-size: 1.3rem; }
+.stMainBlockContainer .st-key-ws_big p { font-size: 4.5rem; font-weight: 700; line-height: 1.1; }
 @media (max-width: 640px) {
   .stMainBlockContainer p, .stMainBlockContainer li { font-size: 1.1rem; }
   .stMainBlockContainer h1 { font-size: 2rem; }
   .stMainBlockContainer h2 { font-size: 1.6rem; }
   .stMainBlockContainer [data-testid="stMetricValue"] { font-size: 2.6rem; }
+  .stMainBlockContainer [data-testid="stTable"] td, .stMainBlockContainer [data-testid="stTable"] th { font-size: 0.95rem; }
+  .stMainBlockContainer .st-key-ws_big p { font-size: 2.8rem; }
 }
 </style>
 """
@@ -132,9 +136,11 @@ class Workshop:
     def start(self) -> None:
         doc = self.summary()
         n = doc.get("respondents")
-        st.title(word("start", self.lang, campaign=as_markdown(plain(self.campaign.name))))
+        st.header(as_markdown(plain(self.campaign.name)))
         wave = f"{tr('wave', self.lang)} {self.view.wave}"
         st.write(word("start_lead", self.lang, wave=wave, n=n if n is not None else tr("hidden_short", self.lang), k=self.view.threshold))
+        agenda = [word(key, self.lang, a=self.a, b=self.b) for key in ("findings", "gaps", "blind_spots", "value", "actions")]
+        st.markdown("\n".join(f"{i}. {as_markdown(item)}" for i, item in enumerate(agenda, start=1)))
 
     def findings(self) -> None:
         st.header(word("findings", self.lang))
@@ -162,7 +168,9 @@ class Workshop:
         unit = self.labels.dimension(gap["unit"])
         st.header(tr("discussion", self.lang, unit=unit))
         left, right = st.columns([2, 3])
-        left.metric(f"{self.a} − {self.b}", f"{number(gap['diff'], 2, self.lang, sign=True)}")
+        left.markdown(f"{as_markdown(self.a)} − {as_markdown(self.b)}")
+        with left.container(key="ws_big"):  # the key becomes the CSS class st-key-ws_big
+            st.markdown(f"{number(gap['diff'], 2, self.lang, sign=True)} {tr('points', self.lang)}")
         left.caption(
             tr(
                 "deck_gap_numbers",
@@ -208,8 +216,8 @@ class Workshop:
                 tr("col_rank", self.lang): int(r.rank),
                 tr("col_loss", self.lang): self.labels.loss(r.loss),
                 tr("col_eur", self.lang): euros(r.eur_per_year, self.lang),
-                self.a: None if pd.isna(r.share_a) else float(r.share_a),
-                self.b: None if pd.isna(r.share_b) else float(r.share_b),
+                self.a: percent(r.share_a, self.lang),
+                self.b: percent(r.share_b, self.lang),
             }
             for r in ranking.head(6).itertuples(index=False)
         ]
@@ -227,22 +235,17 @@ class Workshop:
         with db().cursor() as con:
             lines = action_lines(con, self.campaign.campaign_id, published_only=False)
         if lines:
-            st.dataframe(
-                pd.DataFrame(
-                    [
-                        {
-                            "title": a.title,
-                            "owner": a.owner,
-                            "due": a.due,
-                            "status": a.status_word(self.lang),
-                            "€/year": euros(a.eur_per_year, self.lang) if a.eur_per_year is not None else "",
-                        }
-                        for a in lines
-                    ]
-                ),
-                hide_index=True,
-                width="stretch",
-            )
+            rows = [
+                {
+                    tr("col_action", self.lang): a.title,
+                    tr("col_owner", self.lang): a.owner,
+                    tr("col_due", self.lang): a.due.isoformat() if a.due else "",
+                    tr("col_action_status", self.lang): a.status_word(self.lang),
+                    tr("col_eur", self.lang): euros(a.eur_per_year, self.lang) if a.eur_per_year is not None else "",
+                }
+                for a in lines
+            ]
+            st.table(pd.DataFrame(rows).set_index(tr("col_action", self.lang)))
         else:
             st.caption(word("no_actions", self.lang))
         capture_form(self)
@@ -273,7 +276,7 @@ def _records(entries: object, lang: str) -> None:
     if not rows:
         st.info(word("not_available", lang))
         return
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.table(pd.DataFrame(rows))
 
 
 def capture_form(ws: Workshop) -> None:
