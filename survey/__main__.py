@@ -1,4 +1,4 @@
-"""`python -m survey`: demo data, instrument checks, imports, invites, backups."""
+"""`python -m survey`: demo data, instrument checks, imports, invites, backups, actions and re-pulses."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from survey.access import ROLES, hash_password, secrets_lines
+from survey.actions.cli import add_commands as add_action_commands
 from survey.backup import backup, restore
 from survey.campaigns import CampaignError, active_campaign, create_campaign, get_campaign, list_campaigns, slugify
 from survey.cli_common import add_db_option, run_command
@@ -244,7 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="fill a campaign with realistic synthetic answers")
     demo.add_argument("--respondents", type=int, required=True)
     demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--waves", type=int, default=1, help="waves to add (each later wave with smaller gaps)")
+    demo.add_argument(
+        "--waves",
+        type=int,
+        default=1,
+        help="waves to add (each later wave with smaller gaps; 3 or more on a new campaign: baseline, actions, a pulse, a full follow-up)",
+    )
     demo.add_argument("--campaign", default="demo")
     demo.add_argument("--instrument", default=None, help="instrument YAML (default: the shipped one)")
     demo.add_argument("--wait", type=float, default=60.0, help="seconds to wait while the app holds the database")
@@ -277,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     inv.set_defaults(handler=_invites)
 
     _add_admin_commands(sub)
+    add_action_commands(sub)
     return parser
 
 

@@ -12,6 +12,9 @@ from survey.instrument import Instrument, default_instrument, parse_instrument
 from survey.store import transaction
 
 _SLUG = re.compile(r"[^a-z0-9]+")
+# A pulse wave's questionnaire (survey.actions.pulse) is the campaign's own id with this mark and a digest:
+# `<id>-pulse-<digest>@<version>`, so every wave keeps one instrument key and the next full wave finds its way back.
+PULSE_MARK = "-pulse-"
 
 
 @dataclass(frozen=True)
@@ -142,14 +145,35 @@ def current_wave(con: duckdb.DuckDBPyConnection, campaign_id: str) -> Wave:
     return waves[-1]
 
 
+def base_instrument_id(instrument_id: str) -> str:
+    """The questionnaire a pulse was derived from ('x-pulse-ab12' -> 'x'); any other id is its own base."""
+    return instrument_id.split(PULSE_MARK, 1)[0]
+
+
+def is_pulse_key(instrument_key: str) -> bool:
+    """Whether a wave was asked with a pulse (a few linked items) rather than the full questionnaire."""
+    return PULSE_MARK in instrument_key.rsplit("@", 1)[0]
+
+
+def full_instrument_key(con: duckdb.DuckDBPyConnection, campaign_id: str) -> str:
+    """The newest full questionnaire of the campaign: what a new wave asks unless told otherwise, even after a pulse."""
+    waves = list_waves(con, campaign_id)
+    full = [w.instrument_key for w in waves if not is_pulse_key(w.instrument_key)]
+    return full[-1] if full else current_wave(con, campaign_id).instrument_key
+
+
 def start_wave(con: duckdb.DuckDBPyConnection, campaign_id: str, label: str, instrument: Instrument | None = None) -> Wave:
-    """Close the current wave and open the next; a changed instrument is only allowed here, at a wave boundary."""
+    """Close the current wave and open the next; a changed instrument is only allowed here, at a wave boundary.
+
+    Without an instrument the next wave asks the newest full questionnaire (after a pulse wave, not the pulse again).
+    """
     campaign = get_campaign(con, campaign_id)
     with transaction(con):
-        key = register_instrument(con, instrument) if instrument else current_wave(con, campaign_id).instrument_key
+        full_key = full_instrument_key(con, campaign_id)
+        key = register_instrument(con, instrument) if instrument else full_key
         if instrument is not None:
-            previous = instrument_by_key(con, current_wave(con, campaign_id).instrument_key)
-            if previous.id != instrument.id:
+            previous = instrument_by_key(con, full_key)
+            if previous.id != base_instrument_id(instrument.id):
                 raise CampaignError(
                     f"a wave must keep the campaign's instrument '{previous.id}' (a new version is fine), got '{instrument.id}'"
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 
 import duckdb
 import numpy as np
@@ -33,6 +34,16 @@ LEVEL_VIEW = {
     "shop_floor": {"strategy": 0.38, "operations": 0.50, "governance": 0.34, "leadership": 0.42, "it_ot": 0.48},
     "specialist": {"strategy": 0.52, "operations": 0.54, "governance": 0.48, "leadership": 0.55, "it_ot": 0.40},
 }
+# "I see this being acted on" in a pulse: the board sees its own actions more than the shop floor does.
+FOLLOW_THROUGH_VIEW = {"board": 0.78, "senior_management": 0.72, "middle_management": 0.62, "supervisor": 0.55, "shop_floor": 0.48}
+for _level, _view in FOLLOW_THROUGH_VIEW.items():
+    LEVEL_VIEW[_level]["follow_through"] = _view
+# The closing-the-loop demo (waves >= 3): actions on the two widest gaps after wave 1, a pulse of their items in
+# wave 2, a full follow-up in wave 3. Built-in truth, in scale points: targeted board − shop-floor gaps shrink by
+# TARGETED_SHRINK from wave 1 to wave 3 (half of it by the pulse), untargeted ones by UNTARGETED_SHRINK.
+LOOP_TARGETS = ("strategy", "governance")
+TARGETED_SHRINK = 0.5
+UNTARGETED_SHRINK = 0.05
 FUNCTION_BY_LEVEL = {
     "board": {"production": 0.3, "supply_chain": 0.15, "it": 0.15, "engineering": 0.15, "support": 0.25},
     "shop_floor": {"production": 0.7, "maintenance": 0.15, "quality": 0.08, "supply_chain": 0.07},
@@ -74,8 +85,13 @@ def _pick(rng: np.random.Generator, shares: dict[str, float], n: int, allowed: l
     return rng.choice(keys, size=n, p=p)
 
 
-def synthetic_frames(instrument: Instrument, campaign_id: str, wave: int, n: int, seed: int = 7, gap_scale: float = 1.0) -> ResponseFrames:
-    """N respondents drawn from the model above, in storage's long form (vectorised, no per-respondent loop)."""
+def synthetic_frames(
+    instrument: Instrument, campaign_id: str, wave: int, n: int, seed: int = 7, gap_scale: float | Mapping[str, float] = 1.0
+) -> ResponseFrames:
+    """N respondents drawn from the model above, in storage's long form (vectorised, no per-respondent loop).
+
+    `gap_scale` shrinks every level's view towards the middle, for all dimensions or per dimension id.
+    """
     rng = np.random.default_rng(seed)
     attrs = instrument.attributes
     level_opts = list(attrs["level"].options) if "level" in attrs else []
@@ -104,7 +120,8 @@ def synthetic_frames(instrument: Instrument, campaign_id: str, wave: int, n: int
     answer_cols = []
     for dim in instrument.dimensions:
         view = np.array([LEVEL_VIEW.get(str(lv), {}).get(dim.id, 0.55) for lv in levels])
-        view = 0.55 + (view - 0.55) * gap_scale
+        scale = gap_scale.get(dim.id, 1.0) if isinstance(gap_scale, Mapping) else gap_scale
+        view = 0.55 + (view - 0.55) * scale
         latent = view + person + site_shift + rng.normal(0, 0.07, size=n)
         dk_rate = np.where(np.isin(levels, ["shop_floor", "supervisor"]) & (dim.id in ("strategy", "governance")), 0.08, 0.03)
         for item in dim.items:
@@ -196,6 +213,9 @@ def load_demo(
                 for option, count in demo_headcounts(respondents).items():
                     if option in instrument.attributes["level"].options:
                         con.execute("INSERT INTO headcounts VALUES (?, 'level', ?, ?)", [campaign_id, option, count])
+    if waves >= 3 and not exists:
+        _load_loop(con, campaign_id, instrument, respondents, seed, waves)
+        return get_campaign(con, campaign_id)
     for w in range(waves):
         first = w == 0 and not exists
         wave_no = 1 if first else start_wave(con, campaign_id, "Follow-up" if w == 1 else f"Follow-up {w}").wave
@@ -203,3 +223,56 @@ def load_demo(
         with transaction(con):
             insert_frames(con, frames, instrument)
     return get_campaign(con, campaign_id)
+
+
+def shrink_scales(instrument: Instrument, shrink: Mapping[str, float]) -> dict[str, float]:
+    """The `gap_scale` per dimension that narrows the modelled board − shop-floor gap by `shrink[dim]` scale points."""
+    span = instrument.scale.max - instrument.scale.min
+    board, floor = LEVEL_VIEW["board"], LEVEL_VIEW["shop_floor"]
+    return {d: 1.0 - points / (span * (board[d] - floor[d])) for d, points in shrink.items() if board.get(d, 0) != floor.get(d, 0)}
+
+
+def _load_loop(con: duckdb.DuckDBPyConnection, campaign_id: str, instrument: Instrument, n: int, seed: int, waves: int) -> None:
+    """Wave 1 baseline; two actions on the widest gaps; wave 2 a pulse of their items; wave 3 (and later) full follow-ups.
+
+    Wave 3 is drawn with wave 1's seed (the same panel, answering again), so the change between them
+    is the built-in one and not sampling noise: what the closure in the summary must give back.
+    """
+    from survey.actions import action_from, add_action, set_published  # imported here: actions build on campaigns and this module
+    from survey.actions.pulse import start_pulse
+
+    targets = [d for d in LOOP_TARGETS if d in instrument.dimension_ids]
+    others = [d for d in instrument.dimension_ids if d not in targets]
+    with transaction(con):
+        insert_frames(con, synthetic_frames(instrument, campaign_id, 1, n, seed=seed), instrument)
+    plans = {
+        "strategy": ("Show each line which losses the roadmap attacks", "Plant manager", "unplanned_downtime", 1_400_000.0, "OEE"),
+        "governance": ("One owner per pilot, with a scale-or-stop date", "COO office", "quality_scrap_rework", 900_000.0, "Scrap rate"),
+    }
+    ids = []
+    for d in targets:
+        title, owner, loss, eur, kpi = plans.get(d, (f"Close the gap on {d}", "Transformation lead", None, None, None))
+        losses = instrument.value_at_stake.losses if instrument.value_at_stake else {}
+        action = action_from(
+            {"kind": "dimension", "id": d, "a": "level=board", "b": "level=shop_floor"},
+            wave=1,
+            title=title,
+            owner=owner,
+            due_on=dt.date.today() + dt.timedelta(days=90),
+            loss=loss if loss in losses else None,
+            eur_per_year=eur if loss in losses else None,
+            kpi=kpi,
+        )
+        ids.append(add_action(con, campaign_id, {**action, "status": "in_progress"}, actor="demo"))
+    if ids:
+        set_published(con, campaign_id, ids[0], True, actor="demo")
+    pulse_wave, pulse = start_pulse(con, campaign_id, 1, ids, actor="demo", label="Pulse") if ids else (None, None)
+    half = shrink_scales(instrument, {d: TARGETED_SHRINK / 2 for d in targets})
+    if pulse_wave is not None and pulse is not None:
+        with transaction(con):
+            insert_frames(con, synthetic_frames(pulse, campaign_id, pulse_wave.wave, n, seed=seed + 1, gap_scale=half), pulse)
+    full = shrink_scales(instrument, {**{d: TARGETED_SHRINK for d in targets}, **{d: UNTARGETED_SHRINK for d in others}})
+    for w in range(3 if ids else 2, waves + 1):
+        wave_no = start_wave(con, campaign_id, "Follow-up" if w == 3 else f"Follow-up {w - 2}").wave
+        with transaction(con):
+            insert_frames(con, synthetic_frames(instrument, campaign_id, wave_no, n, seed=seed, gap_scale=full), instrument)

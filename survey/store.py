@@ -99,6 +99,22 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     ),
     (
         4,
+        "actions",
+        # What leadership decided to do about a gap, a blind spot or a loss (issue 15). `answers_wave`, not `wave`:
+        # deleting a wave (survey.retention) must not silently take the decisions made about it along.
+        """
+        CREATE TABLE actions (
+            action_id VARCHAR PRIMARY KEY, campaign_id VARCHAR NOT NULL, answers_wave INTEGER NOT NULL CHECK (answers_wave >= 1),
+            target_kind VARCHAR NOT NULL CHECK (target_kind IN ('dimension', 'item', 'blind_spot', 'loss')),
+            target_id VARCHAR NOT NULL, group_a VARCHAR, group_b VARCHAR,
+            title VARCHAR NOT NULL, owner VARCHAR NOT NULL, due_on DATE,
+            status VARCHAR NOT NULL DEFAULT 'planned' CHECK (status IN ('planned', 'in_progress', 'done', 'dropped')),
+            loss VARCHAR, eur_per_year DOUBLE CHECK (eur_per_year >= 0), kpi VARCHAR, kpi_baseline VARCHAR, notes VARCHAR,
+            published BOOLEAN NOT NULL DEFAULT false, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL);
+        """,
+    ),
+    (
+        5,
         "published results",
         # Which dimension-level results of a wave leadership chose to show without sign-in ("you said, we did");
         # `breakdown` is the attribute whose groups are shown beside the overall score ('' = the overall score only).

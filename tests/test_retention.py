@@ -10,6 +10,7 @@ import pytest
 import survey.retention as retention
 from analysis.scoring import respondent_matrix
 from survey.__main__ import main
+from survey.actions import action_from, add_action
 from survey.backup import backup
 from survey.campaigns import CampaignError, get_campaign, start_wave
 from survey.demo import load_demo
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GOOD_CSV = ROOT / "tests" / "data" / "imports" / "good.csv"
 CHILDREN = ("answers", "response_attributes", "comments", "value_choices")
 BY_WAVE = ("responses", "invites", "imports", "waves", "wave_cells")
-BY_CAMPAIGN = ("headcounts", "value_estimates", "campaigns")
+BY_CAMPAIGN = ("headcounts", "value_estimates", "actions", "campaigns")
 
 
 def _fill_wave(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int, force: bool) -> None:
@@ -44,6 +45,8 @@ def acme(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     _fill_wave(con, "acme", 2, force=True)
     load_demo(con, 12, seed=3, campaign_id="other")
     _fill_wave(con, "other", 1, force=False)
+    for campaign_id in ("acme", "other"):
+        add_action(con, campaign_id, action_from({"kind": "dimension", "id": "strategy"}, owner="COO office"), actor="tester")
     for campaign_id, wave in (("acme", 1), ("acme", 2), ("other", 1)):
         respondent_matrix(con, campaign_id, wave)  # the dashboard has been looked at: cells are stored
     return con
