@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from analysis import engine
-from analysis.action_list import ActionLine, action_lines
+from analysis.action_list import ActionLine, action_lines, target_text
 from analysis.anonymity import thresholds
 from analysis.export.texts import LANGUAGES, tr
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group
@@ -351,7 +351,7 @@ class WorkshopReport:
                     "due": a.due.isoformat() if a.due else "",
                     "status": a.status_word(self.lang),
                     "state": a.status,
-                    "answers": a.target,
+                    "answers": target_text(a, self.labels),
                     "loss": self.loss_label(a.loss) if a.loss else "",
                     "eur": euros(a.eur_per_year, self.lang) if a.eur_per_year is not None else "",
                     "kpi": kpi,

@@ -24,6 +24,7 @@ from analysis.labels import Labels
 from pages.ui import dashboard
 from pages.ui.campaign_picker import clear_caches
 from pages.ui.common import db
+from survey.actions import action_from, add_action
 from survey.campaigns import Campaign
 from survey.user_text import as_markdown, plain
 
@@ -66,11 +67,8 @@ WORDS: dict[str, dict[str, str]] = {
         "nl": "Geen verschil tussen {a} en {b} kan getoond worden zonder minder dan {k} mensen te beschrijven.",
     },
     "add": {"en": "Capture an action", "nl": "Actie vastleggen"},
+    "owner": {"en": "Owner (a role or team, never a person who answered)", "nl": "Eigenaar (een rol of team, nooit een respondent)"},
     "no_actions": {"en": "No actions yet: capture the first one below.", "nl": "Nog geen acties: leg hieronder de eerste vast."},
-    "no_storage": {
-        "en": "Actions cannot be stored in this version of Coherence Scan.",
-        "nl": "Acties kunnen in deze versie van Coherence Scan niet worden opgeslagen.",
-    },
     "previous": {"en": "Previous", "nl": "Vorige"},
     "next": {"en": "Next", "nl": "Volgende"},
     "of": {"en": "{i} of {n}", "nl": "{i} van {n}"},
@@ -281,42 +279,41 @@ def _records(entries: object, lang: str) -> None:
 
 def capture_form(ws: Workshop) -> None:
     """A planned action in one step, through the actions storage; what it answers is picked from the dimensions."""
-    try:
-        from survey import actions as storage
-    except ImportError:  # the actions storage is a change of its own
-        st.caption(word("no_storage", ws.lang))
-        return
     dims = ws.labels.dimensions()
     losses = list(ws.view.instrument.value_at_stake.losses) if ws.view.instrument.value_at_stake else []
-    with st.form("ws_action", clear_on_submit=True, border=True):
-        st.markdown(f"**{word('add', ws.lang)}**")
-        title = st.text_input("Action / Actie", max_chars=200)
+    lang = ws.lang
+    # A new key after each saved action gives an empty form; a refused one keeps what was typed.
+    n = st.session_state.get("ws_saved", 0)
+    with st.form(f"ws_action_{n}", border=True):
+        st.markdown(f"**{word('add', lang)}**")
+        title = st.text_input(tr("col_action", lang), max_chars=200, key=f"ws_f_title_{n}")
         left, right = st.columns(2)
-        owner = left.text_input("Owner (role or team) / Eigenaar (rol of team)", max_chars=100)
-        due = right.date_input("Due / Klaar op", value=dt.date.today() + dt.timedelta(days=90))
-        dimension = left.selectbox("Answers / Antwoord op", list(dims), format_func=dims.get)
-        loss = right.selectbox("Loss / Verlies", [None, *losses], format_func=lambda x: "—" if x is None else ws.labels.loss(x))
-        eur = left.number_input("€ per year / € per jaar", min_value=0.0, value=0.0, step=10_000.0)
-        kpi = right.text_input("KPI", max_chars=100)
+        owner = left.text_input(word("owner", lang), max_chars=100, key=f"ws_f_owner_{n}")
+        due = right.date_input(tr("col_due", lang), value=dt.date.today() + dt.timedelta(days=90), key=f"ws_f_due_{n}")
+        dimension = left.selectbox(tr("col_answers", lang), list(dims), format_func=dims.get, key=f"ws_f_dimension_{n}")
+        loss = right.selectbox(
+            tr("col_loss", lang), [None, *losses], format_func=lambda x: "—" if x is None else ws.labels.loss(x), key=f"ws_f_loss_{n}"
+        )
+        eur = left.number_input(tr("col_eur", lang), min_value=0.0, value=0.0, step=10_000.0, key=f"ws_f_eur_{n}")
+        kpi = right.text_input("KPI", max_chars=100, key=f"ws_f_kpi_{n}")
         if st.form_submit_button(word("add", ws.lang), type="primary"):
             try:
+                action = action_from(
+                    {"kind": "dimension", "id": dimension, "a": "=".join(ws.pair[0]), "b": "=".join(ws.pair[1])},
+                    wave=ws.view.wave,
+                    title=title,
+                    owner=owner,
+                    due_on=due,
+                    loss=loss,
+                    eur_per_year=eur or None,
+                    kpi=kpi or None,
+                )
                 with db().cursor() as con:
-                    storage.add_action(
-                        con,
-                        ws.campaign.campaign_id,
-                        title=title,
-                        owner=owner,
-                        due=due,
-                        status="planned",
-                        target={"dimension": dimension, "a": "=".join(ws.pair[0]), "b": "=".join(ws.pair[1])},
-                        loss=loss,
-                        eur_per_year=eur or None,
-                        kpi=kpi or None,
-                        actor=ws.actor,
-                    )
+                    add_action(con, ws.campaign.campaign_id, action, actor=ws.actor)
             except ValueError as exc:
                 st.error(as_markdown(str(exc)))
                 return
+            st.session_state.ws_saved = st.session_state.get("ws_saved", 0) + 1
             clear_caches()
             st.rerun()
 
