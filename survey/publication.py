@@ -76,6 +76,7 @@ def publish(
     unknown = [d for d in chosen if d not in instrument.dimension_ids]
     if unknown:
         raise PublicationError(f"unknown dimension(s): {', '.join(unknown)} (known: {', '.join(instrument.dimension_ids)})")
+    chosen.sort(key=instrument.dimension_ids.index)
     if breakdown is not None and breakdown not in instrument.attributes:
         raise PublicationError(f"unknown attribute '{breakdown}' (known: {', '.join(instrument.attributes)})")
     today = dt.date.today()
