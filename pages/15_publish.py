@@ -31,19 +31,22 @@ st.write(
     "(their € hypotheses stay behind sign-in)."
 )
 labels = Labels(instrument, "en").dimensions()
-breakdowns = [None, *instrument.attributes]
+breakdowns = ["", *instrument.attributes]  # "": the overall score only
 with st.form("publish_form", border=True):
-    dims = st.multiselect("Dimensions to publish", list(labels), default=list(current.dimensions), format_func=labels.get)
+    dims = st.multiselect(
+        "Dimensions to publish", list(labels), default=list(current.dimensions), format_func=labels.get, key="publish_dims"
+    )
     breakdown = st.selectbox(
         "Show beside the overall score",
         breakdowns,
-        index=breakdowns.index(current.breakdown) if current.breakdown in breakdowns else 0,
-        format_func=lambda a: "nothing (overall score only)" if a is None else f"each {a.replace('_', ' ')}",
+        index=breakdowns.index(current.breakdown or ""),
+        format_func=lambda a: f"each {a.replace('_', ' ')}" if a else "nothing (overall score only)",
+        key="publish_breakdown",
     )
     if st.form_submit_button("Save what is published", type="primary"):
         try:
             with db().cursor() as con:
-                current = publish(con, campaign.campaign_id, wave, dims, breakdown, actor=who)
+                current = publish(con, campaign.campaign_id, wave, dims, breakdown or None, actor=who)
         except PublicationError as exc:
             st.error(as_markdown(str(exc)))
             st.stop()

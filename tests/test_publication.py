@@ -97,7 +97,10 @@ def test_a_hidden_cell_never_appears_on_the_board_or_the_poster(small: duckdb.Du
     hidden = frame[frame["suppressed"] & (frame["unit"] == "strategy")]
     assert set(hidden["group"]) == {"level=board", "level=senior_management"}, "the fixture must hide groups"
     shown = frame[~frame["suppressed"] & (frame["unit"] == "strategy") & (frame["group"] != "all")]
-    for lang, hidden_labels in (("en", ("Board / executive team", "Senior management")), ("nl", ("Bestuur / directieteam", "Hoger management"))):
+    for lang, hidden_labels in (
+        ("en", ("Board / executive team", "Senior management")),
+        ("nl", ("Bestuur / directieteam", "Hoger management")),
+    ):
         board = public_board(small, "demo", lang)
         strategy = board.dimensions[0]
         assert len(strategy.groups) == len(shown) and strategy.hidden == len(hidden)

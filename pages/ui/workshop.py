@@ -209,24 +209,17 @@ class Workshop:
             st.info(word("not_available", self.lang))
             return
         ranking = self.view.get("value_at_stake", a=self.pair[0], b=self.pair[1]).ranking
-        rows = [
-            {
-                tr("col_rank", self.lang): int(r.rank),
-                tr("col_loss", self.lang): self.labels.loss(r.loss),
-                tr("col_eur", self.lang): euros(r.eur_per_year, self.lang),
-                self.a: percent(r.share_a, self.lang),
-                self.b: percent(r.share_b, self.lang),
-            }
-            for r in ranking.head(6).itertuples(index=False)
-        ]
-        st.dataframe(
-            pd.DataFrame(rows),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                side: st.column_config.ProgressColumn(side, format="percent", min_value=0.0, max_value=1.0) for side in (self.a, self.b)
-            },
-        )
+        lines = []
+        for r in ranking.head(6).itertuples(index=False):
+            eur = f" · € {euros(r.eur_per_year, self.lang)}" if euros(r.eur_per_year, self.lang) else ""
+            shares = " · ".join(
+                f"{side} {percent(share, self.lang)}"
+                for side, share in ((self.a, r.share_a), (self.b, r.share_b))
+                if percent(share, self.lang)
+            )
+            lines.append(f"{int(r.rank)}. **{as_markdown(self.labels.loss(r.loss))}**{eur}  \n{as_markdown(shares)}")
+        st.markdown("\n".join(lines))
+        st.caption(tr("deck_value_rank", self.lang, a=self.a, b=self.b))
 
     def actions(self) -> None:
         st.header(word("actions", self.lang))
@@ -274,7 +267,7 @@ def _records(entries: object, lang: str) -> None:
     if not rows:
         st.info(word("not_available", lang))
         return
-    st.table(pd.DataFrame(rows))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def capture_form(ws: Workshop) -> None:
