@@ -45,6 +45,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "no_results": {"en": "No results published yet.", "nl": "Nog geen resultaten gepubliceerd."},
     "owner": {"en": "Owner", "nl": "Eigenaar"},
+    "score": {"en": "Score", "nl": "Score"},
     "due": {"en": "Due", "nl": "Klaar op"},
     "status": {"en": "Status", "nl": "Status"},
     "action": {"en": "Action", "nl": "Actie"},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
 import streamlit as st
 
 from analysis.action_list import ActionLine, action_lines
@@ -86,22 +85,12 @@ def show_board(found: PublicBoard) -> None:
         with st.container(border=True):
             st.subheader(as_markdown(dim.label))
             if dim.overall is not None:
-                st.metric(tr("everyone", lang), number(dim.overall.mean, 1, lang), help=tr("people", lang, n=dim.overall.n), border=False)
+                st.metric(tr("everyone", lang), number(dim.overall.mean, 1, lang))
                 st.caption(tr("people", lang, n=dim.overall.n))
-            if dim.groups:
-                frame = pd.DataFrame([{"group": g.group, "score": g.mean, "n": g.n} for g in dim.groups])
-                st.dataframe(
-                    frame,
-                    hide_index=True,
-                    width="stretch",
-                    column_config={
-                        "group": st.column_config.TextColumn(found.breakdown or ""),
-                        "score": st.column_config.ProgressColumn(
-                            "", min_value=float(found.scale[0]), max_value=float(found.scale[1]), format="%.1f"
-                        ),
-                        "n": st.column_config.NumberColumn("n", format="%d"),
-                    },
-                )
+            if dim.groups:  # a Markdown table: it narrows to a phone's width, where a data grid would scroll sideways
+                head = f"| {as_markdown(found.breakdown or '')} | {tr('score', lang)} | n |\n|:--|--:|--:|\n"
+                rows = "\n".join(f"| {as_markdown(g.group)} | **{number(g.mean, 1, lang)}** | {g.n} |" for g in dim.groups)
+                st.markdown(head + rows)
             if dim.hidden:
                 st.caption(tr("hidden", lang, count=dim.hidden, k=found.threshold))
     st.caption(tr("anonymity", lang, k=found.threshold))
