@@ -32,6 +32,9 @@ Functions and the columns of `result.data`:
 - trend(con, scope, earlier_wave, unit="dimension", by=None) -> Result
     unit_type, unit, dimension, group, attribute, option, n_before, mean_before, n_after, mean_after,
     change, ci_low, ci_high, p, p_adj, effect_size, suppressed, reason
+- closure(con, scope, a=..., b=...) -> analysis.closure.Closure (actions: action_id, title, status, target_kind,
+    target_id, a, b, wave_before, wave_after, gap_before(_low/_high), gap_after(_low/_high), change, ci_low, ci_high,
+    reason; targeted, untargeted, did, ci, n_targeted, n_untargeted) over the campaign's waves, with the scope's filters
 - participation(con, scope, by="level") -> Result
     group, attribute, option, n, headcount, response_rate, suppressed, reason
 - reliability(con, scope) -> Result
@@ -57,6 +60,8 @@ import duckdb
 
 from analysis import schemas
 from analysis.anonymity import AnonymityReport, HiddenCell
+from analysis.closure import Closure
+from analysis.closure import closure as closure_of
 from analysis.comments import COMMENTS_BY_ONE_ATTRIBUTE, comment_attribute, comment_table, reveals_one_attribute
 from analysis.distribution import distribution_table
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
@@ -155,6 +160,11 @@ def trend(con: duckdb.DuckDBPyConnection, scope: Scope, earlier_wave: int, unit:
         after.limits.k,
     )
     return Result(schemas.check(frame, "trend", after.limits.k), report, later, after.limits.k)
+
+
+def closure(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group = DEFAULT_A, b: Group = DEFAULT_B) -> Closure:
+    """Each action's gap before and after, and targeted minus untargeted change of the dimension gaps (analysis.closure)."""
+    return closure_of(con, scope.campaign_id, a, b, scope.filters)
 
 
 def participation(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = "level") -> Result:

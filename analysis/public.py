@@ -29,7 +29,7 @@ from survey.publication import latest_published_wave, published
 from survey.user_text import plain
 
 LANGUAGES = ("en", "nl")
-PUBLIC_PATH = "you_said_we_did"  # the page's address: pages/14_you_said_we_did.py
+PUBLIC_PATH = "you_said_we_did"  # the page's address: pages/17_you_said_we_did.py
 TEXTS: dict[str, dict[str, str]] = {
     "title": {"en": "You said, we did", "nl": "Jullie zeiden, wij deden"},
     "lead": {

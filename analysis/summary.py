@@ -13,10 +13,15 @@ Shape (every number comes from the engine's suppressed frames, so it equals what
       "agreement": {"method": str, "null_variance": float,
                     "dimensions": {dim: {"overall": rwg | null, "by": {attribute: {option: rwg | null}}}}},
       "suppressed": [{"unit": id, "group": "attribute=option" | "all", "reason": str}],
-      "notes": [str]                      # e.g. why there are no gaps
+      "notes": [str],                     # e.g. why there are no gaps
+      "actions": [{"id", "title", "status", "target": {"kind", "id", "a", "b"}, "wave_before", "wave_after",
+                   "gap_before", "gap_after", "change", "ci": [lo, hi] | null, "reason"}],
+      "closure": {"a", "b", "wave_before", "wave_after", "targeted", "untargeted", "did", "ci": [lo, hi] | null,
+                  "n_targeted", "n_untargeted", "method", "limits", "note"}
     }
 CELL is {"n", "mean", "sd", "ci": [lo, hi], "rwg"} or {"suppressed": true}: a hidden cell has no numbers.
-Gaps: A − B; effect_size is Hedges' g; p_adj is Benjamini–Hochberg within the dimension gaps and
+`actions` and `closure` span the campaign's waves (analysis.closure), with the scope's filters and pair;
+a gap whose group is hidden gives null there. Gaps: A − B; effect_size is Hedges' g; p_adj is Benjamini–Hochberg within the dimension gaps and
 within the item gaps. The default pair is level=board vs level=shop_floor, or, for an instrument
 without them, the first two options of its first attribute.
 """
@@ -30,6 +35,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analysis.closure import closure, summary_sections
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
 from analysis.groups import group_tables, shown_cells, view_cells
 from analysis.reliability import reliability_table
@@ -180,7 +186,15 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
         "agreement": {"method": AGREEMENT_METHOD, "null_variance": (matrix.scale_points**2 - 1) / 12, "dimensions": agreement},
         "suppressed": suppressed,
         "notes": notes,
+        **_loop(con, scope, a, b),
     }
+
+
+def _loop(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None, b: Group | None) -> dict[str, Any]:
+    """The campaign's actions and gap closure, for the same pair and filters as `gaps` (none without a pair)."""
+    if a is None or b is None:
+        return {"actions": [], "closure": None}
+    return summary_sections(closure(con, scope.campaign_id, a, b, scope.filters))
 
 
 def _respondents(view: View) -> int | None:

@@ -57,7 +57,7 @@ base_url = st.text_input("Address people use to reach this app", value=DEFAULT_B
 link = public_link(base_url, campaign.campaign_id)
 st.code(plain(link), language=None)
 st.page_link(
-    "pages/14_you_said_we_did.py", label="Open the public page", icon=":material/open_in_new:", query_params={"c": campaign.campaign_id}
+    "pages/17_you_said_we_did.py", label="Open the public page", icon=":material/open_in_new:", query_params={"c": campaign.campaign_id}
 )
 lang = st.segmented_control("Poster language", ["en", "nl"], default="en", required=True, key="publish_poster_lang")
 database = db()

@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis.charts import gap_chart
 from pages.ui import dashboard as ui
+from pages.ui.actions import plan_from_gaps
 from survey.user_text import as_markdown
 
 view = ui.page("Gaps", ":material/compare_arrows:")
@@ -46,3 +47,4 @@ ui.table(
         "suppressed": st.column_config.CheckboxColumn("hidden"),
     },
 )
+plan_from_gaps(view.campaign, result.wave, data, a, b, labels, (view.option_label(*a), view.option_label(*b)))

@@ -15,7 +15,7 @@ from tests.app_pages import open_page
 from tests.conftest import MakeDemo, open_cursor
 from tests.test_publication import PUBLIC_TITLE, SECRET_TITLE, add_actions
 
-PUBLIC = "pages/14_you_said_we_did.py"
+PUBLIC = "pages/17_you_said_we_did.py"
 WORKSHOP = "pages/16_workshop.py"
 
 

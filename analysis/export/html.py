@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from analysis.export.charts import ChartSpec, distribution_spec, gap_spec, heatmap_spec, trend_spec, value_spec
 from analysis.export.report import WorkshopReport, euros, number, p_text, percent
+from survey.user_text import plain
 
 TEMPLATES = Path(__file__).parent / "templates"
 CACHE_ENV = "COHERENCE_CACHE_DIR"
@@ -212,6 +213,47 @@ class _Context:
             rows.append(entry)
         return rows
 
+    def closure(self) -> dict[str, Any] | None:
+        """Gap closure for the report: each action's gap before and after, and targeted minus other gaps, or None."""
+        r, c = self.r, self.r.closure
+        if c is None:
+            return None
+        rows = []
+        for a in c.actions.to_dict("records"):
+            shown = a["change"] is not None and not pd.isna(a["change"])
+            rows.append(
+                {
+                    "action": plain(f"{a['action_id']} · {a['title']}"),
+                    "target": r.target_label(a["target_kind"], a["target_id"]),
+                    "status": r.t(f"status_{a['status']}"),
+                    "before": number(a["gap_before"], 2, r.lang, sign=True)
+                    + (f" ({a['wave_before']})" if a["gap_before"] is not None and not pd.isna(a["gap_before"]) else ""),
+                    "after": number(a["gap_after"], 2, r.lang, sign=True) + (f" ({int(a['wave_after'])})" if shown else ""),
+                    "change": number(a["change"], 2, r.lang, sign=True) if shown else "",
+                    "ci": f"{number(a['ci_low'], 2, r.lang, sign=True)} … {number(a['ci_high'], 2, r.lang, sign=True)}" if shown else "",
+                    "cls": ("neg" if a["change"] < 0 else "pos") if shown else "",
+                }
+            )
+        out: dict[str, Any] = {
+            "title": r.t("closure_title", a=r.group_label(c.a), b=r.group_label(c.b)),
+            "rows": rows,
+            "method": r.t("closure_method"),
+            "limits": r.t("closure_limits"),
+            "none": r.t("closure_none", why=c.note) if c.did is None or c.ci is None else "",
+        }
+        if c.did is not None and c.ci is not None:
+            out["facts"] = [
+                {"label": r.t("closure_targeted", n=c.n_targeted), "value": number(c.targeted, 2, r.lang, sign=True)},
+                {"label": r.t("closure_untargeted", n=c.n_untargeted), "value": number(c.untargeted, 2, r.lang, sign=True)},
+                {
+                    "label": r.t("closure_did"),
+                    "value": number(c.did, 2, r.lang, sign=True),
+                    "sub": f"{r.t('col_ci')} {number(c.ci[0], 2, r.lang, sign=True)} … {number(c.ci[1], 2, r.lang, sign=True)}",
+                },
+            ]
+            out["waves"] = r.t("closure_waves", before=c.wave_before, after=c.wave_after)
+        return out
+
     def participation(self) -> list[dict[str, Any]]:
         r = self.r
         out = []
@@ -342,6 +384,7 @@ def write_html(report: WorkshopReport, out: Path, progress: Callable[[float, str
             trend_title=report.t("trend_title", earlier=f"{report.t('wave').lower()} {report.earlier_wave} ({report.earlier_label})"),
             trend_before=report.t("col_before", wave=f"{report.t('wave').lower()} {report.earlier_wave}"),
             trend_after=report.t("col_before", wave=f"{report.t('wave').lower()} {report.wave}"),
+            closure=ctx.closure(),
             participation=ctx.participation(),
             reliability=ctx.reliability(),
             comments=ctx.comments(),

@@ -20,6 +20,7 @@ import pandas as pd
 from analysis import engine
 from analysis.action_list import ActionLine, action_lines, target_text
 from analysis.anonymity import thresholds
+from analysis.closure import Closure
 from analysis.export.texts import LANGUAGES, tr
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group
 from analysis.labels import Labels, text_in
@@ -285,6 +286,24 @@ class WorkshopReport:
     @property
     def trend(self) -> Result | None:
         return self._trend[0]
+
+    @cached_property
+    def closure(self) -> Closure | None:
+        """Gap closure over the campaign's waves for the report's pair and filters; None without actions or a pair."""
+        if self.pair is None:
+            return None
+        try:
+            result = engine.closure(self.con, self.scope, *self.pair)
+        except ValueError:
+            return None
+        return result if not result.actions.empty else None
+
+    def target_label(self, kind: str, target: str) -> str:
+        """What an action answers, in the report's language."""
+        try:
+            return {"loss": self.labels.loss, "item": self.labels.item}.get(kind, self.labels.dimension)(target)
+        except (KeyError, ValueError):
+            return target
 
     @cached_property
     def distribution_items(self) -> list[str]:

@@ -26,6 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 from analysis.export.long import FORMULA_STARTS, RowLevel, row_level_frame
 from analysis.export.report import WorkshopReport
 from analysis.export.xlsx_raw import EXCEL_MAX_ROWS, splice_rows
+from survey.user_text import plain
 
 NAVY = "#1F3A5F"
 MUTED = "#52606D"
@@ -559,6 +560,63 @@ def _trend(book: _Book, report: WorkshopReport) -> None:
     s.fit()
 
 
+def _closure(book: _Book, report: WorkshopReport) -> None:
+    """Each action's gap before and after with the CI of its change, then targeted minus other gaps (analysis.closure)."""
+    r, c = report, report.closure
+    if c is None:
+        return
+    s = book.sheet(r.t("closure"))
+    s.title(r.t("closure_title", a=r.group_label(c.a), b=r.group_label(c.b)), r.scope_text())
+    labels = [
+        r.t("col_action"),
+        r.t("col_target"),
+        r.t("col_action_status"),
+        r.t("wave"),
+        r.t("col_gap_before"),
+        r.t("wave"),
+        r.t("col_gap_after"),
+        r.t("col_change"),
+        r.t("col_ci_low"),
+        r.t("col_ci_high"),
+    ]
+    s.header(2, labels)
+    row = 3
+    for a in c.actions.to_dict("records"):
+        s.text(row, 0, plain(f"{a['action_id']} · {a['title']}"))
+        s.text(row, 1, r.target_label(a["target_kind"], a["target_id"]))
+        s.text(row, 2, r.t(f"status_{a['status']}"))
+        for col, column, fmt in (
+            (3, "wave_before", "count"),
+            (4, "gap_before", "gap"),
+            (5, "wave_after", "count"),
+            (6, "gap_after", "gap"),
+            (7, "change", "gap"),
+            (8, "ci_low", "gap"),
+            (9, "ci_high", "gap"),
+        ):
+            s.number(row, col, a[column], fmt)
+        row += 1
+    s.table(2, row - 1, len(labels), freeze_cols=1)
+    row += 1
+    if c.did is None or c.ci is None:
+        s.text(row, 0, r.t("closure_none", why=c.note), measure=False)
+    else:
+        for label, value in (
+            (r.t("closure_targeted", n=c.n_targeted), c.targeted),
+            (r.t("closure_untargeted", n=c.n_untargeted), c.untargeted),
+            (r.t("closure_did"), c.did),
+        ):
+            s.text(row, 0, label, measure=False)
+            s.number(row, 7, value, "gap")
+            row += 1
+        s.number(row - 1, 8, c.ci[0], "gap")
+        s.number(row - 1, 9, c.ci[1], "gap")
+        s.text(row, 0, r.t("closure_waves", before=c.wave_before, after=c.wave_after), measure=False)
+    s.text(row + 1, 0, r.t("closure_method"), measure=False)
+    s.text(row + 2, 0, r.t("closure_limits"), measure=False)
+    s.fit()
+
+
 def _raw(book: _Book, report: WorkshopReport, frame: pd.DataFrame) -> tuple[int, int, dict[str, str]] | None:
     """The Raw sheet's header and layout; returns (sheet number, rows, column kinds) for the rows spliced in after closing."""
     r = report
@@ -606,6 +664,7 @@ def write_xlsx(
         ("comments", lambda: _comments(book, report)),
         ("participation", lambda: _participation(book, report)),
         ("trend", lambda: _trend(book, report)),
+        ("closure", lambda: _closure(book, report)),
     ]
     for i, (name, write) in enumerate(writers):
         step(0.05 + 0.5 * i / len(writers), name)

@@ -32,6 +32,7 @@ MENU = (
     ("pages/5_value.py", "Value at stake", ":material/euro:", "leader"),
     ("pages/6_comments.py", "Comments", ":material/forum:", "leader"),
     ("pages/7_trends.py", "Trends", ":material/trending_up:", "leader"),
+    ("pages/14_actions.py", "Actions", ":material/task_alt:", "leader"),
     ("pages/8_campaigns.py", "Campaigns", ":material/campaign:", "facilitator"),
     ("pages/9_invites.py", "Invites", ":material/qr_code_2:", "facilitator"),
     ("pages/10_import.py", "Import", ":material/upload_file:", "facilitator"),
@@ -39,7 +40,7 @@ MENU = (
     ("pages/13_data.py", "Data and audit", ":material/shield_lock:", "facilitator"),
     ("pages/16_workshop.py", "Workshop", ":material/co_present:", "leader"),
     ("pages/15_publish.py", "Publish", ":material/publish:", "leader"),
-    ("pages/14_you_said_we_did.py", "You said, we did", ":material/campaign:", None),
+    ("pages/17_you_said_we_did.py", "You said, we did", ":material/campaign:", None),
     ("pages/12_sign_in.py", "Sign in", ":material/login:", None),
 )
 

@@ -18,6 +18,10 @@ Storage API (every write checked whole, one transaction, one audit-log entry; no
 - `check_rows(frame, catalogue, rows=None) -> pd.DataFrame` and `campaign_catalogue(con, campaign_id)`:
   the validation on its own (pandera `raw_schema`), e.g. to check an edited table before asking to save.
 
+Also: `survey.actions.pulse.start_pulse(con, campaign_id, from_wave, action_ids=None, *, actor)` opens a
+re-pulse wave (a derived questionnaire, see that module for why); `survey.actions.files.write_actions` /
+`import_actions` are the CSV/XLSX round trip behind `python -m survey actions export|import`.
+
 Group pairs are written `attribute=option` (as `analysis.gaps.parse_group` reads them). A target
 of kind `blind_spot` names a dimension; `group_a` is who predicts, `group_b` who is predicted.
 Actions are deleted with their campaign (`survey.retention`, via the campaign_id column) and are in

@@ -98,7 +98,7 @@ class Catalogue:
 
 
 def _blank(value: object) -> bool:
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True

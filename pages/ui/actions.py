@@ -1,0 +1,335 @@
+"""The actions editor, the one-step "plan an action" from a gap, and the re-pulse panel, with their texts in English and Dutch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import pandas as pd
+import streamlit as st
+
+from analysis.closure import LIMITS, Closure
+from analysis.labels import Labels
+from pages.ui.campaign_picker import clear_caches
+from pages.ui.common import db, role
+from survey.access import allows
+from survey.actions import EDITABLE, KINDS, STATUSES, ActionsRefused, Catalogue, action_from, add_action, list_actions, save_actions
+from survey.actions.pulse import start_pulse
+from survey.campaigns import Campaign, CampaignError, is_pulse_key, list_waves
+from survey.user_text import as_markdown, plain
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "intro": "What leadership decided to do about the results: each action names what it answers, an owner (a role or team), "
+        "a due date, a status and its value hypothesis (the loss it attacks, € per year, the KPI). Edit the table and save: "
+        "every row is checked first, and one bad cell keeps the whole table unsaved. Tick **published** to show an action on the "
+        'public "you said, we did" page.',
+        "none": "No actions yet. Plan one from a gap on the Gaps page, or add a row below.",
+        "save": "Save changes",
+        "saved": "Saved: {what}.",
+        "unchanged": "Nothing changed.",
+        "refused": "Nothing was saved: {n} problem(s). Fix these cells and save again.",
+        "pulse": "Re-pulse: a two-minute follow-up wave",
+        "pulse_help": 'Asks only the items the chosen actions point at, plus "I see this being acted on" per action, on the same '
+        "scale. The open link, invites, QR codes and kiosk then ask the pulse.",
+        "pulse_from": "Actions answering wave",
+        "pulse_actions": "Actions",
+        "pulse_start": "Open the pulse wave",
+        "pulse_done": "Wave {wave} is open as a pulse: {items} statements. Share it from the Invites page.",
+        "pulse_facilitator": "A facilitator opens pulse waves.",
+        "labels": "Language",
+    },
+    "nl": {
+        "intro": "Wat de leiding met de uitkomsten gaat doen: elke actie noemt waar ze op antwoordt, een eigenaar (een rol of team), "
+        "een einddatum, een status en de waardehypothese (het verlies dat ze aanpakt, € per jaar, de KPI). Bewerk de tabel en sla op: "
+        "elke rij wordt eerst gecontroleerd, en één foute cel houdt de hele tabel onopgeslagen. Vink **gepubliceerd** aan om een actie "
+        'op de openbare pagina "jullie zeiden, wij deden" te tonen.',
+        "none": "Nog geen acties. Plan er een vanuit een kloof op de pagina Gaps, of voeg hieronder een rij toe.",
+        "save": "Wijzigingen opslaan",
+        "saved": "Opgeslagen: {what}.",
+        "unchanged": "Er is niets gewijzigd.",
+        "refused": "Er is niets opgeslagen: {n} probleem/problemen. Verbeter deze cellen en sla opnieuw op.",
+        "pulse": "Korte peiling: een vervolg van twee minuten",
+        "pulse_help": 'Vraagt alleen de stellingen waar de gekozen acties over gaan, plus per actie "Ik zie dat hier werk van wordt '
+        'gemaakt", op dezelfde schaal. De open link, uitnodigingen, QR-codes en kiosk vragen daarna de korte peiling.',
+        "pulse_from": "Acties op peiling",
+        "pulse_actions": "Acties",
+        "pulse_start": "Open de korte peiling",
+        "pulse_done": "Peiling {wave} staat open als korte peiling: {items} stellingen. Deel haar via de pagina Invites.",
+        "pulse_facilitator": "Een facilitator opent korte peilingen.",
+        "labels": "Taal",
+    },
+}
+EDITOR_KEY = "actions_editor"
+# What a person reads first (who does what by when), then what it answers, then the value hypothesis.
+ORDER = (
+    "action_id",
+    "title",
+    "owner",
+    "status",
+    "due_on",
+    "published",
+    "target_kind",
+    "target_id",
+    "group_a",
+    "group_b",
+    "answers_wave",
+    "loss",
+    "eur_per_year",
+    "kpi",
+    "kpi_baseline",
+    "notes",
+)
+HEADERS = {
+    "en": {
+        "action_id": "id",
+        "title": "title",
+        "owner": "owner",
+        "status": "status",
+        "due_on": "due",
+        "published": "published",
+        "target_kind": "answers a",
+        "target_id": "target",
+        "group_a": "group A",
+        "group_b": "group B",
+        "answers_wave": "wave",
+        "loss": "loss attacked",
+        "eur_per_year": "€ / year",
+        "kpi": "KPI",
+        "kpi_baseline": "KPI baseline",
+        "notes": "notes",
+    },
+    "nl": {
+        "action_id": "id",
+        "title": "titel",
+        "owner": "eigenaar",
+        "status": "status",
+        "due_on": "uiterlijk",
+        "published": "gepubliceerd",
+        "target_kind": "gaat over een",
+        "target_id": "onderwerp",
+        "group_a": "groep A",
+        "group_b": "groep B",
+        "answers_wave": "ronde",
+        "loss": "aangepakt verlies",
+        "eur_per_year": "€ / jaar",
+        "kpi": "KPI",
+        "kpi_baseline": "KPI-nulmeting",
+        "notes": "notities",
+    },
+}
+STATUS_WORDS = {
+    "en": {"planned": "planned", "in_progress": "in progress", "done": "done", "dropped": "dropped"},
+    "nl": {"planned": "gepland", "in_progress": "bezig", "done": "klaar", "dropped": "geschrapt"},
+}
+KIND_WORDS = {
+    "en": {"dimension": "dimension", "item": "statement", "blind_spot": "blind spot", "loss": "loss"},
+    "nl": {"dimension": "dimensie", "item": "stelling", "blind_spot": "blinde vlek", "loss": "verlies"},
+}
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    return TEXTS.get(lang, TEXTS["en"])[key].format(**values)
+
+
+def target_label(labels: Labels, kind: str, target: str) -> str:
+    """A target's name in the reader's language, or its id when the questionnaire does not know it."""
+    try:
+        return {"dimension": labels.dimension, "blind_spot": labels.dimension, "item": labels.item, "loss": labels.loss}[kind](target)
+    except (KeyError, ValueError):
+        return target
+
+
+def editor_columns(catalogue: Catalogue, labels: Labels, lang: str) -> dict[str, object]:
+    """Column widgets that only offer what the questionnaire knows, named in the reader's language; pandera still checks what comes back."""
+    cc = st.column_config
+    h = HEADERS.get(lang, HEADERS["en"])
+    targets = sorted(catalogue.dimensions) + sorted(catalogue.items) + sorted(catalogue.losses)
+
+    def target_name(target: str) -> str:
+        kind = "dimension" if target in catalogue.dimensions else "item" if target in catalogue.items else "loss"
+        name = target_label(labels, kind, target)
+        return f"{target} · {name}" if kind == "item" else name
+
+    def group_name(group: str) -> str:
+        try:
+            return labels.group(group)
+        except (KeyError, ValueError):
+            return group
+
+    status_words, kind_words = STATUS_WORDS.get(lang, STATUS_WORDS["en"]), KIND_WORDS.get(lang, KIND_WORDS["en"])
+    return {
+        "action_id": cc.TextColumn(h["action_id"], disabled=True, width="small", pinned=True),
+        "title": cc.TextColumn(h["title"], required=True, max_chars=200, width="large"),
+        "owner": cc.TextColumn(h["owner"], required=True, max_chars=120, help="A role or team name, never a person"),
+        "status": cc.SelectboxColumn(h["status"], options=list(STATUSES), required=True, format_func=status_words.get),
+        "due_on": cc.DateColumn(h["due_on"], format="YYYY-MM-DD"),
+        "published": cc.CheckboxColumn(h["published"], help='Shown on the public "you said, we did" page'),
+        "target_kind": cc.SelectboxColumn(h["target_kind"], options=list(KINDS), required=True, format_func=kind_words.get),
+        "target_id": cc.SelectboxColumn(h["target_id"], options=targets, required=True, format_func=target_name),
+        "group_a": cc.SelectboxColumn(h["group_a"], options=sorted(catalogue.groups), format_func=group_name),
+        "group_b": cc.SelectboxColumn(h["group_b"], options=sorted(catalogue.groups), format_func=group_name),
+        "answers_wave": cc.NumberColumn(h["answers_wave"], min_value=1, step=1, width="small", help="The wave whose results it answers"),
+        "loss": cc.SelectboxColumn(h["loss"], options=sorted(catalogue.losses), format_func=lambda x: target_label(labels, "loss", x)),
+        "eur_per_year": cc.NumberColumn(h["eur_per_year"], min_value=0, format="€ %.0f"),
+        "kpi": cc.TextColumn(h["kpi"], max_chars=200),
+        "kpi_baseline": cc.TextColumn(h["kpi_baseline"], max_chars=200),
+        "notes": cc.TextColumn(h["notes"], max_chars=2000),
+    }
+
+
+def editor(campaign: Campaign, catalogue: Catalogue, labels: Labels, lang: str) -> None:
+    """The campaign's actions in an editable table; Save checks every row (pandera) and writes all or nothing."""
+    with db().cursor() as con:
+        actions = list_actions(con, campaign.campaign_id)
+    if actions.empty:
+        st.info(text(lang, "none"))
+    frame = actions[list(EDITABLE)].astype(object)
+    frame["answers_wave"] = actions["answers_wave"].astype("Int64")
+    frame["eur_per_year"] = actions["eur_per_year"].astype(float)
+    frame["published"] = actions["published"].astype(bool)
+    edited = st.data_editor(
+        frame,
+        key=EDITOR_KEY,
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        column_config=editor_columns(catalogue, labels, lang),
+        column_order=list(ORDER),
+    )
+    if st.button(text(lang, "save"), type="primary", key="actions_save"):
+        try:
+            with db().cursor() as con:
+                result = save_actions(con, campaign.campaign_id, edited, actor=role() or "leader")
+        except ActionsRefused as exc:
+            st.error(text(lang, "refused", n=len(exc.problems)))
+            st.code(plain("\n".join(str(p) for p in exc.problems)), language=None)
+            return
+        clear_caches()
+        st.session_state.pop(EDITOR_KEY, None)
+        st.session_state["actions_notice"] = text(lang, "saved", what=result.describe()) if result.changed else text(lang, "unchanged")
+        st.rerun()
+    if notice := st.session_state.pop("actions_notice", None):
+        st.success(as_markdown(notice))
+
+
+def pulse_panel(campaign: Campaign, lang: str) -> None:
+    """Facilitators open a pulse wave from chosen actions; leaders see what it does."""
+    st.subheader(text(lang, "pulse"))
+    st.caption(text(lang, "pulse_help"))
+    if not allows(role(), "facilitator"):
+        st.caption(text(lang, "pulse_facilitator"))
+        return
+    with db().cursor() as con:
+        actions = list_actions(con, campaign.campaign_id)
+        full = [w.wave for w in list_waves(con, campaign.campaign_id) if not is_pulse_key(w.instrument_key)]
+    if actions.empty or not full:
+        return
+    left, right = st.columns([1, 3])
+    answered = [w for w in full if w in set(actions["answers_wave"])]
+    start = full.index(answered[-1]) if answered else len(full) - 1
+    from_wave = left.selectbox(text(lang, "pulse_from"), full, index=start, key="pulse_from")
+    offered = actions[(actions["answers_wave"] == from_wave) & (actions["status"] != "dropped")]
+    names = dict(zip(actions["action_id"], actions["title"], strict=True))
+    chosen = right.multiselect(
+        text(lang, "pulse_actions"),
+        list(offered["action_id"]),
+        default=list(offered["action_id"]),
+        format_func=lambda a: f"{a} · {plain(names[a])}",
+        key="pulse_actions",
+    )
+    if st.button(text(lang, "pulse_start"), disabled=not chosen, key="pulse_start"):
+        try:
+            with db().cursor() as con:
+                wave, instrument = start_pulse(con, campaign.campaign_id, int(from_wave), chosen, actor=role() or "facilitator")
+        except CampaignError as exc:
+            st.error(as_markdown(str(exc)))
+            return
+        clear_caches()
+        st.success(text(lang, "pulse_done", wave=wave.wave, items=len(instrument.items)))
+
+
+def plan_from_gaps(
+    campaign: Campaign,
+    wave: int,
+    rows: pd.DataFrame,
+    a: tuple[str, str],
+    b: tuple[str, str],
+    labels: Mapping[str, str],
+    pair_names: tuple[str, str] | None = None,
+) -> None:
+    """One "Plan an action" per shown gap: a small form prefilled with the gap; the owner is the one field to fill in."""
+    shown = rows[~rows["suppressed"]].head(10)
+    if shown.empty:
+        return
+    st.subheader("Plan an action on a gap")
+    pair = {"a": f"{a[0]}={a[1]}", "b": f"{b[0]}={b[1]}"}
+    for row in shown.itertuples(index=False):
+        name = labels.get(row.unit, row.unit)
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        left.markdown(f"**{as_markdown(name)}** · gap {row.diff:+.2f}")
+        with right.popover("Plan action", icon=":material/add_task:", width="stretch"), st.form(f"plan_{row.unit_type}_{row.unit}"):
+            named = f"{name}: {pair_names[0]} vs {pair_names[1]}" if pair_names else None
+            draft = action_from({"kind": row.unit_type, "id": row.unit, "label": name, **pair}, wave=wave, title=named)
+            title = st.text_input("Title", value=draft["title"], max_chars=200, key=f"plan_title_{row.unit}")
+            owner = st.text_input("Owner (a role or team)", max_chars=120, key=f"plan_owner_{row.unit}")
+            due = st.date_input("Due", value=dt.date.today() + dt.timedelta(days=90), key=f"plan_due_{row.unit}")
+            if st.form_submit_button("Add planned action", type="primary", key=f"plan_add_{row.unit}"):
+                try:
+                    with db().cursor() as con:
+                        action_id = add_action(
+                            con, campaign.campaign_id, {**draft, "title": title, "owner": owner, "due_on": due}, actor=role() or "leader"
+                        )
+                except ActionsRefused as exc:
+                    st.error("; ".join(str(p) for p in exc.problems))
+                else:
+                    clear_caches()
+                    st.success(f"Action {action_id} planned. See it on the Actions page.")
+
+
+def closure_panel(result: Closure, labels: Labels) -> None:
+    """Gap closure on the Trends page: per action its gap before and after, then targeted minus untargeted change, with its limits."""
+    st.subheader("Gap closure: did our actions close the gaps?")
+    if result.actions.empty:
+        st.caption("No actions yet: plan them on the Gaps or Actions page, then compare after a follow-up wave.")
+        return
+    rows = result.actions.assign(
+        target=[target_label(labels, k, t) for k, t in zip(result.actions["target_kind"], result.actions["target_id"], strict=True)]
+    )
+    st.dataframe(
+        rows[
+            [
+                "action_id",
+                "title",
+                "target",
+                "a",
+                "b",
+                "wave_before",
+                "gap_before",
+                "wave_after",
+                "gap_after",
+                "change",
+                "ci_low",
+                "ci_high",
+                "reason",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(c, format="%+.2f") for c in ("gap_before", "gap_after", "change", "ci_low", "ci_high")
+        },
+    )
+    if result.did is None or result.ci is None:
+        st.info(f"No comparison of targeted and untargeted gaps yet: {result.note}.")
+        return
+    t, u, did = st.columns(3)
+    t.metric(f"Targeted gaps ({result.n_targeted})", f"{result.targeted:+.2f}", help="Mean change of the targeted dimension gaps")
+    u.metric(f"Untargeted gaps ({result.n_untargeted})", f"{result.untargeted:+.2f}", help="Mean change of the other dimension gaps")
+    did.metric("Difference (DiD)", f"{result.did:+.2f}", help=f"95% CI {result.ci[0]:+.2f} to {result.ci[1]:+.2f}")
+    st.caption(
+        f"{labels.group(result.a)} − {labels.group(result.b)}, wave {result.wave_before} (before the actions) against wave {result.wave_after} (the newest full "
+        f"wave). A negative change means the gap narrowed. Difference-in-differences: {result.did:+.2f}, 95% CI "
+        f"{result.ci[0]:+.2f} to {result.ci[1]:+.2f} (Welch-based variance of each gap, variances added, normal CI). "
+        f"Limits: {LIMITS}"
+    )
