@@ -21,7 +21,7 @@ from analysis.export.report import number
 from analysis.public import PublicBoard
 
 TEMPLATES = Path(__file__).parent / "templates"
-MAX_ACTIONS = 10  # what fits one A4 page beside the results; the page behind the QR code lists them all
+MAX_ACTIONS = 6  # what fits one A4 page beside five dimensions' results; the page behind the QR code lists them all
 
 
 @cache
