@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pages.ui import public
 from pages.ui import survey_steps as ui
 from pages.ui.common import settle_memory
 from survey.campaigns import CampaignError
@@ -41,6 +42,7 @@ current = order[min(step, len(order) - 1)]
 
 if st.session_state.get("sv_done"):
     ui.thanks(campaign, lang, kiosk=kiosk)
+    public.kiosk_panel(campaign.campaign_id, lang)  # what was done with earlier answers, if leadership published it
     st.stop()
 
 if current != INTRO:
@@ -48,6 +50,8 @@ if current != INTRO:
 
 if current == INTRO:
     ui.intro(instrument, campaign, lang)
+    if kiosk:  # the screen a shared tablet shows between respondents
+        public.kiosk_panel(campaign.campaign_id, lang)
 elif current == PROFILE:
     ui.profile(instrument, campaign, draft, lang)
 elif current == VALUE:

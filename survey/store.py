@@ -113,6 +113,17 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             published BOOLEAN NOT NULL DEFAULT false, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL);
         """,
     ),
+    (
+        5,
+        "published results",
+        # Which dimension-level results of a wave leadership chose to show without sign-in ("you said, we did");
+        # `breakdown` is the attribute whose groups are shown beside the overall score ('' = the overall score only).
+        """
+        CREATE TABLE published_results (
+            campaign_id VARCHAR NOT NULL, wave INTEGER NOT NULL, dimension VARCHAR NOT NULL,
+            breakdown VARCHAR NOT NULL DEFAULT '', published_on DATE NOT NULL, PRIMARY KEY (campaign_id, wave, dimension));
+        """,
+    ),
 )
 
 

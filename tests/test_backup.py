@@ -18,6 +18,7 @@ from survey.grants import machine_grant
 from survey.importer import run_import
 from survey.instrument import Instrument
 from survey.invites import create_invites, redeem, save_draft
+from survey.publication import publish
 from survey.responses import Submission
 from survey.store import Database, recent_audit
 from tests.conftest import run_main
@@ -40,6 +41,7 @@ def source(db: Database, instrument: Instrument) -> tuple[duckdb.DuckDBPyConnect
     """Every table in use: two demo waves, a second campaign, an import, invites (open with a draft, used, unused)."""
     with db.cursor() as con:
         load_demo(con, 40, seed=3, waves=2)
+        publish(con, "demo", 2, ["strategy", "it_ot"], "level", actor="tester")  # what "you said, we did" shows
         create_campaign(con, "Second site", instrument, campaign_id="second", threshold=4, comment_threshold=12)
         run_import(con, "second", GOOD_CSV.read_bytes(), GOOD_CSV.name, actor="tester")
         tokens = create_invites(con, "second", 3)

@@ -17,6 +17,7 @@ from survey.demo import load_demo
 from survey.importer import run_import
 from survey.instrument import Instrument
 from survey.invites import create_invites, redeem
+from survey.publication import publish
 from survey.responses import Submission
 from survey.retention import delete_campaign, delete_wave
 from survey.store import Database, recent_audit
@@ -25,7 +26,7 @@ from tests.conftest import run_main
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_CSV = ROOT / "tests" / "data" / "imports" / "good.csv"
 CHILDREN = ("answers", "response_attributes", "comments", "value_choices")
-BY_WAVE = ("responses", "invites", "imports", "waves", "wave_cells")
+BY_WAVE = ("responses", "invites", "imports", "published_results", "waves", "wave_cells")
 BY_CAMPAIGN = ("headcounts", "value_estimates", "actions", "campaigns")
 
 
@@ -49,6 +50,7 @@ def acme(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         add_action(con, campaign_id, action_from({"kind": "dimension", "id": "strategy"}, owner="COO office"), actor="tester")
     for campaign_id, wave in (("acme", 1), ("acme", 2), ("other", 1)):
         respondent_matrix(con, campaign_id, wave)  # the dashboard has been looked at: cells are stored
+        publish(con, campaign_id, wave, ["strategy"], "level", actor="tester")  # results shown on "you said, we did"
     return con
 
 

@@ -364,6 +364,7 @@ def write_html(report: WorkshopReport, out: Path, progress: Callable[[float, str
         "k": report.k,
         "comment_k": report.comment_k,
         "definitions": report.definitions(),
+        "actions": report.action_rows(),
     }
     charts: dict[str, dict[str, Any]] = {}
     chart_list: list[dict[str, Any]] = []

@@ -2,7 +2,8 @@
 
 Slides: title; who took part; the heatmap; where the two groups see it differently; value at stake;
 one discussion slide for each of the largest gaps (the numbers, the statements furthest apart, the
-answer distribution of the first of them, and three prompts for the room); how to read the numbers.
+answer distribution of the first of them, and three prompts for the room); the action list (owners, due dates,
+status, € hypotheses); how to read the numbers.
 Every slide keeps its title in the title placeholder, so outlines, screen readers and tests find it.
 """
 
@@ -41,6 +42,7 @@ CONTENT_TOP = Inches(1.45)
 CONTENT_BOTTOM = Inches(6.85)
 TEXT_SCALE = 1.3
 TITLE_LAYOUT, TITLE_ONLY_LAYOUT = 0, 5
+ACTIONS_PER_SLIDE = 10
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -369,6 +371,22 @@ class _Deck:
         top = CONTENT_TOP + Inches(0.36) * len(rows) + Inches(0.3)
         self._text(slide, MARGIN, top, WIDTH - 2 * MARGIN, Inches(1.6), [*lines, (r.t("closure_limits"), 11, False, MUTED)])
 
+    def actions_slides(self) -> None:
+        """The action list, ACTIONS_PER_SLIDE rows a slide: what, who, by when, how far, and the value hypothesis."""
+        r = self.r
+        rows = r.action_rows()
+        if not rows:
+            slide = self.slide(r.t("actions_title"))
+            self._text(slide, MARGIN, CONTENT_TOP, WIDTH - 2 * MARGIN, Inches(1), [(r.t("actions_none"), 20, False, INK)])
+            return
+        header = [r.t("col_action"), r.t("col_owner"), r.t("col_due"), r.t("col_action_status"), r.t("col_loss"), r.t("col_eur")]
+        for start in range(0, len(rows), ACTIONS_PER_SLIDE):
+            slide = self.slide(r.t("actions_title"))
+            part = rows[start : start + ACTIONS_PER_SLIDE]
+            table = [header] + [[a["title"], a["owner"], a["due"], a["status"], a["loss"], a["eur"]] for a in part]
+            self.table(slide, MARGIN, CONTENT_TOP + Inches(0.1), WIDTH - 2 * MARGIN, table, [4.2, 2.0, 1.3, 1.3, 2.2, 1.6], set())
+            self._text(slide, MARGIN, Inches(6.4), WIDTH - 2 * MARGIN, Inches(0.5), [(r.t("actions_lead"), 13, False, MUTED)])
+
     def empty_slide(self) -> None:
         r = self.r
         slide = self.slide(r.t("deck_empty"))
@@ -414,6 +432,8 @@ def write_pptx(
             plan = [("empty", deck.empty_slide)]
         if report.population_shown and report.closure is not None:
             plan.append(("closure", deck.closure_slide))
+        if report.population_shown or report.actions:  # an empty wave's deck lists actions only when there are some
+            plan.append(("actions", deck.actions_slides))
         plan.append(("definitions", deck.definitions_slide))
         for i, (name, build) in enumerate(plan):
             step(0.35 + 0.6 * i / len(plan), name)

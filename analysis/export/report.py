@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from analysis import engine
+from analysis.action_list import ActionLine, action_lines, target_text
 from analysis.anonymity import thresholds
 from analysis.closure import Closure
 from analysis.export.texts import LANGUAGES, tr
@@ -351,6 +352,32 @@ class WorkshopReport:
             return pd.DataFrame()
         frame = self.gaps_items.data
         return frame[(~frame["suppressed"]) & (frame["dimension"] == dimension)].head(count)
+
+    @cached_property
+    def actions(self) -> list[ActionLine]:
+        """Every action of the campaign (published or not): exports are for leadership, behind sign-in."""
+        return action_lines(self.con, self.campaign.campaign_id, published_only=False)
+
+    def action_rows(self) -> list[dict[str, str]]:
+        """The action list as text, one row per action: what the report's table and the deck's slide show."""
+        rows = []
+        for a in self.actions:
+            kpi = f"{a.kpi} ({a.kpi_baseline})" if a.kpi and a.kpi_baseline else (a.kpi or "")
+            rows.append(
+                {
+                    "title": a.title,
+                    "owner": a.owner,
+                    "due": a.due.isoformat() if a.due else "",
+                    "status": a.status_word(self.lang),
+                    "state": a.status,
+                    "answers": target_text(a, self.labels),
+                    "loss": self.loss_label(a.loss) if a.loss else "",
+                    "eur": euros(a.eur_per_year, self.lang) if a.eur_per_year is not None else "",
+                    "kpi": kpi,
+                    "public": self.t("actions_public") if a.published else "",
+                }
+            )
+        return rows
 
     # ----- notes ------------------------------------------------------------------------------
 

@@ -342,6 +342,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Geef de groep eerst de cijfers en stel dan de vragen op volgorde. Houd het gesprek bij wat mensen zien vanuit hun eigen plek.",
     },
     "points": {"en": "points", "nl": "punten"},
+    "actions": {"en": "Actions", "nl": "Acties"},
+    "actions_title": {"en": "What we will do about it", "nl": "Wat we eraan gaan doen"},
+    "actions_lead": {
+        "en": "Each action with its owner, due date, status and value hypothesis (the loss it attacks and an estimate in € per year).",
+        "nl": "Elke actie met eigenaar, streefdatum, status en waardehypothese (het verlies dat ze aanpakt en een schatting in € per jaar).",
+    },
+    "actions_none": {"en": "No actions recorded for this campaign yet.", "nl": "Voor deze campagne zijn nog geen acties vastgelegd."},
+    "actions_public": {"en": "published on 'you said, we did'", "nl": "gepubliceerd op 'jullie zeiden, wij deden'"},
+    "col_owner": {"en": "Owner", "nl": "Eigenaar"},
+    "col_due": {"en": "Due", "nl": "Klaar op"},
+    "col_answers": {"en": "Answers", "nl": "Antwoord op"},
+    "col_kpi": {"en": "KPI (baseline)", "nl": "KPI (nulmeting)"},
     "value_axis": {"en": "% of the group naming the loss", "nl": "% van de groep dat het verlies noemt"},
     "chart_subtitle": {
         "en": "{campaign} · {wave} · {filters} · groups under {k} hidden",

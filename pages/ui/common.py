@@ -38,6 +38,9 @@ MENU = (
     ("pages/10_import.py", "Import", ":material/upload_file:", "facilitator"),
     ("pages/11_exports.py", "Exports", ":material/download:", "leader"),
     ("pages/13_data.py", "Data and audit", ":material/shield_lock:", "facilitator"),
+    ("pages/16_workshop.py", "Workshop", ":material/co_present:", "leader"),
+    ("pages/15_publish.py", "Publish", ":material/publish:", "leader"),
+    ("pages/17_you_said_we_did.py", "You said, we did", ":material/campaign:", None),
     ("pages/12_sign_in.py", "Sign in", ":material/login:", None),
 )
 

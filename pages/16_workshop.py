@@ -1,0 +1,21 @@
+"""Workshop mode: walk a room through the findings, gaps, blind spots and value at stake, then capture actions live."""
+
+import streamlit as st
+
+from pages.ui import dashboard
+from pages.ui import workshop as ui
+from pages.ui.common import role
+
+view = dashboard.page("Workshop", ":material/co_present:")
+if view is None or dashboard.no_data(view):
+    st.stop()
+if view.filters:
+    st.info("Workshop mode shows the whole wave: clear the filter in the sidebar.")
+    st.stop()
+lang = view.lang if view.lang in ("en", "nl") else "en"
+ui.style()
+workshop = ui.Workshop(view, lang, actor=role() or "leader")
+screens = workshop.screens()
+step = ui.navigation(len(screens), lang)
+st.divider()
+screens[step][1]()
