@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from survey.store import Database, DatabaseBusy, DatabaseDamaged, resolve_db_path
+from survey.store import Database, DatabaseBusy, DatabaseDamaged, close_servers, resolve_db_path
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -34,6 +34,8 @@ def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
     except duckdb.Error as exc:
         print(f"error: the database refused the operation, nothing was changed: {exc}", file=sys.stderr)
         return 1
+    finally:
+        close_servers()
 
 
 def db_path_of(args: argparse.Namespace) -> str:

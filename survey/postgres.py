@@ -46,12 +46,14 @@ DUCKDB_ONLY = re.compile(r"\bduckdb_\w+\(|\bread_parquet\(|^\s*COPY\s*\(|^\s*CHE
 SYNC_EVERY_S = 5.0  # the background sync of each process: dashboards are at most about this (plus one pull) behind
 MIGRATION_LOCK = 7_316_001  # pg_advisory_xact_lock key: one process migrates at a time
 
-_WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|CREATE\s+TABLE|DROP\s+TABLE|ALTER\s+TABLE|TRUNCATE)\s+(\w+)", re.IGNORECASE)
+_WRITE = re.compile(
+    r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|CREATE\s+TABLE|DROP\s+TABLE|ALTER\s+TABLE|TRUNCATE)\s+"?(\w+)"?', re.IGNORECASE
+)
 _BEGIN = re.compile(r"^\s*(BEGIN|START\s+TRANSACTION)\b", re.IGNORECASE)
 _COMMIT = re.compile(r"^\s*(COMMIT|END)\b", re.IGNORECASE)
 _ROLLBACK = re.compile(r"^\s*(ROLLBACK|ABORT)\b", re.IGNORECASE)
 _RETURNS_ROWS = re.compile(r"\bRETURNING\b", re.IGNORECASE)
-_FRAME_INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)\s*(\(([^)]*)\))?\s*(SELECT\b.*)$", re.IGNORECASE | re.DOTALL)
+_FRAME_INSERT = re.compile(r'^\s*INSERT\s+INTO\s+"?(\w+)"?\s*(\(([^)]*)\))?\s*(SELECT\b.*)$', re.IGNORECASE | re.DOTALL)
 _TYPES = ((re.compile(r"\bDOUBLE\b(?!\s+PRECISION)", re.IGNORECASE), "DOUBLE PRECISION"), (re.compile(r"\bBLOB\b", re.IGNORECASE), "BYTEA"))
 _ARROW_TYPES = {
     "VARCHAR": pa.string(),
