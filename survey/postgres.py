@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -517,17 +519,19 @@ def push_database(pool: psycopg_pool.ConnectionPool, source: duckdb.DuckDBPyConn
     """
     tables = Mirror(pool, source)._tables()
     loaded: dict[str, int] = {}
-    with pool.connection() as conn, conn.transaction():
+    with tempfile.TemporaryDirectory(prefix="coherence-push-") as folder, pool.connection() as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATION_LOCK])
         for table, columns in tables.items():
             conn.execute(f'DELETE FROM "{table}"')
-            names = [name for name, _ in columns]
-            frame = source.execute(f'SELECT {", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)} FROM "{table}"').df()
-            rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
-            with conn.cursor().copy(f'COPY "{table}" ({", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(row)
-            loaded[table] = len(frame)
+            names = ", ".join(f'"{name}"' for name, _ in columns)
+            # DuckDB writes NULL as an empty field and an empty string as "", which is how PostgreSQL's CSV reads them.
+            staged = Path(folder) / f"{table}.csv"
+            loaded[table] = int(
+                source.execute(f"COPY (SELECT {names} FROM \"{table}\") TO '{staged}' (FORMAT csv, HEADER false)").fetchone()[0]
+            )
+            with conn.cursor().copy(f'COPY "{table}" ({names}) FROM STDIN (FORMAT csv)') as copy, staged.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    copy.write(block)
         _bump(conn, dict.fromkeys(tables, "DELETE"))
     return loaded
 

@@ -14,10 +14,10 @@ from typing import Protocol
 import duckdb
 import pytest
 
+from harness import pg_server as pg_server_lib
 from survey.demo import load_demo
 from survey.instrument import Instrument, default_instrument
 from survey.store import Database
-from tests import pg_server as pg_server_lib
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -17,6 +17,7 @@ import pytest
 
 from analysis.scope import Scope
 from analysis.summary import build_summary
+from harness.pg_server import Server
 from survey.backup import backup, restore
 from survey.campaigns import create_campaign
 from survey.importer import run_import
@@ -25,7 +26,6 @@ from survey.postgres import translate
 from survey.responses import response_count, sample_submission, submit
 from survey.store import MIGRATIONS, Database, transaction
 from tests.conftest import MakeDemo, open_cursor
-from tests.pg_server import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 IMPORTS = Path(__file__).resolve().parent / "data" / "imports"
