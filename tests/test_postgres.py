@@ -351,3 +351,36 @@ def test_every_command_runs_on_postgresql_and_matches_the_file(make_demo: MakeDe
     assert done.returncode == 0, done.stderr
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(*) FROM answers").fetchone()[0] == 0
+
+
+@pytest.fixture(scope="module")
+def demo_url(make_demo: MakeDemo, pg_server: Server, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo campaign moved into a PostgreSQL database (backup of the file, restore into the server)."""
+    folder = tmp_path_factory.mktemp("pg-demo")
+    with open_cursor(make_demo(300, seed=3, waves=2)) as con:
+        backup(con, folder / "backup")
+    url = pg_server.create("pages")
+    db = Database(url, linger_s=0)
+    with db.cursor() as con:
+        restore(con, folder / "backup")
+    db.close()
+    return url
+
+
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py") if p.name != "__init__.py")
+
+
+@pytest.mark.parametrize("page", ["app.py", *PAGES])
+def test_every_page_runs_on_postgresql(page: str, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("COHERENCE_DB", demo_url)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["role"] = "facilitator"
+    at.run()
+    if page != "app.py":
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if page == "pages/2_overview.py":  # a dashboard says how old its copy of the server's data is
+        assert any(c.value.startswith("Data as of ") for c in at.sidebar.caption), [c.value for c in at.sidebar.caption]
