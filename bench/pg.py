@@ -135,6 +135,7 @@ def copy_figures(url: str, respondents: int, reps: int) -> dict[str, Any]:
     out["open_with_full_pull_s"] = round(time.perf_counter() - started, 2)
     out["full_pull_s"] = round(_ms(lambda: mirror.sync(full=True), 3) / 1000, 2)
     out["full_pull_rows"] = mirror.last_pull[2]
+    replica.replica.close_follower()  # the explicit sync below is then the one that pulls the new rows
     writer = Database(url, linger_s=0)
     with writer.cursor() as con:
         for _ in range(100):

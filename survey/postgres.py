@@ -127,13 +127,21 @@ def _statements(sql: str) -> list[str]:
 
 def _sync_columns_sql(conn: psycopg.Connection) -> None:
     """The sync's bookkeeping: `txid` on each append-only table (with its index) and the table of versions."""
-    conn.execute("CREATE TABLE IF NOT EXISTS sync_marks (name VARCHAR PRIMARY KEY, version BIGINT NOT NULL)")
+    if conn.execute("SELECT to_regclass('sync_marks')").fetchone()[0] is None:
+        conn.execute("CREATE TABLE sync_marks (name VARCHAR PRIMARY KEY, version BIGINT NOT NULL)")
     for table in APPEND_TABLES:
         exists = conn.execute("SELECT to_regclass(%s)", [table]).fetchone()[0]
         if exists is None:
             continue
-        conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS txid xid8 NOT NULL DEFAULT pg_current_xact_id()")
-        conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_txid ON {table} (txid)")
+        # Only when missing: ALTER TABLE locks the table exclusively even when it changes nothing, and a process
+        # starting while another pulls its copy from that table would deadlock with it.
+        has = conn.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s AND column_name = 'txid'",
+            [table],
+        ).fetchone()
+        if has is None:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN txid xid8 NOT NULL DEFAULT pg_current_xact_id()")
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_txid ON {table} (txid)")
 
 
 def migrate(pool: psycopg_pool.ConnectionPool) -> list[int]:
@@ -577,9 +585,13 @@ class Replica:
     def connection(self, database: Any = None) -> Routed:
         return Routed(self, self.local.cursor(), database)
 
-    def close(self) -> None:
+    def close_follower(self) -> None:
+        """Stop the background sync (the copy then changes only on this process's writes and explicit syncs)."""
         self._stop.set()
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=30)
+
+    def close(self) -> None:
+        self.close_follower()
         self.pool.close()
         with suppress(duckdb.Error):
             self.local.close()

@@ -384,3 +384,24 @@ def test_every_page_runs_on_postgresql(page: str, demo_url: str, monkeypatch: py
     assert not at.exception, [e.value for e in at.exception]
     if page == "pages/2_overview.py":  # a dashboard says how old its copy of the server's data is
         assert any(c.value.startswith("Data as of ") for c in at.sidebar.caption), [c.value for c in at.sidebar.caption]
+
+
+def test_a_replica_starts_while_another_reads_its_copy(pg_server: Server, instrument) -> None:
+    """Found by the benchmark: four processes starting at once deadlocked, one's migration check taking a table exclusively
+    (ALTER TABLE … IF NOT EXISTS) while another pulled its copy from it. Starting now takes no table lock a reader holds."""
+    url = pg_server.create()
+    first = Database(url, linger_s=0)
+    assert first.replica is not None  # opened: migrated
+    first.close()
+    with psycopg.connect(url) as reader:
+        reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        reader.execute("SELECT count(*) FROM answers").fetchone()  # the share lock a pull holds until its snapshot ends
+        second = Database(url + "?options=-c%20lock_timeout%3D1000", linger_s=0)  # waiting for that lock fails instead of hanging
+        try:
+            with second.cursor() as con:
+                create_campaign(con, "C", instrument, campaign_id="c")
+                submit(con, instrument, sample_submission(instrument, "c"), writer=second.writer)
+                assert response_count(con, "c") == 1
+        finally:
+            second.close()
+        reader.execute("ROLLBACK")
