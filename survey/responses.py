@@ -147,6 +147,10 @@ def insert_frames(con: duckdb.DuckDBPyConnection, frames: ResponseFrames, instru
         incoming = getattr(frames, attr)
         if incoming.empty:
             continue
+        copy_in = getattr(con, "insert_frame", None)  # PostgreSQL (survey.postgres.Routed): by COPY
+        if copy_in is not None:
+            copy_in(table, incoming)
+            continue
         cols = ", ".join(incoming.columns)
         # DuckDB reads the local frame `incoming` by name (a replacement scan): no register/unregister,
         # which cost more than the insert itself for one submission.
@@ -201,6 +205,9 @@ def file_writer(path: str | None) -> SubmissionWriter:
 
 def writer_for(con: duckdb.DuckDBPyConnection) -> SubmissionWriter:
     """The writer of the database `con` writes to, for a caller that holds a connection but not its `Database`."""
+    database = getattr(con, "database", None)  # PostgreSQL: the Database the connection came from
+    if database is not None:
+        return database.writer
     row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
     return file_writer(str(Path(row[0]).resolve()) if row and row[0] else None)
 

@@ -1,4 +1,4 @@
-"""The DuckDB file: where it lives, how it is opened and shared, and its recorded migrations."""
+"""The database: a DuckDB file (the default) or a PostgreSQL server, how it is opened and shared, and its recorded migrations."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 if TYPE_CHECKING:
+    from survey.postgres import Replica
     from survey.writer import SubmissionWriter
 
 DEFAULT_DB = Path("data") / "coherence.duckdb"
@@ -125,10 +126,22 @@ class DatabaseDamaged(RuntimeError):
     """The file or its write-ahead log cannot be read; the message says how to recover."""
 
 
+def is_url(value: object) -> bool:
+    """Whether a `--db` value names a PostgreSQL server (`postgresql://…`) rather than a DuckDB file."""
+    return isinstance(value, str) and value.startswith(("postgresql://", "postgres://"))
+
+
 def resolve_db_path(path: str | Path | None = None) -> Path:
-    """`--db` wins, then the COHERENCE_DB environment variable, then data/coherence.duckdb."""
-    chosen = Path(path) if path else Path(os.environ.get(ENV_DB) or DEFAULT_DB)
-    return chosen.expanduser()
+    """`--db` wins, then the COHERENCE_DB environment variable, then data/coherence.duckdb; a PostgreSQL URL is returned as given (a str)."""
+    chosen = path or os.environ.get(ENV_DB) or DEFAULT_DB
+    if is_url(chosen):
+        return chosen  # type: ignore[return-value]  # a URL is no path: Path() would fold its '//'
+    return Path(chosen).expanduser()
+
+
+def shown_url(url: str) -> str:
+    """A PostgreSQL URL as it may be printed: without its password."""
+    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -237,7 +250,9 @@ class Database:
     """
 
     def __init__(self, path: str | Path | None = None, *, linger_s: float = 2.0, wait_s: float = 30.0, repair_all: bool = False) -> None:
-        self.path = resolve_db_path(path)
+        chosen = resolve_db_path(path)
+        self.url: str | None = chosen if is_url(chosen) else None
+        self.path = shown_url(chosen) if self.url else chosen
         self.linger_s = linger_s
         self.wait_s = wait_s
         self.repair_all = repair_all
@@ -248,6 +263,25 @@ class Database:
         self._users = 0
         self._timer: threading.Timer | None = None
         self._writer: SubmissionWriter | None = None
+        self._replica: Replica | None = None
+
+    @property
+    def replica(self) -> Replica:
+        """PostgreSQL only: the pool, the local DuckDB copy and its sync, opened on first use."""
+        if self.url is None:
+            raise ValueError(f"{self.path} is a DuckDB file, not a PostgreSQL database")
+        with self._lock:
+            if self._replica is None:
+                from survey.postgres import Replica  # imported here: a DuckDB file never needs psycopg
+
+                self._replica = Replica(self.url)
+            return self._replica
+
+    def staleness_s(self) -> float | None:
+        """How old the data the dashboards read is, in seconds: 0 for a DuckDB file (read directly), else the copy's age."""
+        if self.url is None:
+            return 0.0
+        return self.replica.mirror.staleness_s()
 
     @property
     def writer(self) -> SubmissionWriter:
@@ -256,7 +290,7 @@ class Database:
             if self._writer is None:
                 from survey.responses import file_writer  # imported here: responses builds on this module (migrate, transaction)
 
-                self._writer = file_writer(self._key())
+                self._writer = file_writer(self._key() if self.url is None else f"postgresql:{self.path}")
             return self._writer
 
     def _open(self) -> duckdb.DuckDBPyConnection:
@@ -324,7 +358,17 @@ class Database:
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor on the shared connection; the file is let go `linger_s` after the last user finishes."""
+        """A cursor on the shared connection; the file is let go `linger_s` after the last user finishes.
+
+        On PostgreSQL a connection that sends writes to the server and reads to the local copy (`survey.postgres.Routed`).
+        """
+        if self.url is not None:
+            routed = self.replica.connection(self)
+            try:
+                yield routed
+            finally:
+                routed.close()
+            return
         with self._lock:
             self._cancel_linger()
             if self._con is None:
@@ -358,10 +402,13 @@ class Database:
                 self._release()
 
     def close(self) -> None:
-        """Close the file now, in use or not."""
+        """Close the file now, in use or not (on PostgreSQL: the pool, the copy and its sync)."""
         with self._lock:
             self._users = 0
             self.let_go()
+            if self._replica is not None:
+                replica, self._replica = self._replica, None
+                replica.close()
 
 
 _OPEN: weakref.WeakSet[Database] = weakref.WeakSet()
@@ -380,8 +427,12 @@ def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether an explicit transaction is open on `con`.
 
     DuckDB offers no flag, and a second BEGIN aborts the open transaction; but in autocommit mode every
-    statement runs in a transaction of its own, while inside one the id stays the same.
+    statement runs in a transaction of its own, while inside one the id stays the same. A PostgreSQL
+    connection (`survey.postgres.Routed`) keeps the flag itself.
     """
+    known = getattr(con, "in_transaction", None)
+    if isinstance(known, bool):
+        return known
     first = con.execute("SELECT txid_current()").fetchone()[0]
     return con.execute("SELECT txid_current()").fetchone()[0] == first
 
