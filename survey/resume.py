@@ -11,9 +11,14 @@ What is kept, and for how long:
   the step; no name, address or device) and when it expires; backups leave drafts out;
 - a draft expires `WEB_TTL` after its last save on an open link, `KIOSK_TTL` (the kiosk's idle
   reset) on a shared tablet, and expired rows are removed by the next save on that server;
-- submitting erases the draft in the same transaction as the answers and marks the token used,
-  so the same URL shows "already submitted"; the used row goes when it expires. The submission
-  key is derived from the token, so two sessions on one URL store one response between them.
+- submitting erases the draft in the same transaction as the answers and marks the token used
+  for `USED_TTL` (long enough for a browser that lost its server while submitting to reconnect
+  and be thanked), then it goes too. The submission key is derived from the token, so two
+  sessions on one URL store one response between them.
+
+On PostgreSQL the lookup reads the store of record, not the replica's local copy (`pg_rows`):
+the copy can be seconds behind, and a respondent arriving from a dead replica needs the section
+saved a moment ago.
 
 Kiosks: the next person must never see the previous one's answers. Every kiosk reset (after
 "thank you", after inactivity, on "new survey") deletes the draft and takes the token out of the
@@ -40,6 +45,7 @@ RESUME_PARAM = "resume"
 TOKEN_BYTES = 24
 WEB_TTL = dt.timedelta(days=7)
 KIOSK_TTL = dt.timedelta(minutes=5)
+USED_TTL = dt.timedelta(hours=1)
 MAX_DRAFT_BYTES = 64 * 1024
 PURGE_EVERY_S = 60.0
 VALID, USED, UNKNOWN = "valid", "used", "unknown"
@@ -52,8 +58,8 @@ SAVE_SQL = """
     WHERE NOT resume_drafts.used
 """
 SELECT_SQL = "SELECT campaign_id, wave, kiosk, used, draft FROM resume_drafts WHERE token_hash = ? AND expires_at > ?"
-# The answers go with the submission; the row stays as 'used' (no draft, its old expiry) so the URL says so.
-CLAIM_SQL = "UPDATE resume_drafts SET used = true, draft = NULL WHERE token_hash = ?"
+# The answers go with the submission; the row stays as 'used' (no draft) for at most USED_TTL, so the URL says so.
+CLAIM_SQL = "UPDATE resume_drafts SET used = true, draft = NULL, expires_at = least(expires_at, ?) WHERE token_hash = ?"
 DISCARD_SQL = "DELETE FROM resume_drafts WHERE token_hash = ?"
 PURGE_SQL = "DELETE FROM resume_drafts WHERE expires_at <= ?"
 
@@ -108,7 +114,8 @@ def lookup(
     A draft of another campaign, another wave or another mode (kiosk vs open link) is unknown here:
     a kiosk URL never picks up an open-link draft, and a closed wave's drafts are not continued.
     """
-    row = con.execute(SELECT_SQL, [hash_token(token), _now(now)]).fetchone()
+    read = getattr(con, "pg_rows", None) or con.execute  # PostgreSQL: the store of record, never the local copy
+    row = read(SELECT_SQL, [hash_token(token), _now(now)]).fetchone()
     if row is None or row[0] != campaign_id or int(row[1]) != wave or bool(row[2]) != kiosk:
         return UNKNOWN, None
     if row[3]:
@@ -122,7 +129,7 @@ def discard(con: duckdb.DuckDBPyConnection, token: str) -> None:
     con.execute(DISCARD_SQL, [hash_token(token)])
 
 
-def claim(token: str) -> Claim:
+def claim(token: str, now: dt.datetime | None = None) -> Claim:
     """What a submission takes in its own transaction: the draft erased and the token marked used.
 
     Never refuses: a draft that expired or was never saved still submits. One response per token comes
@@ -131,7 +138,7 @@ def claim(token: str) -> Claim:
     token_hash = hash_token(token)
 
     def run(con: duckdb.DuckDBPyConnection) -> None:
-        con.execute(CLAIM_SQL, [token_hash])
+        con.execute(CLAIM_SQL, [_now(now) + USED_TTL, token_hash])
 
     return run
 

@@ -85,6 +85,8 @@ def test_submitting_erases_the_draft_and_one_token_stores_one_response(con: duck
     assert resume.lookup(con, token, "spring", 1, kiosk=False) == (resume.USED, None)
     resume.save(con, token, "spring", 1, {"step": 4}, kiosk=False)  # a late save from an old tab brings nothing back
     assert con.execute("SELECT used, draft FROM resume_drafts").fetchall() == [(True, None)]
+    later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + resume.USED_TTL + dt.timedelta(minutes=1)
+    assert resume.lookup(con, token, "spring", 1, kiosk=False, now=later) == (resume.UNKNOWN, None)  # the used mark goes too
 
 
 def test_backups_leave_resume_drafts_out(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
