@@ -16,9 +16,11 @@ What is kept, and for how long:
   and be thanked), then it goes too. The submission key is derived from the token, so two
   sessions on one URL store one response between them.
 
-On PostgreSQL the lookup reads the store of record, not the replica's local copy (`pg_rows`):
-the copy can be seconds behind, and a respondent arriving from a dead replica needs the section
-saved a moment ago.
+On PostgreSQL drafts live on the server only: the lookup reads the store of record, not the
+replica's local copy (the copy can be seconds behind, and a respondent arriving from a dead
+replica needs the section saved a moment ago), and a save goes straight to the server in a
+transaction of its own, so it neither waits for nor moves the copy's sync (a sync after every
+section of every respondent cost the server more than the rest of the page).
 
 Kiosks: the next person must never see the previous one's answers. Every kiosk reset (after
 "thank you", after inactivity, on "new survey") deletes the draft and takes the token out of the
@@ -102,8 +104,25 @@ def save(
     if len(text.encode("utf-8")) > MAX_DRAFT_BYTES:
         raise ValueError(f"draft larger than {MAX_DRAFT_BYTES // 1024} KB")
     at = _now(now)
-    con.execute(SAVE_SQL, [hash_token(token), campaign_id, wave, kiosk, text, at + (KIOSK_TTL if kiosk else WEB_TTL)])
+    _write(con, SAVE_SQL, [hash_token(token), campaign_id, wave, kiosk, text, at + (KIOSK_TTL if kiosk else WEB_TTL)])
     purge_now_and_then(con, at)
+
+
+def _write(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> None:
+    """One statement in a transaction of its own: on the DuckDB file as it is, on PostgreSQL on the server directly."""
+    pool = getattr(con, "pool", None)  # survey.postgres.Routed: its pool reaches the store of record
+    if pool is None:
+        con.execute(sql, params)
+        return
+    import psycopg
+
+    from survey.postgres import _as_duckdb_error, translate
+
+    try:
+        with pool.connection() as pg:
+            pg.execute(translate(sql, params), params)
+    except psycopg.Error as exc:
+        raise _as_duckdb_error(exc) from exc
 
 
 def lookup(
@@ -126,7 +145,7 @@ def lookup(
 
 def discard(con: duckdb.DuckDBPyConnection, token: str) -> None:
     """Forget a draft now (a kiosk reset): nothing of the last respondent remains to resume."""
-    con.execute(DISCARD_SQL, [hash_token(token)])
+    _write(con, DISCARD_SQL, [hash_token(token)])
 
 
 def claim(token: str, now: dt.datetime | None = None) -> Claim:
@@ -145,7 +164,7 @@ def claim(token: str, now: dt.datetime | None = None) -> Claim:
 
 def purge(con: duckdb.DuckDBPyConnection, now: dt.datetime | None = None) -> None:
     """Remove every expired draft and used token."""
-    con.execute(PURGE_SQL, [_now(now)])
+    _write(con, PURGE_SQL, [_now(now)])
 
 
 def purge_now_and_then(con: duckdb.DuckDBPyConnection, now: dt.datetime | None = None) -> None:
