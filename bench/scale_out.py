@@ -140,7 +140,7 @@ async def drive(cluster: deploy.Cluster, n: int, think: float, seed: int, campai
 
 
 def run_level(url: str, replicas: int, sessions: int, think: float, seed: int, workdir: Path, kill: bool, log: object = print) -> dict:
-    campaign_id = f"load_{replicas}r_{sessions}s_{'kill' if kill else 'run'}_{seed}"
+    campaign_id = f"load_{replicas}r_{sessions}s_{'kill' if kill else 'run'}_{seed}_{int(time.time())}"  # a new campaign per run
     make_campaign(url, campaign_id)
     run_dir = workdir / campaign_id
     port, first = free_port(), free_port()

@@ -33,6 +33,8 @@ def test_the_generated_configuration_is_valid_for_debians_nginx(tmp_path: Path) 
     assert "hash $coherence_route consistent;" in site
     assert "proxy_set_header Upgrade $http_upgrade;" in site and "listen 127.0.0.1:8080;" in site
     assert "${" not in site + conf.read_text()
+    # Each location sets its own proxy headers (nginx drops the outer ones there): the app must see the client's address.
+    assert site.count("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;") == site.count("\n    location ") == 2
     checked = subprocess.run(
         [deploy.NGINX, "-t", "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "e.log")], capture_output=True, text=True
     )
