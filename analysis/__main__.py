@@ -89,6 +89,8 @@ def _summary(args: argparse.Namespace) -> int:
         if (a is None) != (b is None):
             raise ValueError("give both --a and --b, or neither for the default pair")
         doc = build_summary(con, Scope(campaign_id, args.wave, filters), a, b)
+    if db.url is not None:  # read from the local copy of a PostgreSQL server: say how old it was (a file is read directly)
+        doc["storage"] = {"backend": "postgresql", "data_age_s": round(db.staleness_s() or 0.0, 1)}
     if args.json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
         return 0

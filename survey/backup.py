@@ -30,7 +30,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,12 +154,24 @@ def backup(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, actor: str = 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise BackupError(f"{out} is not an empty folder; back up into a new folder so no older backup is mixed in")
     out.mkdir(parents=True, exist_ok=True)
+    granted = f" {grant.audit_detail()}" if grant is not None else ""
+    replica = getattr(con, "replica", None)
+    if replica is not None:
+        # PostgreSQL: the entry is committed first, then the copy catches up with everything (the entry included)
+        # in one snapshot, and the files are written from the copy: the same DuckDB COPY as for a file.
+        audit(con, actor, "backup", f"{len(_tables(con))} tables to {out.resolve()}{granted}")
+        replica.mirror.sync(full=True)
+        return _write_backup(con.local, out, None)
+    return _write_backup(con, out, lambda tables: audit(con, actor, "backup", f"{len(tables)} tables to {out.resolve()}{granted}"))
+
+
+def _write_backup(con: duckdb.DuckDBPyConnection, out: Path, record: Callable[[list[str]], None] | None) -> Manifest:
     written: list[Path] = []
     try:
         with transaction(con):
             tables = _tables(con)
-            granted = f" {grant.audit_detail()}" if grant is not None else ""
-            audit(con, actor, "backup", f"{len(tables)} tables to {out.resolve()}{granted}")
+            if record is not None:
+                record(tables)
             counts = {t: 0 if t in EMPTIED else int(con.execute(f"SELECT count(*) FROM {_quote(t)}").fetchone()[0]) for t in tables}
             entries = []
             for table in tables:
@@ -298,6 +310,9 @@ def restore(con: duckdb.DuckDBPyConnection, backup_dir: str | Path, *, force: bo
     """
     folder = Path(backup_dir)
     manifest = read_manifest(folder)
+    replica = getattr(con, "replica", None)
+    if replica is not None:
+        return _restore_into_server(con, replica, folder, force=force, actor=actor)
     with transaction(con):
         existing = _tables(con)
         held = {t: int(con.execute(f"SELECT count(*) FROM {_quote(t)}").fetchone()[0]) for t in existing if t != "schema_migrations"}
@@ -323,3 +338,34 @@ def restore(con: duckdb.DuckDBPyConnection, backup_dir: str | Path, *, force: bo
             audit(con, actor, "restore", f"replaced {replaced} rows with the backup of {manifest.created_at} from {folder.resolve()}")
     migrate(con)
     return RestoreResult(manifest.schema_version, loaded, replaced)
+
+
+def _restore_into_server(con: Any, replica: Any, folder: Path, *, force: bool, actor: str) -> RestoreResult:
+    """PostgreSQL: the backup is restored (and checked) into an empty DuckDB database in memory exactly as into a file,
+    then every table is copied to the server in one transaction; every replica then reloads its copy."""
+    from survey.postgres import push_database
+
+    held = {
+        t: int(n)
+        for t, n in ((t, con.pg_rows(f"SELECT count(*) FROM {_quote(t)}").fetchone()[0]) for t in _tables(con))
+        if t != "schema_migrations" and t != "wave_cells"
+    }
+    replaced = sum(held.values())
+    if replaced and not force:
+        busy = ", ".join(f"{t} ({n})" for t, n in held.items() if n)
+        raise BackupError(f"the target database is not empty ({busy}); restore into a new database, or use --force to replace its contents")
+    scratch = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    try:
+        result = restore(scratch, folder, actor=actor)
+        if replaced:
+            audit(
+                scratch,
+                actor,
+                "restore",
+                f"replaced {replaced} rows with the backup of {read_manifest(folder).created_at} from {folder.resolve()}",
+            )
+        push_database(replica.pool, scratch)
+    finally:
+        scratch.close()
+    replica.mirror.sync(full=True)
+    return RestoreResult(result.schema_version, result.rows, replaced)

@@ -5,14 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import duckdb
 
-from survey.store import Database, DatabaseBusy, DatabaseDamaged, resolve_db_path
+from survey.store import Database, DatabaseBusy, DatabaseDamaged, close_servers, resolve_db_path
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", default=None, help="DuckDB file (default: $COHERENCE_DB, else data/coherence.duckdb)")
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="DuckDB file or postgresql:// URL (default: $COHERENCE_DB, else data/coherence.duckdb); "
+        "give a server's password in PGPASSWORD or ~/.pgpass, not here",
+    )
 
 
 def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace, expected: tuple[type[Exception], ...]) -> int:
@@ -28,6 +34,8 @@ def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
     except duckdb.Error as exc:
         print(f"error: the database refused the operation, nothing was changed: {exc}", file=sys.stderr)
         return 1
+    finally:
+        close_servers()
 
 
 def db_path_of(args: argparse.Namespace) -> str:
@@ -37,7 +45,7 @@ def db_path_of(args: argparse.Namespace) -> str:
 def existing_database(args: argparse.Namespace) -> Database:
     """The database a reading command works on; a mistyped path is an error, not a new empty file."""
     path = resolve_db_path(args.db)
-    if not path.exists():
+    if isinstance(path, Path) and not path.exists():
         raise FileNotFoundError(
             f"no database at {path}; check --db (or COHERENCE_DB), or create one with "
             "`python -m survey demo --respondents 300` or by starting the app"

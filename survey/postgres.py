@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -46,12 +48,14 @@ DUCKDB_ONLY = re.compile(r"\bduckdb_\w+\(|\bread_parquet\(|^\s*COPY\s*\(|^\s*CHE
 SYNC_EVERY_S = 5.0  # the background sync of each process: dashboards are at most about this (plus one pull) behind
 MIGRATION_LOCK = 7_316_001  # pg_advisory_xact_lock key: one process migrates at a time
 
-_WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|CREATE\s+TABLE|DROP\s+TABLE|ALTER\s+TABLE|TRUNCATE)\s+(\w+)", re.IGNORECASE)
+_WRITE = re.compile(
+    r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|CREATE\s+TABLE|DROP\s+TABLE|ALTER\s+TABLE|TRUNCATE)\s+"?(\w+)"?', re.IGNORECASE
+)
 _BEGIN = re.compile(r"^\s*(BEGIN|START\s+TRANSACTION)\b", re.IGNORECASE)
 _COMMIT = re.compile(r"^\s*(COMMIT|END)\b", re.IGNORECASE)
 _ROLLBACK = re.compile(r"^\s*(ROLLBACK|ABORT)\b", re.IGNORECASE)
 _RETURNS_ROWS = re.compile(r"\bRETURNING\b", re.IGNORECASE)
-_FRAME_INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)\s*(\(([^)]*)\))?\s*(SELECT\b.*)$", re.IGNORECASE | re.DOTALL)
+_FRAME_INSERT = re.compile(r'^\s*INSERT\s+INTO\s+"?(\w+)"?\s*(\(([^)]*)\))?\s*(SELECT\b.*)$', re.IGNORECASE | re.DOTALL)
 _TYPES = ((re.compile(r"\bDOUBLE\b(?!\s+PRECISION)", re.IGNORECASE), "DOUBLE PRECISION"), (re.compile(r"\bBLOB\b", re.IGNORECASE), "BYTEA"))
 _ARROW_TYPES = {
     "VARCHAR": pa.string(),
@@ -123,13 +127,21 @@ def _statements(sql: str) -> list[str]:
 
 def _sync_columns_sql(conn: psycopg.Connection) -> None:
     """The sync's bookkeeping: `txid` on each append-only table (with its index) and the table of versions."""
-    conn.execute("CREATE TABLE IF NOT EXISTS sync_marks (name VARCHAR PRIMARY KEY, version BIGINT NOT NULL)")
+    if conn.execute("SELECT to_regclass('sync_marks')").fetchone()[0] is None:
+        conn.execute("CREATE TABLE sync_marks (name VARCHAR PRIMARY KEY, version BIGINT NOT NULL)")
     for table in APPEND_TABLES:
         exists = conn.execute("SELECT to_regclass(%s)", [table]).fetchone()[0]
         if exists is None:
             continue
-        conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS txid xid8 NOT NULL DEFAULT pg_current_xact_id()")
-        conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_txid ON {table} (txid)")
+        # Only when missing: ALTER TABLE locks the table exclusively even when it changes nothing, and a process
+        # starting while another pulls its copy from that table would deadlock with it.
+        has = conn.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s AND column_name = 'txid'",
+            [table],
+        ).fetchone()
+        if has is None:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN txid xid8 NOT NULL DEFAULT pg_current_xact_id()")
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_txid ON {table} (txid)")
 
 
 def migrate(pool: psycopg_pool.ConnectionPool) -> list[int]:
@@ -515,17 +527,19 @@ def push_database(pool: psycopg_pool.ConnectionPool, source: duckdb.DuckDBPyConn
     """
     tables = Mirror(pool, source)._tables()
     loaded: dict[str, int] = {}
-    with pool.connection() as conn, conn.transaction():
+    with tempfile.TemporaryDirectory(prefix="coherence-push-") as folder, pool.connection() as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATION_LOCK])
         for table, columns in tables.items():
             conn.execute(f'DELETE FROM "{table}"')
-            names = [name for name, _ in columns]
-            frame = source.execute(f'SELECT {", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)} FROM "{table}"').df()
-            rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
-            with conn.cursor().copy(f'COPY "{table}" ({", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(row)
-            loaded[table] = len(frame)
+            names = ", ".join(f'"{name}"' for name, _ in columns)
+            # DuckDB writes NULL as an empty field and an empty string as "", which is how PostgreSQL's CSV reads them.
+            staged = Path(folder) / f"{table}.csv"
+            loaded[table] = int(
+                source.execute(f"COPY (SELECT {names} FROM \"{table}\") TO '{staged}' (FORMAT csv, HEADER false)").fetchone()[0]
+            )
+            with conn.cursor().copy(f'COPY "{table}" ({names}) FROM STDIN (FORMAT csv)') as copy, staged.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    copy.write(block)
         _bump(conn, dict.fromkeys(tables, "DELETE"))
     return loaded
 
@@ -571,9 +585,13 @@ class Replica:
     def connection(self, database: Any = None) -> Routed:
         return Routed(self, self.local.cursor(), database)
 
-    def close(self) -> None:
+    def close_follower(self) -> None:
+        """Stop the background sync (the copy then changes only on this process's writes and explicit syncs)."""
         self._stop.set()
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=30)
+
+    def close(self) -> None:
+        self.close_follower()
         self.pool.close()
         with suppress(duckdb.Error):
             self.local.close()

@@ -275,6 +275,7 @@ class Database:
                 from survey.postgres import Replica  # imported here: a DuckDB file never needs psycopg
 
                 self._replica = Replica(self.url)
+                _REPLICAS.add(self._replica)
             return self._replica
 
     def staleness_s(self) -> float | None:
@@ -408,10 +409,25 @@ class Database:
             self.let_go()
             if self._replica is not None:
                 replica, self._replica = self._replica, None
+                _REPLICAS.discard(replica)
                 replica.close()
 
 
 _OPEN: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+# Every PostgreSQL pool and copy open in this process, also those of handles already collected (the pool's threads live on).
+_REPLICAS: set[Replica] = set()
+
+
+def close_servers() -> None:
+    """Let go of every PostgreSQL pool and copy this process holds (a handle reopens its own on next use): a command is done with them."""
+    for database in list(_OPEN):
+        if database.url is not None:
+            database.close()
+    for replica in list(_REPLICAS):
+        _REPLICAS.discard(replica)
+        replica.close()
 
 
 @atexit.register
@@ -421,6 +437,7 @@ def _let_go_at_exit() -> None:
     exception") instead of exiting."""
     for database in list(_OPEN):
         database.let_go()
+    close_servers()
 
 
 def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:

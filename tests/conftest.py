@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from typing import Protocol
 import duckdb
 import pytest
 
+from harness import pg_server as pg_server_lib
 from survey.demo import load_demo
 from survey.instrument import Instrument, default_instrument
 from survey.store import Database
@@ -27,9 +29,48 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "coherence.duckdb"
 
 
+# Test modules whose `db` and `con` fixtures run on both backends: a DuckDB file and a PostgreSQL server.
+BOTH_BACKENDS = frozenset({"test_postgres", "test_group_commit", "test_invites", "test_backup_backends"})
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    own = metafunc.function.__code__.co_varnames[: metafunc.function.__code__.co_argcount]
+    on_file = "db_path" in own or metafunc.definition.get_closest_marker("file_only") is not None  # about the file itself
+    if module in BOTH_BACKENDS and "backend" in metafunc.fixturenames and not on_file:
+        metafunc.parametrize("backend", ["duckdb", "postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pg_server_lib.Server]:
+    """One PostgreSQL server for the session (or the one COHERENCE_TEST_PG names). Under CI a missing server fails; elsewhere it skips."""
+    try:
+        server = pg_server_lib.start()
+    except pg_server_lib.ServerUnavailable as exc:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"PostgreSQL tests cannot run: {exc}")
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def db(db_path: Path) -> Iterator[Database]:
-    database = Database(db_path, linger_s=0, wait_s=5)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which store the test's `db` is: "duckdb" (a file, the default) or "postgresql" (a new database on the session's server)."""
+    return getattr(request, "param", "duckdb")
+
+
+@pytest.fixture
+def db_target(backend: str, db_path: Path, request: pytest.FixtureRequest) -> str | Path:
+    """What `--db` would be given: the file's path, or a new database's URL."""
+    if backend == "postgresql":
+        return request.getfixturevalue("pg_server").create()
+    return db_path
+
+
+@pytest.fixture
+def db(db_target: str | Path) -> Iterator[Database]:
+    database = Database(db_target, linger_s=0, wait_s=5)
     yield database
     database.close()
 

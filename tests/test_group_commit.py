@@ -180,6 +180,7 @@ def test_only_submissions_arriving_together_make_the_writer_gather(shared: Datab
     assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == 6
 
 
+@pytest.mark.file_only
 def test_every_handle_on_one_file_writes_through_one_writer(shared: Database, instrument: Instrument, cursors) -> None:
     """One writer per file: a second handle, or a caller holding only a connection, queues in the same batch."""
     other = Database(shared.path, linger_s=0, wait_s=5)

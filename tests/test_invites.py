@@ -269,7 +269,12 @@ def test_a_used_invite_keeps_nothing_that_joins_it_to_its_response(con: duckdb.D
     used, unused = create_invites(con, campaign, 2)
     save_draft(con, used, {"answers": {"STR1": 4}, "comments": {"strategy": "half-way"}})
     redeem(con, used, answers())
-    columns = [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'invites'").fetchall()]
+    columns = [
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'invites' ORDER BY ordinal_position"
+        ).fetchall()
+    ]
     rows = {
         row[columns.index("token_hash")]: dict(zip(columns, row, strict=True)) for row in con.execute("SELECT * FROM invites").fetchall()
     }
@@ -279,8 +284,10 @@ def test_a_used_invite_keeps_nothing_that_joins_it_to_its_response(con: duckdb.D
     assert spent["draft"] is None and spent["used"] is True
     dated = {
         c
-        for (c, t) in con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'invites'").fetchall()
-        if t in ("DATE", "TIMESTAMP")
+        for (c, t) in con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'invites' ORDER BY ordinal_position"
+        ).fetchall()
+        if t.upper().split(" ")[0] in ("DATE", "TIMESTAMP")  # PostgreSQL spells them in lower case
     }
     assert dated == {"created_on"}  # the day the batch was made, the same for every invite in it
 

@@ -21,6 +21,8 @@ from survey.campaigns import Campaign, CampaignError, campaign_instrument, list_
 from survey.instrument import Instrument
 from survey.user_text import as_markdown, plain
 
+STALE_AFTER_S = 15.0
+
 
 def data_version(campaign_id: str) -> str:
     """Cheap fingerprint of everything a dashboard number depends on; a new response changes it."""
@@ -136,12 +138,25 @@ def page(title: str, icon: str) -> View | None:
             if choice and not filters:
                 filters.append((attr_id, choice))
         st.caption(f"Groups smaller than **{campaign.threshold}** are hidden everywhere, also when filters combine.")
+        data_age()
         if filters:
             st.caption(
                 "One filter at a time, and the filtered attribute is not offered for grouping: a view combines at most "
                 "two attributes, so that no small cross-section can be singled out."
             )
     return View(campaign, wave, tuple(filters), lang)
+
+
+def data_age() -> None:
+    """On PostgreSQL, how old the local copy the numbers come from is: other replicas' answers arrive within seconds, not at once."""
+    database = db()
+    if database.url is None:
+        return
+    age = database.staleness_s()
+    if age is None or age > STALE_AFTER_S:
+        st.warning(f"Data as of {'unknown' if age is None else f'{age:.0f} s'} ago: the copy could not reach the database server lately.")
+    else:
+        st.caption(f"Data as of {age:.0f} s ago (copy of the database server, kept at most {STALE_AFTER_S:.0f} s behind).")
 
 
 def anonymity_note(report: Any) -> None:
