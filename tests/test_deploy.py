@@ -12,11 +12,11 @@ import pytest
 
 from deploy import cluster as deploy
 from harness.browser import chromium
+from harness.pg_server import Server
 from harness.server import free_port
 from survey.campaigns import create_campaign
 from survey.instrument import default_instrument
 from survey.store import Database
-from tests import pg_server
 from tests.browser import click_button, expect_text, wait_idle
 
 
@@ -55,53 +55,51 @@ def _websockets_on(port: int) -> int:
 
 
 @pytest.mark.browser
-def test_nginx_serves_two_replicas_and_a_respondent_survives_kill_9_of_theirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    server = pg_server.start()
-    try:
-        url = server.create("deploy")
-        monkeypatch.setenv("COHERENCE_DB", url)
-        database = Database(url)
-        with database.cursor() as con:
-            create_campaign(con, "Cluster scan", default_instrument(), campaign_id="cluster")
-        database.close()
-        instrument = default_instrument()
-        first_dim, *rest = instrument.dimensions
-        with deploy.running(2, free_port(), free_port(), tmp_path / "run") as cluster, chromium(width=390, height=844) as page:
-            page.goto(f"{cluster.url}/survey?c=cluster")
-            expect_text(page, instrument.title["en"])
-            click_button(page, "Start the survey")
-            for attr in instrument.attributes.values():
-                page.get_by_label(attr.label["en"]).click()
-                page.get_by_role("option", name=list(attr.options.values())[2]["en"]).click()
+def test_nginx_serves_two_replicas_and_a_respondent_survives_kill_9_of_theirs(
+    pg_server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = pg_server.create("deploy")
+    monkeypatch.setenv("COHERENCE_DB", url)
+    database = Database(url)
+    with database.cursor() as con:
+        create_campaign(con, "Cluster scan", default_instrument(), campaign_id="cluster")
+    database.close()
+    instrument = default_instrument()
+    first_dim, *rest = instrument.dimensions
+    with deploy.running(2, free_port(), free_port(), tmp_path / "run") as cluster, chromium(width=390, height=844) as page:
+        page.goto(f"{cluster.url}/survey?c=cluster")
+        expect_text(page, instrument.title["en"])
+        click_button(page, "Start the survey")
+        for attr in instrument.attributes.values():
+            page.get_by_label(attr.label["en"]).click()
+            page.get_by_role("option", name=list(attr.options.values())[2]["en"]).click()
+        click_button(page, "Next")
+        for item in first_dim.items:
+            page.get_by_role("radiogroup", name=item.text["en"]).get_by_text("3", exact=True).click()
+        click_button(page, "Next")
+        expect_text(page, rest[0].label["en"])
+        assert "resume=" in page.url
+        theirs = max(cluster.replicas, key=lambda r: _websockets_on(r.port))
+        os.kill(theirs.pid, signal.SIGKILL)
+        # The page notices, reconnects through nginx to the other replica, which continues from the saved URL.
+        with suppress(Exception):
+            page.locator('[data-testid="stStatusWidget"]').wait_for(timeout=10_000)
+        wait_idle(page, timeout=60_000)
+        expect_text(page, rest[0].label["en"], timeout=60_000)
+        for dim in rest:
+            page.get_by_text(dim.label["en"], exact=True).first.wait_for(timeout=60_000)
+            for item in dim.items:
+                page.get_by_role("radiogroup", name=item.text["en"]).get_by_text("5", exact=True).click()
             click_button(page, "Next")
-            for item in first_dim.items:
-                page.get_by_role("radiogroup", name=item.text["en"]).get_by_text("3", exact=True).click()
-            click_button(page, "Next")
-            expect_text(page, rest[0].label["en"])
-            assert "resume=" in page.url
-            theirs = max(cluster.replicas, key=lambda r: _websockets_on(r.port))
-            os.kill(theirs.pid, signal.SIGKILL)
-            # The page notices, reconnects through nginx to the other replica, which continues from the saved URL.
-            with suppress(Exception):
-                page.locator('[data-testid="stStatusWidget"]').wait_for(timeout=10_000)
-            wait_idle(page, timeout=60_000)
-            expect_text(page, rest[0].label["en"], timeout=60_000)
-            for dim in rest:
-                page.get_by_text(dim.label["en"], exact=True).first.wait_for(timeout=60_000)
-                for item in dim.items:
-                    page.get_by_role("radiogroup", name=item.text["en"]).get_by_text("5", exact=True).click()
-                click_button(page, "Next")
-            click_button(page, "Next")  # value at stake: nothing picked
-            click_button(page, "Submit my answers")
-            expect_text(page, "Thank you!")
-        import psycopg
+        click_button(page, "Next")  # value at stake: nothing picked
+        click_button(page, "Submit my answers")
+        expect_text(page, "Thank you!")
+    import psycopg
 
-        with psycopg.connect(url) as conn:
-            assert conn.execute("SELECT count(*) FROM responses WHERE campaign_id = 'cluster'").fetchone() == (1,)
-            first_items = [item.id for item in first_dim.items]
-            assert conn.execute("SELECT DISTINCT value FROM answers WHERE item_id = ANY(%s)", [first_items]).fetchall() == [(3,)]
-    finally:
-        server.stop()
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM responses WHERE campaign_id = 'cluster'").fetchone() == (1,)
+        first_items = [item.id for item in first_dim.items]
+        assert conn.execute("SELECT DISTINCT value FROM answers WHERE item_id = ANY(%s)", [first_items]).fetchall() == [(3,)]
 
 
 def test_the_watch_restarts_a_killed_replica_and_takes_it_back_once_healthy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

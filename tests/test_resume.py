@@ -50,6 +50,7 @@ def _stored(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
 # --- the store ---------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("backend", ["duckdb", "postgresql"], indirect=True)
 def test_a_saved_draft_resumes_under_its_token_only(con: duckdb.DuckDBPyConnection) -> None:
     token = resume.new_token()
     resume.save(con, token, "spring", 1, {"answers": {"STR1": 4}, "step": 3}, kiosk=False, now=NOW)
@@ -63,6 +64,7 @@ def test_a_saved_draft_resumes_under_its_token_only(con: duckdb.DuckDBPyConnecti
     assert token not in stored[0][0]
 
 
+@pytest.mark.parametrize("backend", ["duckdb", "postgresql"], indirect=True)
 @pytest.mark.parametrize("kiosk, ttl", [(False, resume.WEB_TTL), (True, resume.KIOSK_TTL)])
 def test_drafts_expire_after_their_last_save_and_are_purged(con: duckdb.DuckDBPyConnection, kiosk: bool, ttl: dt.timedelta) -> None:
     token = resume.new_token()
@@ -76,6 +78,7 @@ def test_drafts_expire_after_their_last_save_and_are_purged(con: duckdb.DuckDBPy
     assert _stored(con, "SELECT count(*) FROM resume_drafts") == [(0,)]
 
 
+@pytest.mark.parametrize("backend", ["duckdb", "postgresql"], indirect=True)
 def test_submitting_erases_the_draft_and_one_token_stores_one_response(con: duckdb.DuckDBPyConnection, instrument) -> None:
     create_campaign(con, "Spring scan", instrument, campaign_id="spring")
     token = resume.new_token()
@@ -94,6 +97,7 @@ def test_submitting_erases_the_draft_and_one_token_stores_one_response(con: duck
     assert resume.lookup(con, token, "spring", 1, kiosk=False, now=later) == (resume.UNKNOWN, None)  # the used mark goes too
 
 
+@pytest.mark.parametrize("backend", ["duckdb", "postgresql"], indirect=True)
 def test_backups_leave_resume_drafts_out(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     resume.save(con, resume.new_token(), "spring", 1, {"step": 3}, kiosk=False)
     manifest = backup(con, tmp_path / "backup")
