@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,7 +208,7 @@ def _submit_flat_out(url: str, campaign_id: str, count_: int, seed: int, out: mu
                 "en",
                 {a: rng.choice(list(attr.options)) for a, attr in instrument.attributes.items()},
                 {item: rng.randint(1, 5) for item in instrument.item_ids},
-                submission_key=f"{seed}-{rng.random()}",
+                submission_key=uuid.uuid4().hex,  # new every run: a key stored before would be answered with its old response
             )
             submit(con, instrument, sub, database.writer)
             done += 1
@@ -218,7 +219,6 @@ def _submit_flat_out(url: str, campaign_id: str, count_: int, seed: int, out: mu
 def _insert_flat_out(url: str, campaign_id: str, count_: int, seed: int, out: multiprocessing.Queue) -> None:
     """One process writing one response (1 row + 30 answer rows) a transaction with psycopg, no app code: PostgreSQL's own rate."""
     import datetime as dt
-    import uuid
 
     import psycopg
 
