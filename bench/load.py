@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import websockets  # noqa: E402
+
 from bench.protocol import ProtocolError, Tab, group_value, strings, text, trigger  # noqa: E402
 from harness.server import Server, streamlit_server  # noqa: E402
 
@@ -105,11 +107,13 @@ SLOW_S = 1.0  # a move slower than this misses the target; when they happen is r
 class Recorder:
     """Round trips by kind, script runs, errors and how many tabs are open, shared by every simulated respondent."""
 
-    times: dict[str, list[float]] = field(default_factory=lambda: {"load": [], "section": [], "submit": []})
+    times: dict[str, list[float]] = field(default_factory=lambda: {"load": [], "section": [], "submit": [], "resume": []})
     slow: list[tuple[float, float, str]] = field(default_factory=list)  # (sent at, seconds, kind) of moves over SLOW_S
     script_runs: int = 0
     submitted: int = 0
     submit_unknown: int = 0
+    resumed: int = 0  # sessions continued on another server from their resume token
+    in_flight: set[int] = field(default_factory=set)  # respondents whose submit was sent when their server died
     started: int = 0
     open_tabs: int = 0
     errors: list[str] = field(default_factory=list)
@@ -128,7 +132,7 @@ class Recorder:
 
 def _answers(tab: Tab, rng: random.Random, lang_state: object) -> list[object]:
     """Fill in the form on screen the way a person would and press its primary submit button."""
-    states = [lang_state]
+    states = [lang_state] if lang_state is not None else []
     primary = None
     for kind, proto in tab.screen.widgets:
         if kind == "button":
@@ -154,14 +158,22 @@ def _answers(tab: Tab, rng: random.Random, lang_state: object) -> list[object]:
     return states
 
 
-async def respondent(base_url: str, rng: random.Random, think: float, rec: Recorder, timeout: float = 30.0) -> None:
-    """One person: open the survey link, maybe switch to Dutch, start, profile, every section, value at stake, submit."""
+async def respondent(
+    base_url: str, rng: random.Random, think: float, rec: Recorder, timeout: float = 30.0, query: str = "", reconnects: int = 0
+) -> None:
+    """One person: open the survey link (`query`, e.g. c=<campaign>), maybe switch to Dutch, start, profile, every
+    section, value at stake, submit.
+
+    With `reconnects`, a lost connection (its server killed) is what a browser does next: a new session on the same
+    URL, which now carries the resume token; the respondent continues from the last saved section.
+    """
 
     async def pause() -> None:
         await asyncio.sleep(think * rng.uniform(0.5, 1.5))
 
-    tab = Tab(base_url, "survey", timeout=timeout)
+    tab = Tab(base_url, "survey", timeout=timeout, query=query)
     rec.started += 1
+    lives = reconnects
     try:
         await tab.open()
         rec.open_tabs += 1
@@ -175,25 +187,18 @@ async def respondent(base_url: str, rng: random.Random, think: float, rec: Recor
         await pause()
         start = tab.screen.one("button", "sv_start")
         rec.add("section", await tab.rerun([lang_state, trigger(start.id)]), tab.screen.script_runs)
-        for _ in range(30):
-            if tab.screen.find("button", "sv_submit"):
+        while True:
+            try:
+                await _walk(tab, rng, lang_state, pause, rec)
                 break
-            states = _answers(tab, rng, lang_state)
-            await pause()
-            rec.add("section", await tab.rerun(states), tab.screen.script_runs)
-        else:
-            raise ProtocolError("never reached the review screen")
-        submit = tab.screen.one("button", "sv_submit")
-        await pause()
-        try:
-            seconds = await tab.rerun([lang_state, trigger(submit.id)])
-        except ProtocolError:
-            rec.submit_unknown += 1  # sent, but no answer seen: the response may or may not be stored
-            raise
-        if not tab.screen.success:
-            raise ProtocolError(f"no thank-you after submit; headings {tab.screen.headings[:3]}")
-        rec.add("submit", seconds, tab.screen.script_runs)
-        rec.submitted += 1
+            except (ProtocolError, OSError, websockets.ConnectionClosed):
+                if lives <= 0 or "resume=" not in tab.query:
+                    raise
+                lives -= 1
+                tab, lang_state = await _resume(tab, rec)
+                if tab.screen.success:  # the submit had been stored before the server died: thanked now
+                    _acknowledged(rec)
+                    break
     except (ProtocolError, OSError, TimeoutError, Exception) as exc:  # every failure counts, none stops the others
         rec.errors.append(f"{type(exc).__name__}: {str(exc)[:300]}")
     finally:
@@ -201,6 +206,65 @@ async def respondent(base_url: str, rng: random.Random, think: float, rec: Recor
             rec.open_tabs -= 1
         with contextlib.suppress(Exception):  # closing a broken socket is not a finding
             await tab.close()
+
+
+async def _walk(tab: Tab, rng: random.Random, lang_state: object, pause: object, rec: Recorder) -> None:
+    """From whatever step is on screen: answer each section, then submit and see the thank-you."""
+    for _ in range(30):
+        if tab.screen.find("button", "sv_submit"):
+            break
+        states = _answers(tab, rng, lang_state)
+        await pause()
+        rec.add("section", await tab.rerun(states), tab.screen.script_runs)
+    else:
+        raise ProtocolError("never reached the review screen")
+    submit = tab.screen.one("button", "sv_submit")
+    await pause()
+    try:
+        seconds = await tab.rerun([s for s in (lang_state, trigger(submit.id)) if s is not None])
+    except (ProtocolError, OSError, websockets.ConnectionClosed):
+        rec.submit_unknown += 1  # sent, but no answer seen: the response may or may not be stored
+        rec.in_flight.add(id(tab.cookies))
+        raise
+    if not tab.screen.success:
+        raise ProtocolError(f"no thank-you after submit; headings {tab.screen.headings[:3]}")
+    rec.add("submit", seconds, tab.screen.script_runs)
+    _acknowledged(rec, tab)
+
+
+def _acknowledged(rec: Recorder, tab: Tab | None = None) -> None:
+    rec.submitted += 1
+    if tab is not None and id(tab.cookies) in rec.in_flight:
+        rec.in_flight.discard(id(tab.cookies))
+        rec.submit_unknown -= 1  # a submit lost with its server, sent again after resuming: now acknowledged
+
+
+async def _resume(old: Tab, rec: Recorder, tries: int = 20) -> tuple[Tab, object]:
+    """What the browser does when its server is gone: a new session on the same URL (and cookies), through nginx."""
+    with contextlib.suppress(Exception):
+        await old.close()
+    rec.open_tabs -= 1
+    started = time.perf_counter()
+    for attempt in range(tries):
+        tab = Tab(old.base_url, old.page_name, timeout=old.timeout, query=old.query, cookies=old.cookies)
+        try:
+            await tab.open()
+            await tab.rerun([])
+            break
+        except (ProtocolError, OSError, websockets.ConnectionClosed):
+            with contextlib.suppress(Exception):
+                await tab.close()
+            if attempt == tries - 1:
+                raise
+            await asyncio.sleep(0.5)
+    rec.open_tabs += 1
+    rec.resumed += 1
+    rec.add("resume", time.perf_counter() - started, tab.screen.script_runs)
+    if tab.screen.success and id(old.cookies) in rec.in_flight:
+        rec.in_flight.discard(id(old.cookies))
+        rec.submit_unknown -= 1
+    lang = tab.screen.find("button_group", "sv_lang")
+    return tab, (strings(lang[-1].id, group_value(lang[-1])) if lang else None)
 
 
 async def _sample(pid: int, rec: Recorder, stop: asyncio.Event, rss: list[tuple[float, int, float]], lag: list[float]) -> None:

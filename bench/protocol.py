@@ -56,14 +56,20 @@ class Screen:
         return found[-1]
 
 
-def xsrf_cookie(base_url: str, timeout: float = 10.0) -> str:
-    """The browser's first request: the health check, whose response sets the XSRF cookie the websocket presents."""
-    with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=timeout) as response:
+def fetch_cookies(base_url: str, jar: dict[str, str], timeout: float = 10.0) -> dict[str, str]:
+    """The browser's first request: the health check, whose response sets the XSRF cookie the websocket presents
+    (and, behind the cluster's nginx, the cookie that keeps this browser on one replica). Cookies already in `jar`
+    are sent along, as a browser would."""
+    request = urllib.request.Request(f"{base_url}/_stcore/health", headers={"Cookie": cookie_header(jar)} if jar else {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
-            if name.strip() == "_streamlit_xsrf":
-                return rest.split(";", 1)[0]
-    return ""
+            jar[name.strip()] = rest.split(";", 1)[0]
+    return jar
+
+
+def cookie_header(jar: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in jar.items())
 
 
 def trigger(widget_id: str) -> WidgetState:
@@ -89,19 +95,31 @@ def group_value(proto: object) -> list[str]:
 class Tab:
     """One browser tab on one page of the app, driven message by message."""
 
-    def __init__(self, base_url: str, page_name: str, *, timeout: float = 30.0, locale: str = "en-US") -> None:
+    def __init__(
+        self,
+        base_url: str,
+        page_name: str,
+        *,
+        timeout: float = 30.0,
+        locale: str = "en-US",
+        query: str = "",
+        cookies: dict[str, str] | None = None,
+    ) -> None:
         self.base_url = base_url
         self.page_name = page_name
         self.page_hash = ""
         self.timeout = timeout
         self.locale = locale
+        self.query = query  # the URL's query string; the app may change it (st.query_params), as it does in a browser
+        self.cookies = {} if cookies is None else cookies  # share one jar to be the same browser on a later tab
         self.ws: websockets.ClientConnection | None = None
         self.screen = Screen()
 
     async def open(self) -> None:
-        token = await asyncio.to_thread(xsrf_cookie, self.base_url)
+        await asyncio.to_thread(fetch_cookies, self.base_url, self.cookies)
+        token = self.cookies.get("_streamlit_xsrf", "")
         ws_url = self.base_url.replace("http://", "ws://", 1) + "/_stcore/stream"
-        headers = {"Cookie": f"_streamlit_xsrf={token}"} if token else None
+        headers = {"Cookie": cookie_header(self.cookies)} if self.cookies else None
         self.ws = await websockets.connect(
             ws_url,
             subprotocols=["streamlit", token] if token else ["streamlit"],
@@ -120,7 +138,7 @@ class Tab:
     def _back_msg(self, states: list[WidgetState]) -> bytes:
         msg = BackMsg()
         client = msg.rerun_script
-        client.query_string = ""
+        client.query_string = self.query
         if self.page_hash:
             client.page_script_hash = self.page_hash
         else:
@@ -128,7 +146,8 @@ class Tab:
         client.widget_states.widgets.extend(states)
         info = client.context_info
         info.timezone, info.timezone_offset, info.locale = "Europe/Amsterdam", -60, self.locale
-        info.url, info.is_embedded, info.color_scheme = f"{self.base_url}/{self.page_name}", False, "light"
+        info.url = f"{self.base_url}/{self.page_name}" + (f"?{self.query}" if self.query else "")
+        info.is_embedded, info.color_scheme = False, "light"
         return msg.SerializeToString()
 
     def _take(self, msg: ForwardMsg, elements: dict[tuple[int, ...], tuple[str, object]], screen: Screen) -> bool:
@@ -146,6 +165,8 @@ class Tab:
             # Legacy multipage mode wraps every run in its own navigation: the page's hash comes from here,
             # new_session carries the wrapper's.
             self.page_hash = msg.navigation.page_script_hash or self.page_hash
+        elif kind == "page_info_changed":
+            self.query = msg.page_info_changed.query_string  # st.query_params changed the URL
         elif kind == "page_not_found":
             raise ProtocolError(f"page not found: {msg.page_not_found.page_name}")
         elif kind == "script_finished":

@@ -25,18 +25,22 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator[object]:
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": width, "height": height})
-        context.route(
-            "**/*",
-            lambda route: (
-                route.continue_()
-                if route.request.url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:"))
-                else route.abort()
-            ),
-        )
-        page = context.new_page()
+        page = new_page(browser, width, height)
         try:
             yield page
         finally:
-            context.close()
+            page.context.close()
             browser.close()
+
+
+def new_page(browser: object, width: int = 1280, height: int = 900) -> object:
+    """A page in a new context of `browser`: no cookies, storage or session shared with any other (a second person, or
+    the same person on another device); every request off loopback refused."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:")) else route.abort()
+        ),
+    )
+    return context.new_page()

@@ -27,13 +27,14 @@ if loaded is None:
     st.stop()
 
 campaign, wave, instrument = loaded
+kiosk = params.get("kiosk") == "1"
+source = "kiosk" if kiosk else "web"
+ui.resume(params.get("resume"), campaign, wave, instrument, kiosk)  # a new session on a saved URL continues its draft
 lang = ui.language_picker(instrument)
 if campaign.status != "open":
     st.info(t("closed", lang))
     st.stop()
 
-kiosk = params.get("kiosk") == "1"
-source = "kiosk" if kiosk else "web"
 draft, step = ui.state()
 if kiosk:
     ui.kiosk_watch(lang)

@@ -12,7 +12,8 @@ What a backup holds and what it leaves out (the contract the facilitator relies 
   backup keeps those hashes, so links already handed out keep working after a restore while
   nobody can rebuild a link from the backup;
 - no unfinished answers: the `draft` column of `invites` (a respondent's answers not yet
-  submitted) is written empty. A respondent who resumes after a restore starts that survey anew.
+  submitted) is written empty, and `resume_drafts` (open-link and kiosk drafts) without rows.
+  A respondent who resumes after a restore starts that survey anew.
 
 A backup is exact, because it is for restore: it holds every response with its attributes and
 answers, which is row-level data. So in the app only a facilitator holding a row-level grant for
@@ -46,6 +47,10 @@ MAX_MANIFEST_BYTES = 1024 * 1024
 # Columns written as NULL, with the reason the manifest records for each.
 REDACTED: dict[str, dict[str, str]] = {
     "invites": {"draft": "unfinished answers on an invite are a respondent's unsubmitted data; backups leave them out"},
+}
+# Tables written without rows, with the reason: what they hold is unsubmitted and short-lived.
+EMPTIED: dict[str, str] = {
+    "resume_drafts": "unfinished answers of open-link and kiosk respondents (survey.resume); backups leave them out",
 }
 _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -167,7 +172,7 @@ def _write_backup(con: duckdb.DuckDBPyConnection, out: Path, record: Callable[[l
             tables = _tables(con)
             if record is not None:
                 record(tables)
-            counts = {t: int(con.execute(f"SELECT count(*) FROM {_quote(t)}").fetchone()[0]) for t in tables}
+            counts = {t: 0 if t in EMPTIED else int(con.execute(f"SELECT count(*) FROM {_quote(t)}").fetchone()[0]) for t in tables}
             entries = []
             for table in tables:
                 columns = _columns(con, table)
@@ -177,7 +182,8 @@ def _write_backup(con: duckdb.DuckDBPyConnection, out: Path, record: Callable[[l
                 )
                 target = out / f"{table}.parquet"
                 written.append(target)
-                con.execute(f"COPY (SELECT {select} FROM {_quote(table)}) TO {_literal(target)} (FORMAT parquet, COMPRESSION zstd)")
+                where = " WHERE false" if table in EMPTIED else ""
+                con.execute(f"COPY (SELECT {select} FROM {_quote(table)}{where}) TO {_literal(target)} (FORMAT parquet, COMPRESSION zstd)")
                 entries.append(TableFile(table, target.name, counts[table], _sha256(target), columns))
             manifest = Manifest(_schema_version(con), dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), tuple(entries))
             manifest_path = out / MANIFEST
@@ -203,6 +209,7 @@ def _manifest_json(manifest: Manifest) -> dict[str, Any]:
             "exist in the database; invite tokens only as SHA-256 hashes, invites keep no date of use; unfinished drafts left out"
         ),
         "redacted": {f"{table}.{column}": why for table, columns in REDACTED.items() for column, why in columns.items()},
+        "emptied": dict(EMPTIED),
         "tables": [
             {"table": t.table, "file": t.file, "rows": t.rows, "sha256": t.sha256, "columns": dict(t.columns)} for t in manifest.tables
         ],

@@ -212,18 +212,25 @@ def writer_for(con: duckdb.DuckDBPyConnection) -> SubmissionWriter:
     return file_writer(str(Path(row[0]).resolve()) if row and row[0] else None)
 
 
-def submit(con: duckdb.DuckDBPyConnection, instrument: Instrument, sub: Submission, writer: SubmissionWriter | None = None) -> str:
+def submit(
+    con: duckdb.DuckDBPyConnection,
+    instrument: Instrument,
+    sub: Submission,
+    writer: SubmissionWriter | None = None,
+    claim: Claim | None = None,
+) -> str:
     """Store one response durably through the database's `writer` (`Database.writer`; found from `con` when not given) and return its id.
 
     The submission key makes this idempotent: a double click, a retried request or two racing
     sessions with the same key store one response, and every caller gets the same id back.
+    `claim` runs in the same transaction first (a resume token's draft erased, `survey.resume`).
     """
     problems = check_submission(instrument, sub)
     if problems:
         raise SubmissionError(problems)
     try:
         return (writer or writer_for(con)).store(
-            con, instrument, sub
+            con, instrument, sub, claim
         )  # a key already stored gets its response back from the writer's lookup
     except (duckdb.ConstraintException, duckdb.TransactionException):
         found = existing_response(con, sub.submission_key)

@@ -125,6 +125,17 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             breakdown VARCHAR NOT NULL DEFAULT '', published_on DATE NOT NULL, PRIMARY KEY (campaign_id, wave, dimension));
         """,
     ),
+    (
+        6,
+        "resume drafts",
+        # Open-link and kiosk respondents' unfinished answers under the hash of the token in their URL (survey.resume),
+        # so a respondent continues on another server process; `used` once submitted, until `expires_at`.
+        """
+        CREATE TABLE resume_drafts (
+            token_hash VARCHAR PRIMARY KEY, campaign_id VARCHAR NOT NULL, wave INTEGER NOT NULL, kiosk BOOLEAN NOT NULL,
+            used BOOLEAN NOT NULL DEFAULT false, draft VARCHAR, expires_at TIMESTAMP NOT NULL);
+        """,
+    ),
 )
 
 

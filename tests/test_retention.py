@@ -9,6 +9,7 @@ import pytest
 
 import survey.retention as retention
 from analysis.scoring import respondent_matrix
+from survey import resume
 from survey.__main__ import main
 from survey.actions import action_from, add_action
 from survey.backup import backup
@@ -26,7 +27,7 @@ from tests.conftest import run_main
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_CSV = ROOT / "tests" / "data" / "imports" / "good.csv"
 CHILDREN = ("answers", "response_attributes", "comments", "value_choices")
-BY_WAVE = ("responses", "invites", "imports", "published_results", "waves", "wave_cells")
+BY_WAVE = ("responses", "invites", "imports", "published_results", "waves", "wave_cells", "resume_drafts")
 BY_CAMPAIGN = ("headcounts", "value_estimates", "actions", "campaigns")
 
 
@@ -35,6 +36,7 @@ def _fill_wave(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int, forc
     tokens = create_invites(con, campaign_id, 2)
     sub = Submission(campaign_id, wave, "en", {"level": "board", "function": "it", "site": "gent"}, {"STR1": 4}, {"strategy": "ok"})
     redeem(con, tokens[0], sub)
+    resume.save(con, resume.new_token(), campaign_id, wave, {"step": 2}, kiosk=False)  # someone half-way through an open link
 
 
 @pytest.fixture

@@ -43,22 +43,43 @@ from survey.journey import (
     steps,
 )
 from survey.responses import SubmissionError, submit
+from survey.resume import KIOSK_TTL, RESUME_PARAM
+from survey.resume import USED as RESUME_USED
+from survey.resume import VALID as RESUME_VALID
+from survey.resume import claim as resume_claim
+from survey.resume import discard as resume_discard
+from survey.resume import lookup as resume_lookup
+from survey.resume import new_token as new_resume_token
+from survey.resume import save as resume_save
+from survey.resume import submission_key as resume_submission_key
 from survey.store import DatabaseBusy, DatabaseDamaged
 from survey.texts import t
 from survey.user_text import as_markdown, plain
 
 _LINK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-STATE_KEYS = ("sv_draft", "sv_step", "sv_key", "sv_done", "sv_started")
+STATE_KEYS = ("sv_draft", "sv_step", "sv_key", "sv_done", "sv_started", "sv_resume")
 # Every respondent's rerun needs the campaign, its wave and instrument. When the cached answer expires, the
 # sessions arriving meanwhile wait for the one refresh (6% of script-thread time at 300 respondents with 5 s).
 CAMPAIGN_TTL_S = 15
 
 
-def reset() -> None:
-    """Forget everything of the current respondent (after submit, on kiosks, or on request)."""
+def reset(discard: bool = False) -> None:
+    """Forget everything of the current respondent (after submit, on kiosks, or on request), and the resume token in the URL.
+
+    `discard` also deletes the saved draft: a kiosk's next respondent must find nothing of the last one.
+    """
+    token = st.session_state.get("sv_resume")
+    if discard and token:
+        try:
+            with db().cursor() as con:
+                resume_discard(con, token)
+        except (DatabaseBusy, DatabaseDamaged, OSError):
+            pass  # the kiosk draft still expires after the idle time (survey.resume.KIOSK_TTL)
     for key in list(st.session_state):
-        if key.startswith(("sv_", "q_", "attr_", "comment_", "losses")) and key not in ("sv_lang", "sv_campaign", "sv_kiosk", "sv_invite"):
+        if key.startswith(("sv_", "q_", "attr_", "comment_", "losses")) and key not in ("sv_lang", "sv_where", "sv_invite"):
             del st.session_state[key]
+    if RESUME_PARAM in st.query_params:
+        del st.query_params[RESUME_PARAM]
 
 
 def state() -> tuple[Draft, int]:
@@ -74,12 +95,69 @@ def _move(step: int) -> None:
     st.session_state.sv_step = step
     st.session_state.sv_last = time.time()
     token = st.session_state.get("sv_invite")
-    if token:  # save and resume: a personal link keeps the draft on its invite row
-        try:
+    try:
+        if token:  # save and resume: a personal link keeps the draft on its invite row
             with db().cursor() as con:
                 save_draft(con, token, {**st.session_state.sv_draft.to_json(), "step": step})
-        except (InviteError, DatabaseBusy, ValueError):
-            pass  # the answers are still in this session; saving is a convenience, submitting is what counts
+        else:
+            _save_resumable(step)
+    except (InviteError, DatabaseBusy, DatabaseDamaged, ValueError, OSError):
+        pass  # the answers are still in this session; saving is a convenience, submitting is what counts
+
+
+def _save_resumable(step: int) -> None:
+    """Open link or kiosk: save the draft under the URL's resume token, drawing the token (and putting it in the URL) on the first move."""
+    where = st.session_state.get("sv_where")
+    if where is None:
+        return
+    campaign_id, wave, kiosk = where
+    token = st.session_state.get("sv_resume")
+    if token is None:
+        token = st.session_state.sv_resume = new_resume_token()
+        st.session_state.sv_key = resume_submission_key(token)
+        st.query_params[RESUME_PARAM] = token
+    draft = {**st.session_state.sv_draft.to_json(), "step": step, "lang": st.session_state.get("sv_lang")}
+    with db().cursor() as con:
+        resume_save(con, token, campaign_id, wave, draft, kiosk=kiosk)
+
+
+def resume(raw: object, campaign: Campaign, wave: int, instrument: Instrument, kiosk: bool) -> None:
+    """Continue an open-link or kiosk respondent from the draft their URL's resume token names (`survey.resume`).
+
+    A new session on the URL (another server after one died, a reopened tab) picks up the last saved
+    section; a used token shows the thank-you (a kiosk starts afresh), an unknown or expired one is
+    dropped from the URL and the survey starts from the beginning.
+    """
+    st.session_state.sv_where = (campaign.campaign_id, wave, kiosk)
+    if raw is None or st.session_state.get("sv_invite"):
+        return
+    token = token_from_query(raw)
+    if token is not None and st.session_state.get("sv_resume") == token:
+        return
+    status, draft = RESUME_USED, None
+    if token is not None:
+        try:
+            with db().cursor() as con:
+                status, draft = resume_lookup(con, token, campaign.campaign_id, wave, kiosk=kiosk)
+        except (DatabaseBusy, DatabaseDamaged, OSError, ValueError):
+            return  # try again on the next rerun; the URL keeps the token
+    else:
+        status = "unknown"
+    if status == RESUME_VALID and draft is not None:
+        reset()
+        st.session_state.sv_draft = Draft.from_json(draft)
+        st.session_state.sv_step = max(0, int(draft.get("step", 0)))
+        st.session_state.sv_key = resume_submission_key(token)
+        st.session_state.sv_resume = token
+        st.query_params[RESUME_PARAM] = token
+        if draft.get("lang") in instrument.languages:
+            st.session_state.sv_lang = draft["lang"]
+    elif status == RESUME_USED and not kiosk:
+        reset()
+        st.session_state.sv_done = True
+        st.session_state.sv_done_campaign = campaign.campaign_id
+    else:
+        reset()
 
 
 def open_invite(raw: object) -> str | None:
@@ -364,10 +442,11 @@ def _store(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, 
             if get_campaign(con, campaign.campaign_id).status != "open":
                 return t("closed", lang)
             token = st.session_state.get("sv_invite")
+            resumable = st.session_state.get("sv_resume")
             if token:
                 redeem(con, token, submission, database.writer)
             else:
-                submit(con, instrument, submission, database.writer)
+                submit(con, instrument, submission, database.writer, resume_claim(resumable) if resumable else None)
     except InviteUsed:
         return t("invite_used", lang)
     except SubmissionError as exc:
@@ -379,14 +458,14 @@ def _store(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, 
     return None
 
 
-KIOSK_IDLE_S = 300
+KIOSK_IDLE_S = int(KIOSK_TTL.total_seconds())  # the screen clears when a kiosk draft expires: one idle limit for both
 KIOSK_THANKS_S = 8
 
 
 def thanks(campaign: Campaign, lang: str, kiosk: bool) -> None:
     st.success(f"### {t('thanks_title', lang)}\n\n{t('thanks_body', lang, k=campaign.threshold)}")
     if kiosk and st.button(t("new_survey", lang), type="primary", width="stretch", key="sv_again"):
-        reset()
+        reset(discard=True)
         st.rerun()
 
 
@@ -398,7 +477,7 @@ def kiosk_watch(lang: str) -> None:
     idle = now - last
     done = st.session_state.get("sv_done", False)
     if (done and idle > KIOSK_THANKS_S) or (not done and st.session_state.get("sv_step", 0) > 0 and idle > KIOSK_IDLE_S):
-        reset()
+        reset(discard=True)
         st.rerun(scope="app")
     st.caption(t("kiosk_note", lang, m=KIOSK_IDLE_S // 60))
 
@@ -415,6 +494,7 @@ __all__ = [
     "profile",
     "progress",
     "reset",
+    "resume",
     "review",
     "show_failure",
     "state",
