@@ -40,9 +40,12 @@ LOCAL_TABLES = ("wave_cells",)
 # Updates to these tables do not move their version: a draft saved on every section would reload every invite
 # on every replica. Reads that need them current go to PostgreSQL (`LIVE_READS`); a full sync (backup) reloads them.
 QUIET_UPDATES = ("invites",)
+# Kept on the server only, never in the copy: saved on every section by every respondent (survey.resume) and
+# read only by the respondent who holds the token, so a copy would only ever be reloaded and never read.
+SERVER_ONLY = ("resume_drafts",)
 # Reads that must see the store of record, not the copy: invite state (one winner per invite) and the
 # response already stored under a submission key (a retry answered on another replica).
-LIVE_READS = re.compile(r"\binvites\b|\bsubmission_key\b", re.IGNORECASE)
+LIVE_READS = re.compile(r"\binvites\b|\bsubmission_key\b|\bresume_drafts\b", re.IGNORECASE)
 # Statements only DuckDB understands, run on the copy even inside a transaction.
 DUCKDB_ONLY = re.compile(r"\bduckdb_\w+\(|\bread_parquet\(|^\s*COPY\s*\(|^\s*CHECKPOINT|^\s*PRAGMA|txid_current\(\)", re.IGNORECASE)
 SYNC_EVERY_S = 5.0  # the background sync of each process: dashboards are at most about this (plus one pull) behind
@@ -228,7 +231,7 @@ class Mirror:
         ).fetchall()
         tables: dict[str, list[tuple[str, str]]] = {}
         for table, column, dtype in rows:
-            if table not in LOCAL_TABLES:
+            if table not in LOCAL_TABLES and table not in SERVER_ONLY:
                 tables.setdefault(table, []).append((column, dtype))
         return tables
 
@@ -448,8 +451,8 @@ class Routed:
                 self._local_tx = False
                 with suppress(duckdb.Error):
                     self.local.execute("COMMIT" if commit else "ROLLBACK")
-        if pg is not None and commit and touched:
-            self.mirror.sync()  # this process reads its own writes at once
+        if pg is not None and commit and any(_copy_sees(table, verb) for table, verb in touched.items()):
+            self.mirror.sync()  # this process reads its own writes at once (not for a draft saved: no copy reads it)
         return self
 
     @contextmanager
@@ -504,14 +507,15 @@ def _local_only(sql: str) -> bool:
     return bool(re.search(r"\bwave_cells\b", sql, re.IGNORECASE))
 
 
+def _copy_sees(table: str, verb: str) -> bool:
+    """Whether a change of this kind to this table is one the local copies must pick up."""
+    return table not in LOCAL_TABLES and table not in SERVER_ONLY and not (table in QUIET_UPDATES and verb == "UPDATE")
+
+
 def _bump(pg: psycopg.Connection, touched: Mapping[str, str]) -> None:
     """Move the version of every table this transaction changed in a way an incremental sync cannot see (in name order: no deadlock)."""
     moved = sorted(
-        table
-        for table, verb in touched.items()
-        if table not in LOCAL_TABLES
-        and not (table in APPEND_TABLES and verb == "INSERT")
-        and not (table in QUIET_UPDATES and verb == "UPDATE")
+        table for table, verb in touched.items() if _copy_sees(table, verb) and not (table in APPEND_TABLES and verb == "INSERT")
     )
     if moved:
         pg.execute(

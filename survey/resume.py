@@ -18,9 +18,9 @@ What is kept, and for how long:
 
 On PostgreSQL drafts live on the server only: the lookup reads the store of record, not the
 replica's local copy (the copy can be seconds behind, and a respondent arriving from a dead
-replica needs the section saved a moment ago), and a save goes straight to the server in a
-transaction of its own, so it neither waits for nor moves the copy's sync (a sync after every
-section of every respondent cost the server more than the rest of the page).
+replica needs the section saved a moment ago), and `resume_drafts` is never copied
+(`survey.postgres.SERVER_ONLY`), so a save neither waits for nor moves the copy's sync (a sync
+after every section of every respondent cost the server more than the rest of the page).
 
 Kiosks: the next person must never see the previous one's answers. Every kiosk reset (after
 "thank you", after inactivity, on "new survey") deletes the draft and takes the token out of the
@@ -104,25 +104,8 @@ def save(
     if len(text.encode("utf-8")) > MAX_DRAFT_BYTES:
         raise ValueError(f"draft larger than {MAX_DRAFT_BYTES // 1024} KB")
     at = _now(now)
-    _write(con, SAVE_SQL, [hash_token(token), campaign_id, wave, kiosk, text, at + (KIOSK_TTL if kiosk else WEB_TTL)])
+    con.execute(SAVE_SQL, [hash_token(token), campaign_id, wave, kiosk, text, at + (KIOSK_TTL if kiosk else WEB_TTL)])
     purge_now_and_then(con, at)
-
-
-def _write(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> None:
-    """One statement in a transaction of its own: on the DuckDB file as it is, on PostgreSQL on the server directly."""
-    pool = getattr(con, "pool", None)  # survey.postgres.Routed: its pool reaches the store of record
-    if pool is None:
-        con.execute(sql, params)
-        return
-    import psycopg
-
-    from survey.postgres import _as_duckdb_error, translate
-
-    try:
-        with pool.connection() as pg:
-            pg.execute(translate(sql, params), params)
-    except psycopg.Error as exc:
-        raise _as_duckdb_error(exc) from exc
 
 
 def lookup(
@@ -133,8 +116,7 @@ def lookup(
     A draft of another campaign, another wave or another mode (kiosk vs open link) is unknown here:
     a kiosk URL never picks up an open-link draft, and a closed wave's drafts are not continued.
     """
-    read = getattr(con, "pg_rows", None) or con.execute  # PostgreSQL: the store of record, never the local copy
-    row = read(SELECT_SQL, [hash_token(token), _now(now)]).fetchone()
+    row = con.execute(SELECT_SQL, [hash_token(token), _now(now)]).fetchone()
     if row is None or row[0] != campaign_id or int(row[1]) != wave or bool(row[2]) != kiosk:
         return UNKNOWN, None
     if row[3]:
@@ -145,7 +127,7 @@ def lookup(
 
 def discard(con: duckdb.DuckDBPyConnection, token: str) -> None:
     """Forget a draft now (a kiosk reset): nothing of the last respondent remains to resume."""
-    _write(con, DISCARD_SQL, [hash_token(token)])
+    con.execute(DISCARD_SQL, [hash_token(token)])
 
 
 def claim(token: str, now: dt.datetime | None = None) -> Claim:
@@ -164,7 +146,7 @@ def claim(token: str, now: dt.datetime | None = None) -> Claim:
 
 def purge(con: duckdb.DuckDBPyConnection, now: dt.datetime | None = None) -> None:
     """Remove every expired draft and used token."""
-    _write(con, PURGE_SQL, [_now(now)])
+    con.execute(PURGE_SQL, [_now(now)])
 
 
 def purge_now_and_then(con: duckdb.DuckDBPyConnection, now: dt.datetime | None = None) -> None:
