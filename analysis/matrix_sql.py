@@ -51,7 +51,7 @@ MATRIX_SQL = """
         LEFT JOIN packed USING (response_id)
         LEFT JOIN losses USING (response_id)
     )
-    SELECT * EXCLUDE (response_id), {dimension_columns} FROM items
+    SELECT {selected}, {dimension_columns} FROM items
 """
 PICKED = "WHERE response_id IN (SELECT response_id FROM picked)"
 # Only rows appended since a mark (rowid at or after it), for adding new responses to cells already read.
@@ -209,10 +209,13 @@ def _dimension_score(dimension_id: str, items: list[str]) -> str:
     return f"CASE WHEN 2 * ({answered}) >= {len(items)} THEN CAST({total} AS DOUBLE) / ({answered}) END AS {dim_col(dimension_id)}"
 
 
-def matrix_sql(instrument: Instrument, catalogue: tuple[CatalogueItem, ...], whole_table: bool = False, since: bool = False) -> str:
+def matrix_sql(
+    instrument: Instrument, catalogue: tuple[CatalogueItem, ...], whole_table: bool = False, since: bool = False, with_id: bool = False
+) -> str:
     """The respondent matrix of one wave as a query; parameters $campaign and $wave.
 
-    With `since`, only responses appended at or after the marks $m_<table> (rowids) are read.
+    With `since`, only responses appended at or after the marks $m_<table> (rowids) are read. With `with_id`
+    the response id stays in (analysis.insights joins the respondents' dimension ratings to their scores).
     """
     attributes = list(instrument.attributes)
     losses = list(instrument.value_at_stake.losses) if instrument.value_at_stake else []
@@ -231,6 +234,7 @@ def matrix_sql(instrument: Instrument, catalogue: tuple[CatalogueItem, ...], who
         return SINCE.format(mark=f"m_{table}") if since else "" if whole_table else PICKED
 
     return MATRIX_SQL.format(
+        selected="*" if with_id else "* EXCLUDE (response_id)",
         slots=slots,
         since_responses=" AND rowid >= $m_responses" if since else "",
         picked_attributes=picked("response_attributes"),

@@ -23,7 +23,7 @@ from tests.conftest import run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_CSV = ROOT / "tests" / "data" / "imports" / "good.csv"
-CHILDREN = ("answers", "response_attributes", "comments", "value_choices")
+CHILDREN = ("answers", "response_attributes", "comments", "value_choices", "dimension_ratings")
 BY_WAVE = ("responses", "invites", "imports", "waves", "wave_cells")
 BY_CAMPAIGN = ("headcounts", "value_estimates", "campaigns")
 
