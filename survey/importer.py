@@ -686,7 +686,7 @@ def delete_import(con: duckdb.DuckDBPyConnection, import_id: str, *, actor: str 
     with transaction(con):
         forget_wave_cells(con, row[0], row[2])  # aggregates that still count the removed answers
         ids = "SELECT response_id FROM responses WHERE import_id = ?"
-        for table in ("answers", "response_attributes", "comments", "value_choices"):
+        for table in ("answers", "response_attributes", "comments", "value_choices", "dimension_ratings"):
             con.execute(f"DELETE FROM {table} WHERE response_id IN ({ids})", [import_id])
         count = con.execute("DELETE FROM responses WHERE import_id = ?", [import_id]).fetchone()[0]
         con.execute("DELETE FROM imports WHERE import_id = ?", [import_id])
