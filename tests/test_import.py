@@ -243,7 +243,10 @@ BAD = [
     ("duplicate_headers.csv", ["row 1, column AK 'STR1': duplicate header: column E is also 'STR1'"]),
     (
         "unknown_column.csv",
-        ["row 1, column AL 'email': unknown column (allowed: attribute ids, item ids, comment_<dimension>, language, losses)"],
+        [
+            "row 1, column AL 'email': unknown column (allowed: attribute ids, item ids, comment_<dimension>, language, losses, "
+            "target_<dimension>, predict_<level>_<dimension>)"
+        ],
     ),
     ("missing_attribute.csv", ["row 1, column site: required attribute column is missing"]),
     (
