@@ -9,6 +9,8 @@ Matrix columns (quoted identifiers, because ids may contain `-`):
     "d:<dimension>"  DOUBLE    mean of the answered items if at least half were answered, else NULL
     "l:<loss>"       BOOLEAN   named this loss in the value-at-stake block
     "vb"             BOOLEAN   named at least one loss (answered the block)
+    "t:<dimension>"  SMALLINT  the target rating ("where should we be in two years"), NULL when not given
+    "x:<option>:<dimension>"  SMALLINT  the prediction of how that option (of the meta-perception attribute) rates the dimension
 Answers are pivoted by packing: each answer (shifted to 1..points) goes into an 8-bit slot of one of
 a few 64-bit integers per respondent, combined with bit_or; a handful of integer aggregates are much
 cheaper than one CASE per item on every answer row.
@@ -44,15 +46,20 @@ MATRIX_SQL = """
     ), losses AS (
         SELECT response_id, {loss_pivot}
         FROM value_choices {picked_losses} GROUP BY response_id
-    ), items AS (
-        SELECT p.response_id, {attribute_columns}, {item_columns}, {loss_columns}
+    ){rated}, items AS (
+        SELECT p.response_id, {attribute_columns}, {item_columns}, {loss_columns}{rating_columns}
         FROM picked p
         LEFT JOIN attrs USING (response_id)
         LEFT JOIN packed USING (response_id)
-        LEFT JOIN losses USING (response_id)
+        LEFT JOIN losses USING (response_id){rated_join}
     )
     SELECT {selected}, {dimension_columns} FROM items
 """
+# Dimension ratings (targets, predictions) pivoted per respondent; left out for an instrument that asks none.
+RATED = """, rated AS (
+        SELECT response_id, {rating_pivot}
+        FROM dimension_ratings {picked_ratings} GROUP BY response_id
+    )"""
 PICKED = "WHERE response_id IN (SELECT response_id FROM picked)"
 # Only rows appended since a mark (rowid at or after it), for adding new responses to cells already read.
 SINCE = "WHERE rowid >= ${mark} AND response_id IN (SELECT response_id FROM picked)"
@@ -82,6 +89,32 @@ def dim_col(dimension_id: str) -> str:
 
 def loss_col(loss: str) -> str:
     return quote(f"l:{loss}")
+
+
+def target_col(dimension_id: str) -> str:
+    return quote(f"t:{dimension_id}")
+
+
+def prediction_col(about: str, dimension_id: str) -> str:
+    return quote(f"x:{about}:{dimension_id}")
+
+
+def rating_columns(instrument: Instrument) -> tuple[tuple[str, str | None, str], ...]:
+    """(kind, about, dimension) of every dimension rating the instrument asks: targets, then predictions, in instrument order."""
+    dims = [d.id for d in instrument.dimensions]
+    targets = instrument.targets.questions if instrument.targets else {}
+    out: list[tuple[str, str | None, str]] = [("target", None, d) for d in dims if d in targets]
+    meta = instrument.meta_perception
+    for about, questions in meta.questions.items() if meta else ():
+        out += [("prediction", about, d) for d in dims if d in questions]
+    return tuple(out)
+
+
+def _rating_pivot(kind: str, about: str | None, dimension: str) -> str:
+    if kind == "target":
+        return f"max(value) FILTER (WHERE kind = 'target' AND dimension = {literal(dimension)}) AS {target_col(dimension)}"
+    where = f"kind = 'prediction' AND about = {literal(about or '')} AND dimension = {literal(dimension)}"
+    return f"max(value) FILTER (WHERE {where}) AS {prediction_col(about or '', dimension)}"
 
 
 @dataclass(frozen=True)
@@ -123,6 +156,7 @@ class Fingerprint(NamedTuple):
     answers: int
     response_attributes: int
     value_choices: int
+    dimension_ratings: int
 
 
 Columns = Mapping[str, np.ndarray]
@@ -233,7 +267,14 @@ def matrix_sql(
         """The filter of one long table: rows appended after its mark, the wave's responses, or none (the whole table is the wave)."""
         return SINCE.format(mark=f"m_{table}") if since else "" if whole_table else PICKED
 
+    ratings = rating_columns(instrument)
+    rating_names = [target_col(d) if kind == "target" else prediction_col(about or "", d) for kind, about, d in ratings]
     return MATRIX_SQL.format(
+        rated=RATED.format(rating_pivot=", ".join(_rating_pivot(*r) for r in ratings), picked_ratings=picked("dimension_ratings"))
+        if ratings
+        else "",
+        rating_columns="".join(f", {name}" for name in rating_names),
+        rated_join=" LEFT JOIN rated USING (response_id)" if ratings else "",
         selected="*" if with_id else "* EXCLUDE (response_id)",
         slots=slots,
         since_responses=" AND rowid >= $m_responses" if since else "",
@@ -268,7 +309,10 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
     "c:<dimension>" (sum of the dimension's items for respondents who answered all of them),
     "c:<dimension>:<item>" (the item over those same complete respondents), which Cronbach's alpha needs, and
     "p:<dimension>:<s>" (1 for respondents who answered exactly s of the dimension's items), which only the
-    disclosure audit reads (analysis.disclosure: don't-knows link a dimension to its items).
+    disclosure audit reads (analysis.disclosure: don't-knows link a dimension to its items), and the dimension
+    ratings of analysis.insights: "t:<dimension>" (the target, for respondents who also have a score on the
+    dimension), "g:<dimension>" (target − own score, those same respondents, times lcm(1..m) like the score) and
+    "x:<option>:<dimension>" (predictions of how that option rates the dimension).
     """
     top = max([abs(matrix.instrument.scale.min), abs(matrix.instrument.scale.max), 1])
     units = {"respondents": Unit("1")}
@@ -283,6 +327,16 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
         units.update({f"c:{dimension}:{i}": Unit(f"CASE WHEN {complete} THEN {item_col(i)} END", 1, top) for i in items})
         answered = " + ".join(f"CAST({item_col(i)} IS NOT NULL AS INTEGER)" for i in items)
         units.update({f"p:{dimension}:{size}": Unit(f"CASE WHEN {answered} = {size} THEN 1 END") for size in range(1, len(items) + 1)})
+    for kind, about, dimension in rating_columns(matrix.instrument):
+        if kind == "prediction":
+            units[f"x:{about}:{dimension}"] = Unit(prediction_col(about or "", dimension), 1, top)
+            continue
+        if dimension not in matrix.dimension_ids:
+            continue
+        score = _scaled_dimension_score(list(matrix.items_of(dimension)), top)
+        target = f"CAST({target_col(dimension)} AS BIGINT)"
+        units[f"t:{dimension}"] = Unit(f"CASE WHEN ({score.expression}) IS NOT NULL THEN {target} END", 1, top)
+        units[f"g:{dimension}"] = Unit(f"{target} * {score.scale} - ({score.expression})", score.scale, 2 * score.bound)
     return units
 
 
