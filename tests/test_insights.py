@@ -200,3 +200,28 @@ def test_priorities_leave_out_a_dimension_whose_gap_is_hidden() -> None:
     amb = pd.DataFrame({"dimension": ["a", "b"], "group": "all", "gap": [1.0, 1.0], "suppressed": False})
     table = priority_table(gap_frame, amb, None)
     assert list(table["dimension"]) == ["b"]
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_pages_show_blind_spots_ambition_and_the_priority_matrix_with_labels(
+    make_demo: MakeDemo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    from tests.app_pages import open_page
+
+    db = make_demo(400, waves=1, into=tmp_path / "demo.duckdb")
+    at = open_page("pages/3_perception.py", db, monkeypatch, role="leader", state={"dash_lang": lang})
+    heads = [s.value for s in at.subheader]
+    assert (
+        "Blind spots: how well each level knows another" if lang == "en" else "Blinde vlekken: hoe goed kent elk niveau een ander"
+    ) in heads
+    tables = [d.value for d in at.dataframe]
+    blind = tables[0]
+    who = "Who predicts" if lang == "en" else "Wie schat"
+    board = "Board / executive team" if lang == "en" else "Bestuur / directieteam"
+    assert board in set(blind[who]) and not any("level=" in str(v) for v in blind[who])  # labels, not raw ids
+    at.switch_page("pages/5_value.py")
+    at.run()
+    assert not at.exception
+    assert ("Priority matrix" if lang == "en" else "Prioriteitenmatrix") in [s.value for s in at.subheader]
+    ranked = at.dataframe[-1].value
+    assert list(ranked[("Rank" if lang == "en" else "Rang")]) == list(range(1, len(ranked) + 1))

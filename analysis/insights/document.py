@@ -13,17 +13,18 @@ Hidden blind spots and ambition cells are listed in the document's `suppressed` 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from analysis.gaps import Group
+from analysis.gaps import Group, gap_table
 from analysis.insights.ambition import ambition_table
 from analysis.insights.blind_spots import blind_spot_table
-from analysis.insights.priorities import priority_table
+from analysis.insights.priorities import matrix_points, priority_table
 from analysis.insights.ratings import rating_cube
-from analysis.scope import View
+from analysis.scope import MAX_ATTRIBUTES, Scope, View, open_view, view_of
 from analysis.value import estimates, ranking_table
 
 
@@ -59,6 +60,34 @@ def insight_frames(
         ranking = ranking_table(matrix, base.cube, base.visible, base.reason, base.filters, *pair, estimates(con, matrix.campaign_id))
     gaps = dimension_gaps if dimension_gaps is not None else pd.DataFrame(columns=["unit", "diff", "suppressed"])
     return blind, ambition, priority_table(gaps, ambition, ranking)
+
+
+@dataclass(frozen=True)
+class Insights:
+    """What the pages and exports show of a scope: blind spots, ambition cells, the value hypotheses and the matrix points."""
+
+    blind_spots: pd.DataFrame
+    ambition: pd.DataFrame
+    priorities: pd.DataFrame
+    points: pd.DataFrame
+    wave: int
+    threshold: int
+
+
+def insights(con: duckdb.DuckDBPyConnection, scope: Scope) -> Insights:
+    """Every insight of the scope from the same views as the summary document (default pair: board vs shop floor)."""
+    from analysis.summary import default_pair  # imported here: the summary document builds on this module
+
+    base = open_view(con, scope)
+    a, b = default_pair(base.matrix)
+    pair, gaps = None, None
+    if a[0] not in base.filters and b[0] not in base.filters and len({*base.filters, a[0], b[0]}) <= MAX_ATTRIBUTES:
+        pair = (a, b)
+        v = view_of(base.matrix, base.limits, scope.filters, extra=(a[0], b[0]))
+        gaps, _ = gap_table(base.matrix, v.cube, v.visible, v.reason, v.filters, a, b, "dimension", base.limits.k)
+    blind, ambition, priorities = insight_frames(con, base, pair, gaps)
+    points = matrix_points(gaps if gaps is not None else pd.DataFrame(columns=["unit", "diff", "suppressed"]), ambition, priorities)
+    return Insights(blind, ambition, priorities, points, base.matrix.wave, base.limits.k)
 
 
 def insight_sections(
