@@ -310,9 +310,10 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
     "c:<dimension>:<item>" (the item over those same complete respondents), which Cronbach's alpha needs, and
     "p:<dimension>:<s>" (1 for respondents who answered exactly s of the dimension's items), which only the
     disclosure audit reads (analysis.disclosure: don't-knows link a dimension to its items), and the dimension
-    ratings of analysis.insights: "t:<dimension>" (the target, for respondents who also have a score on the
-    dimension), "g:<dimension>" (target − own score, those same respondents, times lcm(1..m) like the score) and
-    "x:<option>:<dimension>" (predictions of how that option rates the dimension).
+    ratings of analysis.insights: "t:<dimension>" (targets) and "x:<option>:<dimension>" (predictions of how that
+    option rates the dimension). Each rating is a unit of its own, never combined with a score per respondent: a
+    paired "target − own score" over those who set a target, next to the score over everyone, would let the
+    scores of those who set none be worked out by difference.
     """
     top = max([abs(matrix.instrument.scale.min), abs(matrix.instrument.scale.max), 1])
     units = {"respondents": Unit("1")}
@@ -331,12 +332,8 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
         if kind == "prediction":
             units[f"x:{about}:{dimension}"] = Unit(prediction_col(about or "", dimension), 1, top)
             continue
-        if dimension not in matrix.dimension_ids:
-            continue
-        score = _scaled_dimension_score(list(matrix.items_of(dimension)), top)
-        target = f"CAST({target_col(dimension)} AS BIGINT)"
-        units[f"t:{dimension}"] = Unit(f"CASE WHEN ({score.expression}) IS NOT NULL THEN {target} END", 1, top)
-        units[f"g:{dimension}"] = Unit(f"{target} * {score.scale} - ({score.expression})", score.scale, 2 * score.bound)
+        if dimension in matrix.dimension_ids:
+            units[f"t:{dimension}"] = Unit(target_col(dimension), 1, top)
     return units
 
 

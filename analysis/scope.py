@@ -174,14 +174,14 @@ def view_of(
 
 
 def anchored(cube: Cube, visible: np.ndarray, reason: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A target or ambition cell ("t:", "g:") only where its dimension's score cell is shown, and hidden for the same reason.
+    """A target cell ("t:") only where its dimension's score cell is shown, and hidden for the same reason.
 
     The ambition gap is read next to the score it starts from; hiding more cells than the audit asked for
     never reveals more (fewer shown cells span a smaller space).
     """
     visible, reason = visible.copy(), reason.copy()
     for position, key in enumerate(cube.units):
-        if key.startswith(("t:", "g:")):
+        if key.startswith("t:"):
             anchor = cube.unit(f"d:{key[2:]}")
             newly = visible[..., position] & ~visible[..., anchor]
             reason[..., position] = np.where(newly, reason[..., anchor], reason[..., position])

@@ -99,7 +99,7 @@ def test_blind_spots_match_welch_and_bh_computed_with_scipy(rated: tuple[duckdb.
         assert b["actual"] == pytest.approx(doc["dimensions"][b["dimension"]]["by"]["level"][option]["mean"])
 
 
-def test_ambition_cells_are_paired_target_minus_current_with_a_t_interval(rated: tuple[duckdb.DuckDBPyConnection, list[dict]]) -> None:
+def test_ambition_cells_are_mean_target_minus_the_heatmap_score_with_welch(rated: tuple[duckdb.DuckDBPyConnection, list[dict]]) -> None:
     con, people = rated
     doc = build_summary(con, Scope("r"))
     groups = {"overall": people, **{f"level={o}": [p for p in people if p["level"] == o] for o in ("board", "shop_floor")}}
@@ -107,14 +107,19 @@ def test_ambition_cells_are_paired_target_minus_current_with_a_t_interval(rated:
     for d in DIMS:
         entry = doc["ambition"][d]
         for name, members in groups.items():
-            pairs = np.array([(p["targets"][d], _score(p, d)) for p in members if d in p["targets"] and not np.isnan(_score(p, d))])
-            gap = pairs[:, 0] - pairs[:, 1]
-            ci = stats.ttest_1samp(gap, 0.0).confidence_interval(0.95)
+            targets = np.array([p["targets"][d] for p in members if d in p["targets"]], float)
+            scores = np.array([_score(p, d) for p in members])
+            scores = scores[~np.isnan(scores)]
+            ci = stats.ttest_ind(targets, scores, equal_var=False).confidence_interval(0.95)
             cell = entry["overall"] if name == "overall" else entry["by"][name.split("=")[0]][name.split("=")[1]]
-            assert cell["n"] == len(pairs)
-            assert cell["target"] == pytest.approx(pairs[:, 0].mean()) and cell["current"] == pytest.approx(pairs[:, 1].mean())
-            assert cell["gap"] == pytest.approx(gap.mean())
+            assert (cell["n"], cell["n_current"]) == (len(targets), len(scores))
+            assert cell["target"] == pytest.approx(targets.mean()) and cell["current"] == pytest.approx(scores.mean())
+            assert cell["gap"] == pytest.approx(targets.mean() - scores.mean())
             assert cell["ci"] == pytest.approx([ci.low, ci.high])
+            heat = (
+                doc["dimensions"][d]["overall"] if name == "overall" else doc["dimensions"][d]["by"][name.split("=")[0]][name.split("=")[1]]
+            )
+            assert cell["current"] == pytest.approx(heat["mean"])  # the score the heatmap shows
 
 
 def test_a_level_below_the_threshold_gives_no_blind_spot_and_no_ambition_cell(con: duckdb.DuckDBPyConnection) -> None:
@@ -225,3 +230,41 @@ def test_pages_show_blind_spots_ambition_and_the_priority_matrix_with_labels(
     assert ("Priority matrix" if lang == "en" else "Prioriteitenmatrix") in [s.value for s in at.subheader]
     ranked = at.dataframe[-1].value
     assert list(ranked[("Rank" if lang == "en" else "Rang")]) == list(range(1, len(ranked) + 1))
+
+
+GOOD_CSV = Path(__file__).resolve().parent / "data" / "imports" / "good.csv"
+
+
+def _with_ratings(prediction_about_board: str) -> bytes:
+    """good.csv with a target and a prediction column: row 1 is a board member, the others are not."""
+    lines = GOOD_CSV.read_text(encoding="utf-8").splitlines()
+    out = [lines[0] + ",target_strategy,predict_board_strategy,predict_shop_floor_strategy"]
+    for i, line in enumerate(lines[1:]):
+        about_board = prediction_about_board if i == 0 else "3"
+        about_floor = "" if line.startswith("shop_floor") else "2"
+        out.append(line + f",{4 if i % 2 else ''},{about_board},{about_floor}")
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def test_import_reads_targets_and_predictions_and_refuses_ones_own_level(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    from survey.backup import backup, restore
+    from survey.importer import preview_import, run_import
+    from survey.store import Database
+
+    create_campaign(con, "Imported", campaign_id="imp")
+    refused = preview_import(con, "imp", _with_ratings("4"), "ratings.csv")
+    assert [str(p) for p in refused.problems] == ["row 2, column predict_board_strategy: nobody predicts their own level (level=board)"]
+    result = run_import(con, "imp", _with_ratings(""), "ratings.csv")
+    rows = con.execute("SELECT kind, coalesce(about, '-'), dimension, count(*) FROM dimension_ratings GROUP BY ALL ORDER BY ALL").fetchall()
+    assert result.rows == 10
+    floor = sum(1 for line in GOOD_CSV.read_text(encoding="utf-8").splitlines()[1:] if not line.startswith("shop_floor"))
+    assert rows == [("prediction", "board", "strategy", 9), ("prediction", "shop_floor", "strategy", floor), ("target", "-", "strategy", 5)]
+    backup(con, tmp_path / "bk")
+    restored = Database(tmp_path / "restored.duckdb", linger_s=0)
+    with restored.cursor() as new:
+        restore(new, tmp_path / "bk")
+        assert (
+            new.execute("SELECT * FROM dimension_ratings ORDER BY ALL").fetchall()
+            == con.execute("SELECT * FROM dimension_ratings ORDER BY ALL").fetchall()
+        )
+    restored.close()

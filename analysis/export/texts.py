@@ -27,6 +27,37 @@ TEXTS: dict[str, dict[str, str]] = {
     "items": {"en": "Items", "nl": "Stellingen"},
     "distribution_title": {"en": "{item}: answers per group", "nl": "{item}: antwoorden per groep"},
     "value": {"en": "Value at stake", "nl": "Waarde op het spel"},
+    "insights": {"en": "Blind spots, ambition and priorities", "nl": "Blinde vlekken, ambitie en prioriteiten"},
+    "blind_spots_title": {"en": "Blind spots: predicted minus actual score", "nl": "Blinde vlekken: geschatte min werkelijke score"},
+    "ambition_title": {"en": "Ambition: where we want to be in two years", "nl": "Ambitie: waar we over twee jaar willen staan"},
+    "priorities_title": {"en": "Value hypotheses to start with", "nl": "Waardehypotheses om mee te beginnen"},
+    "col_by": {"en": "Who predicts", "nl": "Wie schat"},
+    "col_about": {"en": "About", "nl": "Over"},
+    "col_predicted": {"en": "Predicted", "nl": "Geschat"},
+    "col_actual": {"en": "Actual", "nl": "Werkelijk"},
+    "col_blind_spot": {"en": "Blind spot", "nl": "Blinde vlek"},
+    "col_ci": {"en": "95% CI", "nl": "95%-BI"},
+    "col_now": {"en": "Now", "nl": "Nu"},
+    "col_target": {"en": "In two years", "nl": "Over twee jaar"},
+    "col_ambition": {"en": "Ambition gap", "nl": "Ambitiekloof"},
+    "col_misalignment": {"en": "Board − shop floor", "nl": "Bestuur − werkvloer"},
+    "col_score": {"en": "Score", "nl": "Score"},
+    "col_area": {"en": "Area", "nl": "Onderdeel"},
+    "col_group": {"en": "Group", "nl": "Groep"},
+    "insights_none": {
+        "en": "Nothing to show: no predictions or targets were asked, or every group involved is below the threshold of {k}.",
+        "nl": "Niets te tonen: er zijn geen schattingen of doelen gevraagd, of elke betrokken groep is kleiner dan de drempel van {k}.",
+    },
+    "insights_definition": {
+        "en": "Blind spot = a level's mean prediction of another level's score minus that level's actual score (Welch 95% CI, "
+        "p Benjamini–Hochberg within the blind spots). Ambition gap = the group's mean target minus its current score "
+        "(Welch 95% CI). Value hypotheses pair an area with a loss, ranked by area priority (misalignment and ambition) "
+        "times loss priority (€ and disagreement).",
+        "nl": "Blinde vlek = de gemiddelde schatting van een niveau over de score van een ander niveau min diens werkelijke score "
+        "(Welch 95%-BI, p Benjamini–Hochberg binnen de blinde vlekken). Ambitiekloof = het gemiddelde doel van de groep min haar huidige "
+        "score (Welch 95%-BI). Waardehypotheses koppelen een onderdeel aan een verlies, gerangschikt op prioriteit van het "
+        "onderdeel (verschil en ambitie) maal prioriteit van het verlies (€ en onenigheid).",
+    },
     "value_title": {"en": "Which losses hurt most, and who names them", "nl": "Welke verliezen het meest pijn doen, en wie ze noemt"},
     "comments": {"en": "Comments", "nl": "Opmerkingen"},
     "participation": {"en": "Response rates", "nl": "Respons"},
@@ -74,14 +105,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_dimension": {"en": "Dimension", "nl": "Dimensie"},
     "col_item": {"en": "Item", "nl": "Stelling"},
     "col_statement": {"en": "Statement", "nl": "Tekst"},
-    "col_group": {"en": "Group", "nl": "Groep"},
     "col_attribute": {"en": "Grouped by", "nl": "Ingedeeld naar"},
     "col_mean": {"en": "mean", "nl": "gemiddelde"},
     "col_n": {"en": "n", "nl": "n"},
     "col_sd": {"en": "SD", "nl": "SD"},
     "col_ci_low": {"en": "95% CI low", "nl": "95%-BI onder"},
     "col_ci_high": {"en": "95% CI high", "nl": "95%-BI boven"},
-    "col_ci": {"en": "95% CI", "nl": "95%-BI"},
     "col_rwg": {"en": "agreement r_wg", "nl": "eensgezindheid r_wg"},
     "col_reverse": {"en": "reverse-keyed", "nl": "omgekeerd gescoord"},
     "col_gap": {"en": "gap", "nl": "verschil"},

@@ -473,6 +473,26 @@ def _value(book: _Book, report: WorkshopReport) -> None:
     s.fit()
 
 
+def _insights(book: _Book, report: WorkshopReport) -> None:
+    """Blind spots, ambition and the value hypotheses, one table under another, as the deck and the report show them."""
+    r = report
+    s = book.sheet(r.t("insights"))
+    s.title(r.t("insights"), r.scope_text())
+    tables = r.insight_tables(rows=50)
+    row = 3
+    if not tables:
+        s.text(row, 0, r.t("insights_none", k=r.k), "note")
+    for title, header, body in tables:
+        s.text(row, 0, title, "text")
+        s.header(row + 1, header)
+        for i, line in enumerate(body):
+            for c, value in enumerate(line):
+                s.text(row + 2 + i, c, value)
+        row += len(body) + 4
+    s.text(row, 0, r.t("insights_definition"), "note")
+    s.fit()
+
+
 def _comments(book: _Book, report: WorkshopReport) -> None:
     r = report
     s = book.sheet(r.t("comments"))
@@ -603,6 +623,7 @@ def write_xlsx(
         ("gaps", lambda: _gaps(book, report)),
         ("items", lambda: _items(book, report)),
         ("value", lambda: _value(book, report)),
+        ("insights", lambda: _insights(book, report)),
         ("comments", lambda: _comments(book, report)),
         ("participation", lambda: _participation(book, report)),
         ("trend", lambda: _trend(book, report)),

@@ -1,12 +1,12 @@
 """The ambition gap: where a group wants to be in two years (target) minus where it sees itself now, per dimension.
 
-Paired per respondent: the gap of a group is the mean over its respondents who gave both a target and
-a current score on the dimension of (target − own current score), with the 95% t-interval of that
-mean. `target` and `current` are the means over those same respondents, so gap = target − current
-exactly. (The heatmap's current score counts everyone with a score; here only those who also set a
-target, which is what makes the difference a within-person change.) Cells are hidden by the rating
-cube's verdicts (analysis.insights.ratings): the rules, the main cube's verdict of the dimension cell,
-and the disclosure audit over every target and gap cell.
+Definition: gap = the group's mean target minus the group's current score on the dimension (the score the
+heatmap shows), with a Welch 95% CI (targets vs respondents' scores). Not paired per respondent, on purpose:
+a paired mean of (target − own score) over those who set a target, shown beside the score over everyone,
+lets the scores of those who set no target be worked out by difference (the anonymity adversary found
+exactly that); targets and scores are shown as two separately audited units instead. `n` counts targets,
+`n_current` the respondents with a score. A cell is shown only where both the group's target cell and its
+score cell are shown by the protected cube (analysis.scope: rules, disclosure audit, target anchored to the score).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.anonymity import REASONS
-from analysis.groups import GroupCell, describe, shown_cells, view_cells
+from analysis.gaps import welch
+from analysis.groups import GroupCell, describe, gather, shown_cells, view_cells
 from analysis.insights.ratings import RatingCube, target_dimensions
 from analysis.scope import MAX_ATTRIBUTES
 from analysis.scoring import RespondentMatrix
@@ -28,11 +29,13 @@ AMBITION_COLUMNS = [
     "attribute",
     "option",
     "n",
+    "n_current",
     "target",
     "current",
     "gap",
     "ci_low",
     "ci_high",
+    "p",
     "suppressed",
     "reason",
 ]
@@ -52,39 +55,43 @@ def ambition_cells(ratings: RatingCube, filters: Mapping[str, str], attributes: 
 def ambition_table(
     matrix: RespondentMatrix, ratings: RatingCube | None, filters: Mapping[str, str], by: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """One row per dimension and group: n, target, current, gap with its CI; hidden rows keep only their reason."""
+    """One row per dimension and group: targets, current score, gap with its Welch CI; hidden rows keep only their reason."""
     dims = target_dimensions(matrix)
     if ratings is None or not dims:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in AMBITION_COLUMNS})
     cube = ratings.cube
     cells = ambition_cells(ratings, filters, matrix.attributes if by is None else by)
     vis, why = shown_cells(cube, ratings.visible, ratings.reason, cells)
-    rows = []
-    for d in dims:
-        t_unit, g_unit = cube.unit(f"t:{d}"), cube.unit(f"g:{d}")
-        for position, c in enumerate(cells):
-            n = cube.n[c.index + (g_unit,)]
-            gap = describe(np.array([n]), np.array([cube.s[c.index + (g_unit,)]]), np.array([cube.q[c.index + (g_unit,)]]))
-            target = cube.s[c.index + (t_unit,)] / n if n > 0 else np.nan
-            shown = bool(vis[position, g_unit] and vis[position, t_unit]) and n > 1
-            reason_code = int(why[position, g_unit] or why[position, t_unit])
-            rows.append(
-                {
-                    "dimension": d,
-                    "group": c.group,
-                    "attribute": c.attribute,
-                    "option": c.option,
-                    "n": float(n),
-                    "target": float(target),
-                    "current": float(target - gap["mean"][0]),
-                    "gap": float(gap["mean"][0]),
-                    "ci_low": float(gap["ci_low"][0]),
-                    "ci_high": float(gap["ci_high"][0]),
-                    "suppressed": not shown,
-                    "reason": "shown" if shown else (REASONS[reason_code] if reason_code else "fewer than two ratings"),
-                }
-            )
-    frame = pd.DataFrame(rows, columns=AMBITION_COLUMNS)
-    numbers = ["n", "target", "current", "gap", "ci_low", "ci_high"]
+    targets = [cube.unit(f"t:{d}") for d in dims]
+    scores = [cube.unit(f"d:{d}") for d in dims]
+    n_t, s_t, q_t = (gather(cube, a, cells)[:, targets] for a in (cube.n, cube.s, cube.q))
+    n_d, s_d, q_d = (gather(cube, a, cells)[:, scores] for a in (cube.n, cube.s, cube.q))
+    t, d = describe(n_t, s_t, q_t), describe(n_d, s_d, q_d)
+    test = welch(n_t, t["mean"], t["var"], n_d, d["mean"], d["var"])
+    shown = vis[:, targets] & vis[:, scores] & (n_t > 1) & (n_d > 1)
+    code = np.where(~vis[:, targets], why[:, targets], why[:, scores])
+    frame = pd.DataFrame(
+        {
+            "dimension": np.tile(np.array(dims, dtype=object), len(cells)),
+            "group": np.repeat([c.group for c in cells], len(dims)),
+            "attribute": np.repeat(np.array([c.attribute for c in cells], dtype=object), len(dims)),
+            "option": np.repeat(np.array([c.option for c in cells], dtype=object), len(dims)),
+            "n": n_t.ravel(),
+            "n_current": n_d.ravel(),
+            "target": t["mean"].ravel(),
+            "current": d["mean"].ravel(),
+            "gap": test["diff"].ravel(),
+            "ci_low": test["ci_low"].ravel(),
+            "ci_high": test["ci_high"].ravel(),
+            "p": test["p"].ravel(),
+            "suppressed": ~shown.ravel(),
+            "reason": [
+                "shown" if ok else (REASONS[int(c)] if int(c) else "fewer than two ratings")
+                for ok, c in zip(shown.ravel(), code.ravel(), strict=True)
+            ],
+        }
+    )
+    numbers = ["n", "n_current", "target", "current", "gap", "ci_low", "ci_high", "p"]
     frame[numbers] = frame[numbers].astype(float).where(~frame["suppressed"])
-    return frame
+    order = {d: i for i, d in enumerate(dims)}
+    return frame.sort_values("dimension", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)[AMBITION_COLUMNS]

@@ -4,7 +4,7 @@ Shapes (analysis.summary documents the whole document):
     "blind_spots": [{"by": "level=board", "about": "level=shop_floor", "dimension", "predicted", "actual", "diff",
                      "ci": [lo, hi], "p", "p_adj", "n_by", "n_about"}]         # shown ones only, largest |diff| first
     "ambition": {dim: {"overall": CELL, "by": {attribute: {option: CELL}}}}
-                CELL = {"n", "target", "current", "gap", "ci": [lo, hi]} or {"suppressed": true}
+                CELL = {"n" (targets), "n_current" (scores), "target", "current", "gap", "ci": [lo, hi]} or {"suppressed": true}
     "priorities": [{"rank", "dimension", "loss", "misalignment", "ambition", "eur_per_year",
                     "dimension_priority", "loss_priority", "score"}]          # the value hypotheses to start with
 Hidden blind spots and ambition cells are listed in the document's `suppressed` with their reason.
@@ -40,6 +40,7 @@ def _ambition_cell(row: dict[str, Any]) -> dict[str, Any]:
         return {"suppressed": True}
     return {
         "n": int(row["n"]),
+        "n_current": int(row["n_current"]),
         "target": _number(row["target"]),
         "current": _number(row["current"]),
         "gap": _number(row["gap"]),

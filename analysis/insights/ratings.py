@@ -1,10 +1,10 @@
 """Dimension ratings in the wave's cube: which targets and predictions an instrument asks, and their cells with verdicts.
 
 Targets and predictions are units of the wave's respondent matrix (analysis.matrix_sql: "t:<dimension>",
-"g:<dimension>", "x:<option>:<dimension>"), so they are read in the same single pass, kept with the stored
+"x:<option>:<dimension>"), so they are read in the same single pass, kept with the stored
 cells, and added up from new responses like every other unit. Their verdicts are those of the protected
 cube (analysis.scope.protected_cube): the rules, then the disclosure audit over each of them, and a target
-or ambition cell only where the dimension's own score cell is shown.
+cell only where the dimension's own score cell is shown.
 """
 
 from __future__ import annotations

@@ -39,10 +39,10 @@ WORDS: dict[str, dict[str, str]] = {
         "nl": "Ambitie: waar elke groep over twee jaar wil staan",
     },
     "ambition_help": {
-        "en": "Target minus current score, per respondent who gave both, then averaged (95% CI). A large gap is a group "
-        "that wants to move; compare it with how far the levels are apart.",
-        "nl": "Doel min huidige score, per respondent die beide gaf, daarna gemiddeld (95%-BI). Een groot verschil is een "
-        "groep die wil bewegen; vergelijk het met hoe ver de niveaus uit elkaar liggen.",
+        "en": "The group's mean target for two years from now minus its current score (the heatmap's number), with a 95% "
+        "confidence interval (Welch). A large gap is a group that wants to move; compare it with how far the levels are apart.",
+        "nl": "Het gemiddelde doel van de groep over twee jaar min haar huidige score (het getal in de heatmap), met een "
+        "95%-betrouwbaarheidsinterval (Welch). Een grote kloof is een groep die wil bewegen; vergelijk die met hoe ver de niveaus uit elkaar liggen.",
     },
     "group": {"en": "Group", "nl": "Groep"},
     "current": {"en": "Now", "nl": "Nu"},
