@@ -11,5 +11,4 @@ if view is None or ui.no_data(view):
 
 blind_spot_section(view)
 st.divider()
-by = ui.compare_by(view, key="ambition_by")
-ambition_section(view, by)
+ambition_section(view)

@@ -91,16 +91,21 @@ def blind_spot_section(view: ui.View) -> None:
         st.info(w("none", lang))
         return
     groups, dims = view.group_labels(), view.dimension_labels()
+    rated = list(dict.fromkeys(shown["about"]))
+    about = st.segmented_control(
+        w("about", lang), rated, default=rated[0], required=True, format_func=lambda g: groups.get(g, g), key="blind_about"
+    )
+    shown = shown[shown["about"] == about]
     frame = shown.assign(
         by_label=shown["by"].map(groups),
         about_label=shown["about"].map(groups),
         dim_label=shown["dimension"].map(dims),
     )
-    frame["pair"] = frame["by_label"] + " → " + frame["about_label"]
+    frame["pair"] = frame["by_label"]
     bars = alt.Chart(frame).encode(
-        y=alt.Y("dim_label:N", title=None, sort=list(dims.values())),
+        y=alt.Y("dim_label:N", title=None, sort=list(dims.values()), axis=alt.Axis(labelLimit=220)),
         yOffset=alt.YOffset("pair:N"),
-        color=alt.Color("pair:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)),
+        color=alt.Color("pair:N", title=w("by", lang), legend=alt.Legend(orient="bottom", columns=3, labelLimit=260)),
     )
     rule = bars.mark_rule(strokeWidth=2).encode(x=alt.X("ci_low:Q", title=w("diff", lang), axis=alt.Axis(tickMinStep=0.5)), x2="ci_high:Q")
     dot = bars.mark_point(filled=True, size=60).encode(
@@ -115,7 +120,7 @@ def blind_spot_section(view: ui.View) -> None:
         ],
     )
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#888").encode(x="x:Q")
-    ui.chart(alt.layer(zero, rule, dot).properties(width="container", height=alt.Step(14)))
+    ui.chart(alt.layer(zero, rule, dot).properties(width="container", height=alt.Step(12)))
     table = pd.DataFrame(
         {
             w("by", lang): frame["by_label"],
@@ -141,7 +146,7 @@ def blind_spot_section(view: ui.View) -> None:
     )
 
 
-def ambition_section(view: ui.View, by: str) -> None:
+def ambition_section(view: ui.View) -> None:
     lang = view.lang
     st.subheader(w("ambition_title", lang))
     st.caption(w("ambition_help", lang))
@@ -150,13 +155,22 @@ def ambition_section(view: ui.View, by: str) -> None:
     if ambition.empty:
         st.info(w("no_ambition", lang))
         return
+    by = ui.compare_by(view, key="ambition_by")
     rows = ambition[(ambition["group"] == "all") | (ambition["attribute"] == by)]
     rows = rows[~rows["suppressed"].astype(bool)]
     groups, dims = view.group_labels(), view.dimension_labels()
     frame = rows.assign(group_label=rows["group"].map(groups).fillna(rows["group"]), dim_label=rows["dimension"].map(dims))
+    if frame.empty:
+        st.info(w("none", lang))
+        return
+    asked = list(dict.fromkeys(frame["dimension"]))
+    dimension = st.segmented_control(
+        w("dimension", lang), asked, default=asked[0], required=True, format_func=lambda d: dims.get(d, d), key="ambition_dim"
+    )
+    part = frame[frame["dimension"] == dimension]
     scale = view.instrument.scale
-    base = alt.Chart(frame).encode(
-        y=alt.Y("group_label:N", title=None, sort=list(dict.fromkeys(frame["group_label"]))),
+    base = alt.Chart(part).encode(
+        y=alt.Y("group_label:N", title=None, sort=list(dict.fromkeys(part["group_label"])), axis=alt.Axis(labelLimit=200)),
         tooltip=[
             alt.Tooltip("group_label:N", title=w("group", lang)),
             alt.Tooltip("current:Q", title=w("current", lang), format=".2f"),
@@ -165,18 +179,11 @@ def ambition_section(view: ui.View, by: str) -> None:
             alt.Tooltip("n:Q", title="n"),
         ],
     )
-    domain = [scale.min, scale.max]
-    arrow = base.mark_rule(strokeWidth=3, color="#9ab").encode(
-        x=alt.X("current:Q", title=None, scale=alt.Scale(domain=domain)), x2="target:Q"
-    )
-    now = base.mark_point(filled=True, size=50, color="#777").encode(x="current:Q")
-    goal = base.mark_point(filled=True, size=70, shape="triangle-right", color="#1f5fa8").encode(x="target:Q")
-    chart = (
-        alt.layer(arrow, now, goal)
-        .properties(width="container", height=alt.Step(16))
-        .facet(row=alt.Row("dim_label:N", title=None, sort=list(dims.values()), header=alt.Header(labelAngle=0, labelAlign="left")))
-    )
-    st.altair_chart(chart, width="stretch")
+    x = alt.X("current:Q", title=f"{scale.min}–{scale.max}", scale=alt.Scale(domain=[scale.min, scale.max]))
+    arrow = base.mark_rule(strokeWidth=3, color="#9ab").encode(x=x, x2="target:Q")
+    now = base.mark_point(filled=True, size=60, color="#555").encode(x="current:Q")
+    goal = base.mark_point(filled=True, size=90, shape="triangle-right", color="#1f5fa8").encode(x="target:Q")
+    ui.chart(alt.layer(arrow, now, goal).properties(width="container", height=alt.Step(26)))
     st.caption(f"● {w('current', lang)}   ▶ {w('target', lang)}")
     table = pd.DataFrame(
         {
@@ -204,8 +211,8 @@ def priority_section(view: ui.View) -> None:
     dims = view.dimension_labels()
     frame = points.assign(dim_label=points["dimension"].map(dims), eur=points["eur_at_stake"].fillna(0.0))
     base = alt.Chart(frame).encode(
-        x=alt.X("misalignment:Q", title=w("misalignment", lang), axis=alt.Axis(tickMinStep=0.5)),
-        y=alt.Y("ambition:Q", title=w("ambition", lang), axis=alt.Axis(tickMinStep=0.5)),
+        x=alt.X("misalignment:Q", title=w("misalignment", lang), axis=alt.Axis(tickMinStep=0.5), scale=alt.Scale(padding=60)),
+        y=alt.Y("ambition:Q", title=w("ambition", lang), axis=alt.Axis(tickMinStep=0.5), scale=alt.Scale(padding=30)),
     )
     dots = base.mark_circle(opacity=0.75, color="#1f5fa8").encode(
         size=alt.Size("eur:Q", title=w("eur", lang), scale=alt.Scale(range=[80, 1600]), legend=alt.Legend(format=",.0f", orient="bottom")),
