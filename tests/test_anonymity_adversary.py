@@ -218,16 +218,7 @@ class Published:
                 counted += 1
             elif unit == "respondents":
                 counted += 1
-            elif unit[:2] in ("t:", "g:"):
-                d = unit[2:]
-                answered = [i for i in DIMENSIONS[d] if p.answers[i] is not None]
-                if d in p.targets and 2 * len(answered) >= len(DIMENSIONS[d]):
-                    row[self.columns[(p.rid, f"t:{d}")]] += 1
-                    if unit.startswith("g:"):  # target minus the respondent's score
-                        for i in answered:
-                            row[self.columns[(p.rid, i)]] -= 1 / len(answered)
-                    counted += 1
-            elif unit.startswith("x:") and (p.rid, unit) in self.columns:
+            elif unit.startswith(("t:", "x:")) and (p.rid, unit) in self.columns:
                 row[self.columns[(p.rid, unit)]] += 1
                 counted += 1
         assert counted == n, (unit, conditions, n, counted)  # the adversary's model is the engine's
@@ -241,13 +232,13 @@ class Published:
 
 
 def collect_insights(con, scope: Scope, conditions: dict[str, str], seen: Published) -> None:
-    """Ambition cells (target and paired gap) and blind spots (the predicting level's predictions, the rated level's score)."""
+    """Ambition cells (targets and the score they are compared with) and blind spots (the predictions, the rated level's score)."""
     found = engine.insights(con, scope)
     for row in found.ambition.to_dict("records"):
         if not row["suppressed"]:
             cell = {**conditions, **({row["attribute"]: row["option"]} if isinstance(row["attribute"], str) else {})}
-            seen.number(f"t:{row['dimension']}", cell, int(row["n"]))
-            seen.number(f"g:{row['dimension']}", cell, int(row["n"]))
+            seen.number(f"t:{row['dimension']}", cell, int(row["n"]))  # the targets' mean and n
+            seen.number(row["dimension"], cell, int(row["n_current"]))  # the current score it is compared with
     for row in found.blind_spots.to_dict("records"):
         if not row["suppressed"]:
             by_level, about = row["by"].split("=")[1], row["about"].split("=")[1]
