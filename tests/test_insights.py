@@ -221,9 +221,11 @@ def test_pages_show_blind_spots_ambition_and_the_priority_matrix_with_labels(
     ) in heads
     tables = [d.value for d in at.dataframe]
     blind = tables[0]
-    who = "Who predicts" if lang == "en" else "Wie schat"
+    who, about = ("Who predicts", "About") if lang == "en" else ("Wie schat", "Over")
     board = "Board / executive team" if lang == "en" else "Bestuur / directieteam"
-    assert board in set(blind[who]) and not any("level=" in str(v) for v in blind[who])  # labels, not raw ids
+    assert set(blind[about]) == {board} and not any("level=" in str(v) for v in [*blind[who], *blind[about]])  # labels, not ids
+    at.segmented_control(key="blind_about").set_value("level=shop_floor").run()
+    assert board in set(at.dataframe[0].value[who])  # the board's prediction of the shop floor
     at.switch_page("pages/5_value.py")
     at.run()
     assert not at.exception

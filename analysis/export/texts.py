@@ -28,6 +28,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "distribution_title": {"en": "{item}: answers per group", "nl": "{item}: antwoorden per groep"},
     "value": {"en": "Value at stake", "nl": "Waarde op het spel"},
     "insights": {"en": "Blind spots, ambition and priorities", "nl": "Blinde vlekken, ambitie en prioriteiten"},
+    "insights_sheet": {"en": "Blind spots & ambition", "nl": "Blinde vlekken & ambitie"},
     "blind_spots_title": {"en": "Blind spots: predicted minus actual score", "nl": "Blinde vlekken: geschatte min werkelijke score"},
     "ambition_title": {"en": "Ambition: where we want to be in two years", "nl": "Ambitie: waar we over twee jaar willen staan"},
     "priorities_title": {"en": "Value hypotheses to start with", "nl": "Waardehypotheses om mee te beginnen"},

@@ -476,18 +476,20 @@ def _value(book: _Book, report: WorkshopReport) -> None:
 def _insights(book: _Book, report: WorkshopReport) -> None:
     """Blind spots, ambition and the value hypotheses, one table under another, as the deck and the report show them."""
     r = report
-    s = book.sheet(r.t("insights"))
+    s = book.sheet(r.t("insights_sheet"))  # a sheet name holds at most 31 characters
     s.title(r.t("insights"), r.scope_text())
     tables = r.insight_tables(rows=50)
     row = 3
     if not tables:
         s.text(row, 0, r.t("insights_none", k=r.k), "note")
-    for title, header, body in tables:
+    for number, (title, header, body) in enumerate(tables):
         s.text(row, 0, title, "text")
         s.header(row + 1, header)
         for i, line in enumerate(body):
             for c, value in enumerate(line):
                 s.text(row + 2 + i, c, value)
+        if number == 0:  # a sheet has one filter: the first table's, with its header frozen
+            s.table(row + 1, row + 1 + len(body), len(header))
         row += len(body) + 4
     s.text(row, 0, r.t("insights_definition"), "note")
     s.fit()

@@ -38,15 +38,23 @@ def _scaled(values: np.ndarray) -> np.ndarray:
 
 def dimension_priorities(gaps: pd.DataFrame, ambition: pd.DataFrame) -> pd.DataFrame:
     """Per dimension: misalignment, ambition and their combined priority; only where both numbers are shown."""
-    misalignment = gaps.loc[~gaps["suppressed"].astype(bool), ["unit", "diff"]].rename(
-        columns={"unit": "dimension", "diff": "misalignment"}
+    shown_gaps = {u: float(d) for u, d, hidden in zip(gaps["unit"], gaps["diff"], gaps["suppressed"], strict=True) if not hidden}
+    overall = {
+        d: float(g)
+        for d, group, g, hidden in zip(ambition["dimension"], ambition["group"], ambition["gap"], ambition["suppressed"], strict=True)
+        if group == "all" and not hidden
+    }
+    dims = [d for d in shown_gaps if d in overall]
+    m = np.abs(np.array([shown_gaps[d] for d in dims], dtype=float))
+    a = np.maximum(np.array([overall[d] for d in dims], dtype=float), 0.0)
+    return pd.DataFrame(
+        {
+            "dimension": dims,
+            "misalignment": [shown_gaps[d] for d in dims],
+            "ambition": [overall[d] for d in dims],
+            "dimension_priority": (_scaled(m) + _scaled(a)) / 2,
+        }
     )
-    overall = ambition[(ambition["group"] == "all") & ~ambition["suppressed"].astype(bool)][["dimension", "gap"]]
-    frame = misalignment.merge(overall.rename(columns={"gap": "ambition"}), on="dimension", how="inner")
-    m = frame["misalignment"].abs().to_numpy(dtype=float)
-    a = np.maximum(frame["ambition"].to_numpy(dtype=float), 0.0)
-    frame["dimension_priority"] = (_scaled(m) + _scaled(a)) / 2
-    return frame.reset_index(drop=True)
 
 
 def priority_table(gaps: pd.DataFrame, ambition: pd.DataFrame, ranking: pd.DataFrame | None, top: int = TOP) -> pd.DataFrame:
@@ -57,16 +65,32 @@ def priority_table(gaps: pd.DataFrame, ambition: pd.DataFrame, ranking: pd.DataF
     dims = dimension_priorities(gaps, ambition)
     if dims.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PRIORITY_COLUMNS})
-    dims["order"] = np.arange(len(dims))
     if ranking is None or ranking.empty:
-        pairs = dims.assign(loss=None, eur_per_year=np.nan, loss_priority=1.0, loss_rank=0)
+        losses = [(None, np.nan, 1.0, 0)]
     else:
-        losses = ranking[["loss", "eur_per_year", "priority", "rank"]].rename(columns={"priority": "loss_priority", "rank": "loss_rank"})
-        pairs = dims.merge(losses, how="cross")
-    pairs["score"] = pairs["dimension_priority"] * pairs["loss_priority"]
-    pairs = pairs.sort_values(["score", "order", "loss_rank"], ascending=[False, True, True], kind="stable").head(top)
-    pairs["rank"] = np.arange(1, len(pairs) + 1)
-    return pairs.reset_index(drop=True)[PRIORITY_COLUMNS]
+        losses = list(zip(ranking["loss"], ranking["eur_per_year"], ranking["priority"], ranking["rank"], strict=True))
+    pairs = [
+        (order, loss_rank, d, loss, m, a, eur, dp, lp, dp * lp)
+        for order, (d, m, a, dp) in enumerate(
+            zip(dims["dimension"], dims["misalignment"], dims["ambition"], dims["dimension_priority"], strict=True)
+        )
+        for loss, eur, lp, loss_rank in losses
+    ]
+    pairs.sort(key=lambda x: (-x[9], x[0], x[1]))
+    chosen = pairs[:top]
+    return pd.DataFrame(
+        {
+            "rank": np.arange(1, len(chosen) + 1),
+            "dimension": [x[2] for x in chosen],
+            "loss": [x[3] for x in chosen],
+            "misalignment": [x[4] for x in chosen],
+            "ambition": [x[5] for x in chosen],
+            "eur_per_year": np.array([x[6] for x in chosen], dtype=float),
+            "dimension_priority": [x[7] for x in chosen],
+            "loss_priority": [float(x[8]) for x in chosen],
+            "score": [float(x[9]) for x in chosen],
+        }
+    )[PRIORITY_COLUMNS]
 
 
 def matrix_points(gaps: pd.DataFrame, ambition: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
