@@ -66,6 +66,8 @@ from analysis.comments import COMMENTS_BY_ONE_ATTRIBUTE, comment_attribute, comm
 from analysis.distribution import distribution_table
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
 from analysis.groups import group_table, view_cells
+from analysis.insights.document import Insights
+from analysis.insights.document import insights as insight_frames_of
 from analysis.participation import headcounts, participation_table
 from analysis.reliability import reliability_table
 from analysis.scope import Result, Scope, ScopeError, ValueAtStake, open_view, resolve_wave
@@ -182,6 +184,11 @@ def reliability(con: duckdb.DuckDBPyConnection, scope: Scope) -> Result:
     frame = reliability_table(v.matrix, v.cube, v.visible, v.reason, v.filters)
     hidden = tuple(HiddenCell(f"alpha:{r.dimension}", "all", r.reason) for r in frame.itertuples() if r.suppressed)
     return Result(schemas.check(frame, "reliability", v.limits.k), AnonymityReport(v.limits.k, hidden), v.matrix.wave, v.limits.k)
+
+
+def insights(con: duckdb.DuckDBPyConnection, scope: Scope) -> Insights:
+    """Blind spots, ambition gap and the priority matrix of the scope (analysis.insights), suppressed like every view."""
+    return insight_frames_of(con, scope)
 
 
 def summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None = None, b: Group | None = None) -> dict[str, Any]:

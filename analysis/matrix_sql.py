@@ -9,6 +9,8 @@ Matrix columns (quoted identifiers, because ids may contain `-`):
     "d:<dimension>"  DOUBLE    mean of the answered items if at least half were answered, else NULL
     "l:<loss>"       BOOLEAN   named this loss in the value-at-stake block
     "vb"             BOOLEAN   named at least one loss (answered the block)
+    "t:<dimension>"  SMALLINT  the target rating ("where should we be in two years"), NULL when not given
+    "x:<option>:<dimension>"  SMALLINT  the prediction of how that option (of the meta-perception attribute) rates the dimension
 Answers are pivoted by packing: each answer (shifted to 1..points) goes into an 8-bit slot of one of
 a few 64-bit integers per respondent, combined with bit_or; a handful of integer aggregates are much
 cheaper than one CASE per item on every answer row.
@@ -44,15 +46,20 @@ MATRIX_SQL = """
     ), losses AS (
         SELECT response_id, {loss_pivot}
         FROM value_choices {picked_losses} GROUP BY response_id
-    ), items AS (
-        SELECT p.response_id, {attribute_columns}, {item_columns}, {loss_columns}
+    ){rated}, items AS (
+        SELECT p.response_id, {attribute_columns}, {item_columns}, {loss_columns}{rating_columns}
         FROM picked p
         LEFT JOIN attrs USING (response_id)
         LEFT JOIN packed USING (response_id)
-        LEFT JOIN losses USING (response_id)
+        LEFT JOIN losses USING (response_id){rated_join}
     )
-    SELECT * EXCLUDE (response_id), {dimension_columns} FROM items
+    SELECT {selected}, {dimension_columns} FROM items
 """
+# Dimension ratings (targets, predictions) pivoted per respondent; left out for an instrument that asks none.
+RATED = """, rated AS (
+        SELECT response_id, {rating_pivot}
+        FROM dimension_ratings {picked_ratings} GROUP BY response_id
+    )"""
 PICKED = "WHERE response_id IN (SELECT response_id FROM picked)"
 # Only rows appended since a mark (rowid at or after it), for adding new responses to cells already read.
 SINCE = "WHERE rowid >= ${mark} AND response_id IN (SELECT response_id FROM picked)"
@@ -82,6 +89,32 @@ def dim_col(dimension_id: str) -> str:
 
 def loss_col(loss: str) -> str:
     return quote(f"l:{loss}")
+
+
+def target_col(dimension_id: str) -> str:
+    return quote(f"t:{dimension_id}")
+
+
+def prediction_col(about: str, dimension_id: str) -> str:
+    return quote(f"x:{about}:{dimension_id}")
+
+
+def rating_columns(instrument: Instrument) -> tuple[tuple[str, str | None, str], ...]:
+    """(kind, about, dimension) of every dimension rating the instrument asks: targets, then predictions, in instrument order."""
+    dims = [d.id for d in instrument.dimensions]
+    targets = instrument.targets.questions if instrument.targets else {}
+    out: list[tuple[str, str | None, str]] = [("target", None, d) for d in dims if d in targets]
+    meta = instrument.meta_perception
+    for about, questions in meta.questions.items() if meta else ():
+        out += [("prediction", about, d) for d in dims if d in questions]
+    return tuple(out)
+
+
+def _rating_pivot(kind: str, about: str | None, dimension: str) -> str:
+    if kind == "target":
+        return f"max(value) FILTER (WHERE kind = 'target' AND dimension = {literal(dimension)}) AS {target_col(dimension)}"
+    where = f"kind = 'prediction' AND about = {literal(about or '')} AND dimension = {literal(dimension)}"
+    return f"max(value) FILTER (WHERE {where}) AS {prediction_col(about or '', dimension)}"
 
 
 @dataclass(frozen=True)
@@ -123,6 +156,7 @@ class Fingerprint(NamedTuple):
     answers: int
     response_attributes: int
     value_choices: int
+    dimension_ratings: int
 
 
 Columns = Mapping[str, np.ndarray]
@@ -209,10 +243,13 @@ def _dimension_score(dimension_id: str, items: list[str]) -> str:
     return f"CASE WHEN 2 * ({answered}) >= {len(items)} THEN CAST({total} AS DOUBLE) / ({answered}) END AS {dim_col(dimension_id)}"
 
 
-def matrix_sql(instrument: Instrument, catalogue: tuple[CatalogueItem, ...], whole_table: bool = False, since: bool = False) -> str:
+def matrix_sql(
+    instrument: Instrument, catalogue: tuple[CatalogueItem, ...], whole_table: bool = False, since: bool = False, with_id: bool = False
+) -> str:
     """The respondent matrix of one wave as a query; parameters $campaign and $wave.
 
-    With `since`, only responses appended at or after the marks $m_<table> (rowids) are read.
+    With `since`, only responses appended at or after the marks $m_<table> (rowids) are read. With `with_id`
+    the response id stays in (analysis.insights joins the respondents' dimension ratings to their scores).
     """
     attributes = list(instrument.attributes)
     losses = list(instrument.value_at_stake.losses) if instrument.value_at_stake else []
@@ -230,7 +267,15 @@ def matrix_sql(instrument: Instrument, catalogue: tuple[CatalogueItem, ...], who
         """The filter of one long table: rows appended after its mark, the wave's responses, or none (the whole table is the wave)."""
         return SINCE.format(mark=f"m_{table}") if since else "" if whole_table else PICKED
 
+    ratings = rating_columns(instrument)
+    rating_names = [target_col(d) if kind == "target" else prediction_col(about or "", d) for kind, about, d in ratings]
     return MATRIX_SQL.format(
+        rated=RATED.format(rating_pivot=", ".join(_rating_pivot(*r) for r in ratings), picked_ratings=picked("dimension_ratings"))
+        if ratings
+        else "",
+        rating_columns="".join(f", {name}" for name in rating_names),
+        rated_join=" LEFT JOIN rated USING (response_id)" if ratings else "",
+        selected="*" if with_id else "* EXCLUDE (response_id)",
         slots=slots,
         since_responses=" AND rowid >= $m_responses" if since else "",
         picked_attributes=picked("response_attributes"),
@@ -264,7 +309,11 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
     "c:<dimension>" (sum of the dimension's items for respondents who answered all of them),
     "c:<dimension>:<item>" (the item over those same complete respondents), which Cronbach's alpha needs, and
     "p:<dimension>:<s>" (1 for respondents who answered exactly s of the dimension's items), which only the
-    disclosure audit reads (analysis.disclosure: don't-knows link a dimension to its items).
+    disclosure audit reads (analysis.disclosure: don't-knows link a dimension to its items), and the dimension
+    ratings of analysis.insights: "t:<dimension>" (targets) and "x:<option>:<dimension>" (predictions of how that
+    option rates the dimension). Each rating is a unit of its own, never combined with a score per respondent: a
+    paired "target − own score" over those who set a target, next to the score over everyone, would let the
+    scores of those who set none be worked out by difference.
     """
     top = max([abs(matrix.instrument.scale.min), abs(matrix.instrument.scale.max), 1])
     units = {"respondents": Unit("1")}
@@ -279,6 +328,12 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
         units.update({f"c:{dimension}:{i}": Unit(f"CASE WHEN {complete} THEN {item_col(i)} END", 1, top) for i in items})
         answered = " + ".join(f"CAST({item_col(i)} IS NOT NULL AS INTEGER)" for i in items)
         units.update({f"p:{dimension}:{size}": Unit(f"CASE WHEN {answered} = {size} THEN 1 END") for size in range(1, len(items) + 1)})
+    for kind, about, dimension in rating_columns(matrix.instrument):
+        if kind == "prediction":
+            units[f"x:{about}:{dimension}"] = Unit(prediction_col(about or "", dimension), 1, top)
+            continue
+        if dimension in matrix.dimension_ids:
+            units[f"t:{dimension}"] = Unit(target_col(dimension), 1, top)
     return units
 
 

@@ -173,6 +173,22 @@ def view_of(
     return View(matrix, checked, limits, cube, visible, reason)
 
 
+def anchored(cube: Cube, visible: np.ndarray, reason: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A target cell ("t:") only where its dimension's score cell is shown, and hidden for the same reason.
+
+    The ambition gap is read next to the score it starts from; hiding more cells than the audit asked for
+    never reveals more (fewer shown cells span a smaller space).
+    """
+    visible, reason = visible.copy(), reason.copy()
+    for position, key in enumerate(cube.units):
+        if key.startswith("t:"):
+            anchor = cube.unit(f"d:{key[2:]}")
+            newly = visible[..., position] & ~visible[..., anchor]
+            reason[..., position] = np.where(newly, reason[..., anchor], reason[..., position])
+            visible[..., position] &= visible[..., anchor]
+    return visible, reason
+
+
 def protected_cube(matrix: RespondentMatrix, k: int) -> tuple[Cube, np.ndarray, np.ndarray]:
     """The wave's cube over every attribute with its verdicts at threshold k: the rules, then the audit (computed once per wave)."""
 
@@ -189,6 +205,6 @@ def protected_cube(matrix: RespondentMatrix, k: int) -> tuple[Cube, np.ndarray, 
         ]
         with threadpool_limits(1, user_api="blas"):  # small factorisations: one thread is several times faster than two
             visible, reason = protect(cube.n, cube.units, visible, reason, k, linked, COMBINATION, MAX_ATTRIBUTES)
-        return cube, visible, reason
+        return cube, *anchored(cube, visible, reason)
 
     return cast(tuple[Cube, np.ndarray, np.ndarray], matrix.memo(f"protected:{k}", compute))

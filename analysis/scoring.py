@@ -54,7 +54,8 @@ FINGERPRINT_SQL = """
            (SELECT count(*) FROM responses) AS responses,
            (SELECT count(*) FROM answers) AS answers,
            (SELECT count(*) FROM response_attributes) AS response_attributes,
-           (SELECT count(*) FROM value_choices) AS value_choices
+           (SELECT count(*) FROM value_choices) AS value_choices,
+           (SELECT count(*) FROM dimension_ratings) AS dimension_ratings
     FROM waves w, wave_rows WHERE w.campaign_id = $campaign AND w.wave = $wave
 """
 
@@ -69,7 +70,7 @@ DATA_VERSION_SQL = """
            (SELECT threshold || '/' || comment_threshold FROM campaigns WHERE campaign_id = $campaign)
 """
 
-LONG_TABLES = ("responses", "answers", "response_attributes", "value_choices")
+LONG_TABLES = ("responses", "answers", "response_attributes", "value_choices", "dimension_ratings")
 
 # What was appended to each table since the marks of the last full read, and whether it is only that:
 # every new answer, attribute and loss row must belong to a response appended after the mark too.

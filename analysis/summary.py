@@ -12,6 +12,7 @@ Shape (every number comes from the engine's suppressed frames, so it equals what
                | {"a", "b", "dimension" | "item": id, "suppressed": true, "reason": str}],
       "agreement": {"method": str, "null_variance": float,
                     "dimensions": {dim: {"overall": rwg | null, "by": {attribute: {option: rwg | null}}}}},
+      "blind_spots": [...], "ambition": {...}, "priorities": [...],   # see analysis.insights.document
       "suppressed": [{"unit": id, "group": "attribute=option" | "all", "reason": str}],
       "notes": [str],                     # e.g. why there are no gaps
       "actions": [{"id", "title", "status", "target": {"kind", "id", "a", "b"}, "wave_before", "wave_after",
@@ -38,6 +39,7 @@ import pandas as pd
 from analysis.closure import closure, summary_sections
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
 from analysis.groups import group_tables, shown_cells, view_cells
+from analysis.insights.document import insight_sections
 from analysis.reliability import reliability_table
 from analysis.scope import MAX_ATTRIBUTES, Scope, View, open_view, view_of
 from analysis.scoring import RespondentMatrix
@@ -149,12 +151,15 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
             notes.append(f"no gaps: a view combines at most {MAX_ATTRIBUTES} attributes, and the filters already name them")
             a = b = None
     gaps: list[dict[str, Any]] = []
+    dimension_gaps = None
     if a is not None and b is not None:
         check_pair(matrix, base.filters, a, b)
         pair = view_of(matrix, base.limits, scope.filters, extra=(a[0], b[0]))
         for unit in ("dimension", "item"):
             frame, _ = gap_table(matrix, pair.cube, pair.visible, pair.reason, pair.filters, a, b, unit, k)
             gaps.extend(_gap_rows(frame, unit))
+            dimension_gaps = frame if unit == "dimension" else dimension_gaps
+    insights, insights_hidden = insight_sections(con, base, (a, b) if a is not None and b is not None else None, dimension_gaps)
     population = view_cells(base.cube, base.filters, None)
     alpha = reliability_table(matrix, base.cube, base.visible, base.reason, base.filters).set_index("dimension").to_dict("index")
     sections: dict[str, dict[str, Any]] = {}
@@ -184,7 +189,8 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
         "items": sections["item"],
         "gaps": gaps,
         "agreement": {"method": AGREEMENT_METHOD, "null_variance": (matrix.scale_points**2 - 1) / 12, "dimensions": agreement},
-        "suppressed": suppressed,
+        **insights,
+        "suppressed": suppressed + insights_hidden,
         "notes": notes,
         **_loop(con, scope, a, b),
     }

@@ -144,5 +144,33 @@ def generate(
                       0.05 + 0.4 * (CASE WHEN p.level IN ('board', 'senior_management') THEN {top} - w.pos ELSE w.pos END) / {max(top, 1)}
                 """
             )
+        _ratings(con, instrument)
         con.execute("DROP TABLE bench_people")
     return instrument
+
+
+def _ratings(con: duckdb.DuckDBPyConnection, instrument: Instrument) -> None:
+    """Targets (one per dimension) and predictions (about every reference level but one's own), 5% left as don't know."""
+    lo, hi = instrument.scale.min, instrument.scale.max
+    targets = list(instrument.targets.questions) if instrument.targets else []
+    if targets:
+        dims = ", ".join(f"('{d}')" for d in targets)
+        con.execute(
+            f"""
+            INSERT INTO dimension_ratings
+            SELECT p.response_id, 'target', NULL, d.dim, CAST(least({hi}, greatest({lo}, round({hi - 1} + {_normal("p.seed", "p.i", "d.dim", "'t'")}))) AS SMALLINT)
+            FROM bench_people p, (VALUES {dims}) d(dim) WHERE {_u("p.seed", "p.i", "d.dim", "'tdk'")} >= 0.05
+            """
+        )
+    meta = instrument.meta_perception
+    if meta is not None and meta.attribute == "level":
+        pairs = ", ".join(f"('{about}', '{d}')" for about, questions in meta.questions.items() for d in questions)
+        con.execute(
+            f"""
+            INSERT INTO dimension_ratings
+            SELECT p.response_id, 'prediction', q.about, q.dim,
+                   CAST(least({hi}, greatest({lo}, round({(lo + hi) / 2} + {_normal("p.seed", "p.i", "q.about", "q.dim")}))) AS SMALLINT)
+            FROM bench_people p, (VALUES {pairs}) q(about, dim)
+            WHERE p.level <> q.about AND {_u("p.seed", "p.i", "q.about", "q.dim", "'pdk'")} >= 0.05
+            """
+        )

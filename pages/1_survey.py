@@ -1,4 +1,4 @@
-"""Respondent survey: no account; language, profile, one section per dimension, value at stake, review, submit."""
+"""Respondent survey: no account; language, profile, one section per dimension, value at stake, outlook, review, submit."""
 
 import streamlit as st
 
@@ -7,7 +7,7 @@ from pages.ui import survey_steps as ui
 from pages.ui.common import settle_memory
 from survey.campaigns import CampaignError
 from survey.instrument import InstrumentError
-from survey.journey import INTRO, PROFILE, REVIEW, VALUE, steps
+from survey.journey import INTRO, OUTLOOK, PROFILE, REVIEW, VALUE, steps
 from survey.store import DatabaseBusy, DatabaseDamaged
 from survey.texts import t
 
@@ -57,6 +57,8 @@ elif current == PROFILE:
     ui.profile(instrument, campaign, draft, lang)
 elif current == VALUE:
     ui.value_at_stake(instrument, draft, step, lang)
+elif current == OUTLOOK:
+    ui.outlook(instrument, draft, step, lang)
 elif current == REVIEW:
     ui.review(instrument, campaign, wave, draft, lang, source=source)
 else:

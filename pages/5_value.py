@@ -4,6 +4,7 @@ import altair as alt
 import streamlit as st
 
 from pages.ui import dashboard as ui
+from pages.ui.insights import priority_section
 from survey.user_text import plain
 
 view = ui.page("Value at stake", ":material/euro:")
@@ -63,3 +64,6 @@ heat = (
 text = heat.mark_text(fontSize=11).encode(text=alt.Text("share:Q", format=".0%"), color=alt.value("black"))
 ui.chart(alt.layer(heat, text).properties(width="container", height=alt.Step(34)))
 ui.anonymity_note(result.anonymity)
+
+st.divider()
+priority_section(view)

@@ -13,7 +13,7 @@ import pandas as pd
 from survey.campaigns import Campaign, create_campaign, get_campaign, start_wave
 from survey.instrument import Instrument, default_instrument
 from survey.responses import insert_frames
-from survey.schemas import ResponseFrames
+from survey.schemas import ResponseFrames, empty_ratings
 from survey.store import transaction
 
 LEVEL_SHARES = {
@@ -49,6 +49,22 @@ FUNCTION_BY_LEVEL = {
     "shop_floor": {"production": 0.7, "maintenance": 0.15, "quality": 0.08, "supply_chain": 0.07},
     "specialist": {"engineering": 0.3, "it": 0.2, "ot_automation": 0.2, "quality": 0.15, "maintenance": 0.15},
 }
+# Meta-perception built in: how far each level's prediction of another level's mean dimension score lies from that level's
+# actual mean, in scale points (times the wave's gap scale). The board over-estimates the shop floor's strategy and
+# governance by 1.2 (the seed's "clear in the boardroom, not on the line"); the shop floor predicts the board without bias.
+PREDICTION_BIAS = {
+    "shop_floor": {
+        "board": {"strategy": 1.2, "operations": 0.2, "governance": 1.2, "leadership": 0.5, "it_ot": 0.0},
+        "senior_management": {"strategy": 0.9, "operations": 0.2, "governance": 0.9, "leadership": 0.4, "it_ot": 0.0},
+        "middle_management": {"strategy": 0.4, "operations": 0.1, "governance": 0.4, "leadership": 0.2, "it_ot": 0.0},
+        "specialist": {"strategy": 0.3, "governance": 0.3},
+    },
+    "board": {"middle_management": {"strategy": -0.2, "governance": -0.2}},
+}
+PREDICTION_NOISE = 0.45
+# Ambition built in: target minus the respondent's own current score, in scale points, by level and dimension.
+AMBITION = {"board": 0.6, "senior_management": 0.8, "middle_management": 1.0, "supervisor": 1.0, "shop_floor": 1.2, "specialist": 1.1}
+AMBITION_BY_DIMENSION = {"strategy": 0.2, "operations": 0.0, "governance": 0.1, "leadership": -0.1, "it_ot": 0.3}
 SITE_SHARES = {"eindhoven": 0.5, "venlo": 0.35, "gent": 0.15}
 SITE_SHIFT = {"eindhoven": 0.03, "venlo": -0.05, "gent": 0.0}
 COMMENTS = {
@@ -118,21 +134,28 @@ def synthetic_frames(
     person = rng.normal(0, 0.08, size=n)
     site_shift = np.array([SITE_SHIFT.get(str(s), 0.0) for s in columns.get("site", np.array([""] * n))])
     answer_cols = []
+    scores: dict[str, np.ndarray] = {}
     for dim in instrument.dimensions:
         view = np.array([LEVEL_VIEW.get(str(lv), {}).get(dim.id, 0.55) for lv in levels])
         scale = gap_scale.get(dim.id, 1.0) if isinstance(gap_scale, Mapping) else gap_scale
         view = 0.55 + (view - 0.55) * scale
         latent = view + person + site_shift + rng.normal(0, 0.07, size=n)
         dk_rate = np.where(np.isin(levels, ["shop_floor", "supervisor"]) & (dim.id in ("strategy", "governance")), 0.08, 0.03)
+        total, answered = np.zeros(n), np.zeros(n)
         for item in dim.items:
             raw = lo + span * (latent + rng.normal(0, 0.12, size=n))
             value = np.clip(np.rint(raw), lo, hi).astype("int64")
             if item.reverse:
                 value = lo + hi - value
             dk = rng.random(n) < dk_rate
+            scored = value if not item.reverse else lo + hi - value
+            total += np.where(dk, 0, scored)
+            answered += ~dk
             col = pd.array(value, dtype="Int16")
             col[dk] = pd.NA
             answer_cols.append(pd.DataFrame({"response_id": rids, "item_id": item.id, "value": col}))
+        # The respondent's dimension score as the engine computes it (mean of answered items when at least half were answered).
+        scores[dim.id] = np.where(2 * answered >= len(dim.items), total / np.maximum(answered, 1), np.nan)
     today = pd.Timestamp(dt.date.today())
     days_back = rng.integers(0, 21, size=n)
     responses = pd.DataFrame(
@@ -169,13 +192,61 @@ def synthetic_frames(
             k = int(rng.integers(1, min(3, len(losses)) + 1))
             for loss in rng.choice(losses, size=k, replace=False, p=w / w.sum()):
                 loss_rows.append((rids[i], str(loss)))
+    ratings = _ratings(instrument, rng, rids, levels, scores, gap_scale)
     return ResponseFrames(
         responses=responses,
         attributes=attributes,
         answers=pd.concat(answer_cols, ignore_index=True),
         comments=pd.DataFrame(comment_rows, columns=["response_id", "dimension", "language", "text"]),
         value_choices=pd.DataFrame(loss_rows, columns=["response_id", "loss"]),
+        ratings=ratings,
     )
+
+
+def _ratings(
+    instrument: Instrument, rng: np.random.Generator, rids: np.ndarray, levels: np.ndarray, scores: dict[str, np.ndarray], gap_scale: float
+) -> pd.DataFrame:
+    """Targets and predictions around the wave's own numbers, so the built-in blind spots and ambition hold in every sample.
+
+    A prediction of level M is drawn around M's actual mean score in this wave plus the predicting level's bias
+    (PREDICTION_BIAS), a target around the respondent's own score plus their level's ambition; both rounded to
+    the scale, with a few don't-knows (no row).
+    """
+    lo, hi = instrument.scale.min, instrument.scale.max
+    n = len(rids)
+    frames = [empty_ratings()]
+
+    def rounded(center: np.ndarray) -> np.ndarray:
+        return np.clip(np.rint(center + rng.normal(0, PREDICTION_NOISE, size=len(center))), lo, hi).astype("int64")
+
+    def rows(mask: np.ndarray, kind: str, about: str | None, dim_id: str, values: np.ndarray) -> pd.DataFrame:
+        keep = mask & (rng.random(n) >= 0.05)
+        return pd.DataFrame(
+            {
+                "response_id": rids[keep],
+                "kind": kind,
+                "about": pd.Series([about] * int(keep.sum()), dtype=object),
+                "dimension": dim_id,
+                "value": pd.array(values[keep], dtype="Int16"),
+            }
+        )
+
+    if instrument.targets is not None:
+        for dim_id in instrument.targets.questions:
+            view = np.array([LEVEL_VIEW.get(str(lv), {}).get(dim_id, 0.55) for lv in levels])
+            current = np.where(np.isnan(scores[dim_id]), lo + (hi - lo) * view, scores[dim_id])
+            ambition = np.array([AMBITION.get(str(lv), 0.9) for lv in levels]) + AMBITION_BY_DIMENSION.get(dim_id, 0.0)
+            frames.append(rows(np.ones(n, dtype=bool), "target", None, dim_id, rounded(current + ambition)))
+    meta = instrument.meta_perception
+    if meta is not None and meta.attribute == "level":
+        for about, questions in meta.questions.items():
+            of_about = levels == about
+            for dim_id in questions:
+                actual = scores[dim_id][of_about & ~np.isnan(scores[dim_id])]
+                center = float(actual.mean()) if len(actual) else lo + (hi - lo) * LEVEL_VIEW.get(about, {}).get(dim_id, 0.55)
+                bias = np.array([PREDICTION_BIAS.get(about, {}).get(str(lv), {}).get(dim_id, 0.0) for lv in levels]) * gap_scale
+                frames.append(rows(~of_about, "prediction", about, dim_id, rounded(center + bias)))
+    return pd.concat(frames, ignore_index=True).astype({"value": "Int16", "about": object})
 
 
 DEMO_ESTIMATES = {

@@ -30,6 +30,8 @@ REPORT_LINES = 200
 LANGUAGE_COLUMN = "language"
 LOSSES_COLUMN = "losses"
 COMMENT_PREFIX = "comment_"
+TARGET_PREFIX = "target_"
+PREDICT_PREFIX = "predict_"
 # A text cell starting with one of these is what a spreadsheet would run as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@")
 FORMULA_RAW_STARTS = ("\t", "\r")
@@ -117,6 +119,8 @@ class _ParsedRow:
     answers: dict[str, int | None]
     comments: dict[str, str]
     losses: tuple[str, ...]
+    targets: dict[str, int | None] = field(default_factory=dict)
+    predictions: dict[tuple[str, str], int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -260,6 +264,7 @@ class _Vocabulary:
             self.columns[item_id.casefold()] = ("item", item_id)
         for dim_id in instrument.dimension_ids:
             self.columns[f"{COMMENT_PREFIX}{dim_id}".casefold()] = ("comment", dim_id)
+        self.predictions = self._rating_columns(instrument)
         self.columns[LANGUAGE_COLUMN] = ("language", LANGUAGE_COLUMN)
         if vas is not None:
             self.columns[LOSSES_COLUMN] = ("losses", LOSSES_COLUMN)
@@ -278,8 +283,21 @@ class _Vocabulary:
             return [], []
         return list(found), sorted({lang for langs in found.values() for lang in langs})
 
+    def _rating_columns(self, instrument: Instrument) -> dict[str, tuple[str, str]]:
+        """Optional columns target_<dimension> and predict_<option>_<dimension> (as the long export names them); returns the
+        prediction idents with their (option, dimension)."""
+        predictions: dict[str, tuple[str, str]] = {}
+        for dim_id in instrument.targets.questions if instrument.targets else ():
+            self.columns[f"{TARGET_PREFIX}{dim_id}".casefold()] = ("target", dim_id)
+        for about, questions in instrument.meta_perception.questions.items() if instrument.meta_perception else ():
+            for dim_id in questions:
+                predictions[f"{about}_{dim_id}"] = (about, dim_id)
+                self.columns[f"{PREDICT_PREFIX}{about}_{dim_id}".casefold()] = ("prediction", f"{about}_{dim_id}")
+        return predictions
+
     def column_name(self, kind: str, ident: str) -> str:
-        return f"{COMMENT_PREFIX}{ident}" if kind == "comment" else ident
+        prefix = {"comment": COMMENT_PREFIX, "target": TARGET_PREFIX, "prediction": PREDICT_PREFIX}.get(kind, "")
+        return f"{prefix}{ident}"
 
     def answer(self, text: str) -> tuple[int | None, str | None]:
         """(value, None) or (None, why not); empty and don't-know labels are (None, None)."""
@@ -303,7 +321,7 @@ class _Vocabulary:
         text = raw.strip()
         if text and looks_like_formula(raw):
             return None, FORMULA_REASON
-        if kind == "item":
+        if kind in ("item", "target", "prediction"):
             return self.answer(text)
         if not text:
             return None, None
@@ -360,6 +378,11 @@ def import_schema(instrument: Instrument, columns: Iterable[str]) -> pa.DataFram
             )
     if LOSSES_COLUMN in wanted and instrument.value_at_stake is not None:
         spec[LOSSES_COLUMN] = pa.Column(object, nullable=True)
+    for name in wanted:
+        if name.startswith((TARGET_PREFIX, PREDICT_PREFIX)):
+            spec[name] = pa.Column(
+                "Int64", pa.Check.in_range(scale.min, scale.max, error=f"outside the scale {scale.min}–{scale.max}"), nullable=True
+            )
     return pa.DataFrameSchema(spec, strict=True, name="import", coerce=False)
 
 
@@ -411,7 +434,8 @@ def _classify_header(
                 )
             else:
                 reason = (
-                    f"unknown column: neither an id (attribute, item, comment_<dimension>, {LANGUAGE_COLUMN}, {LOSSES_COLUMN}) "
+                    f"unknown column: neither an id (attribute, item, comment_<dimension>, {LANGUAGE_COLUMN}, {LOSSES_COLUMN}, "
+                    f"{TARGET_PREFIX}<dimension>, {PREDICT_PREFIX}<level>_<dimension>) "
                     "nor the text of a question, profile question or comment prompt in any language of the questionnaire"
                 )
             problems.append(ImportProblem(hrow, f"{letter} '{name}'", None, reason))
@@ -464,9 +488,11 @@ class _Row:
     answers: dict[str, int | None] = field(default_factory=dict)
     comments: dict[str, str] = field(default_factory=dict)
     losses: tuple[str, ...] = ()
+    targets: dict[str, int | None] = field(default_factory=dict)
+    predictions: dict[tuple[str, str], int | None] = field(default_factory=dict)
 
     def parsed(self) -> _ParsedRow:
-        return _ParsedRow(self.language, self.attributes, self.answers, self.comments, self.losses)
+        return _ParsedRow(self.language, self.attributes, self.answers, self.comments, self.losses, self.targets, self.predictions)
 
 
 class _Cell(NamedTuple):
@@ -520,6 +546,18 @@ def _item_cell(reader: _RowReader, row: _Row, cell: _Cell) -> object:
     return pd.NA if cell.value is None else cell.value
 
 
+def _target_cell(reader: _RowReader, row: _Row, cell: _Cell) -> object:
+    if isinstance(cell.value, int):
+        row.targets[cell.ident] = cell.value
+    return pd.NA if cell.value is None else cell.value
+
+
+def _prediction_cell(reader: _RowReader, row: _Row, cell: _Cell) -> object:
+    if isinstance(cell.value, int):
+        row.predictions[reader.vocab.predictions[cell.ident]] = cell.value
+    return pd.NA if cell.value is None else cell.value
+
+
 def _language_cell(reader: _RowReader, row: _Row, cell: _Cell) -> object:
     if cell.value is not None:
         row.language = str(cell.value)
@@ -551,6 +589,8 @@ COLUMN_KINDS: dict[str, tuple[bool, Callable[[_RowReader, _Row, _Cell], object]]
     "language": (True, _language_cell),
     "comment": (False, _comment_cell),
     "losses": (False, _losses_cell),
+    "target": (True, _target_cell),
+    "prediction": (True, _prediction_cell),
 }
 
 
@@ -590,9 +630,9 @@ def _parse_rows(
             columns[LANGUAGE_COLUMN].append(row.language)
         parsed.append(row.parsed())
     frame = pd.DataFrame(columns, index=pd.Index(table.row_numbers, name="row"))
-    for item_id in instrument.item_ids:
-        if item_id in frame:
-            frame[item_id] = pd.array(frame[item_id].tolist(), dtype="Int64")
+    for column in frame.columns:
+        if column in instrument.item_ids or str(column).startswith((TARGET_PREFIX, PREDICT_PREFIX)):
+            frame[column] = pd.array(frame[column].tolist(), dtype="Int64")
     problems = reader.problems + _schema_problems(frame, instrument, reader.reported)
     ordered = [c for c in [*instrument.attributes, LANGUAGE_COLUMN, *instrument.item_ids] if c in frame]
     ordered += [c for c in frame.columns if c not in ordered]
@@ -658,7 +698,18 @@ def validate_file(
     frame, parsed, problems = _parse_rows(table, vocab, mapped, language)
     if not problems:
         for number, row in zip(table.row_numbers, parsed, strict=True):
-            sub = Submission("", 1, row.language, row.attributes, row.answers, row.comments, row.losses, source="import")
+            sub = Submission(
+                "",
+                1,
+                row.language,
+                row.attributes,
+                row.answers,
+                row.comments,
+                row.losses,
+                source="import",
+                targets=row.targets,
+                predictions=row.predictions,
+            )
             for message in check_submission(instrument, sub):
                 column, _, reason = message.partition(": ")
                 problems.append(ImportProblem(number, column, None, reason))
@@ -778,7 +829,18 @@ def run_import(
     if not preview.ok:
         raise ImportRefused(filename, preview.problems, preview)
     subs = [
-        Submission(campaign_id, wave.wave, r.language, r.attributes, r.answers, r.comments, r.losses, source="import")
+        Submission(
+            campaign_id,
+            wave.wave,
+            r.language,
+            r.attributes,
+            r.answers,
+            r.comments,
+            r.losses,
+            source="import",
+            targets=r.targets,
+            predictions=r.predictions,
+        )
         for r in preview._parsed
     ]
     import_id = uuid.uuid4().hex
@@ -825,7 +887,7 @@ def delete_import(con: duckdb.DuckDBPyConnection, import_id: str, *, actor: str 
     with transaction(con):
         forget_wave_cells(con, row[0], row[2])  # aggregates that still count the removed answers
         ids = "SELECT response_id FROM responses WHERE import_id = ?"
-        for table in ("answers", "response_attributes", "comments", "value_choices"):
+        for table in ("answers", "response_attributes", "comments", "value_choices", "dimension_ratings"):
             con.execute(f"DELETE FROM {table} WHERE response_id IN ({ids})", [import_id])
         count = con.execute("DELETE FROM responses WHERE import_id = ?", [import_id]).fetchone()[0]
         con.execute("DELETE FROM imports WHERE import_id = ?", [import_id])

@@ -98,6 +98,35 @@ class ValueAtStake:
 
 
 @dataclass(frozen=True)
+class Targets:
+    """'Where should we be in two years?': one rating per listed dimension, on the instrument's scale."""
+
+    prompt: Text
+    questions: dict[str, Text]  # dimension id -> question, in instrument order
+
+
+@dataclass(frozen=True)
+class MetaPerception:
+    """How a respondent thinks another level answers: one question per reference level and dimension, on the instrument's scale.
+
+    The reference levels are options of one attribute (`level` in the default instrument); a respondent is
+    never asked about their own option, because a prediction of one's own group is an answer, not a perception.
+    """
+
+    attribute: str
+    prompt: Text
+    questions: dict[str, dict[str, Text]]  # reference option -> dimension id -> question
+
+    @property
+    def about(self) -> tuple[str, ...]:
+        return tuple(self.questions)
+
+    def asked_of(self, own: str | None) -> tuple[str, ...]:
+        """The reference levels a respondent of option `own` predicts: every one but their own."""
+        return tuple(option for option in self.questions if option != own)
+
+
+@dataclass(frozen=True)
 class Instrument:
     id: str
     version: int
@@ -109,6 +138,8 @@ class Instrument:
     intro: Text | None = None
     value_at_stake: ValueAtStake | None = None
     source_text: str = ""
+    targets: Targets | None = None
+    meta_perception: MetaPerception | None = None
 
     @property
     def key(self) -> str:
@@ -350,6 +381,75 @@ def _value_at_stake(c: _Checker, node: Any) -> ValueAtStake | None:
     return ValueAtStake(prompt, losses, max_choices)
 
 
+def _targets(c: _Checker, node: Any, dimensions: tuple[str, ...]) -> Targets | None:
+    if node is None:
+        return None
+    node = c.mapping(node, "targets")
+    if node is None:
+        return None
+    for key in node:
+        if key not in ("prompt", "questions"):
+            c.problem(f"targets.{key}", "unknown key (allowed: prompt, questions)")
+    prompt = c.text(node.get("prompt"), "targets.prompt")
+    questions_node = c.mapping(node.get("questions"), "targets.questions") or {}
+    questions: dict[str, Text] = {}
+    for dim_id, text in c.bounded(list(questions_node.items()), "targets.questions", MAX_DIMENSIONS):
+        path = f"targets.questions.{dim_id}"
+        if dim_id not in dimensions:
+            c.problem(path, f"unknown dimension (dimensions: {', '.join(dimensions)})")
+            continue
+        checked = c.text(text, path)
+        if checked is not None:
+            questions[str(dim_id)] = checked
+    if node.get("questions") is not None and not questions_node:
+        c.problem("targets.questions", "needs at least one dimension")
+    if prompt is None:
+        return None
+    return Targets(prompt, {d: questions[d] for d in dimensions if d in questions})
+
+
+def _meta_perception(c: _Checker, node: Any, attributes: dict[str, Attribute], dimensions: tuple[str, ...]) -> MetaPerception | None:
+    """Every reference level must be an option of the block's attribute and ask every dimension, in every language."""
+    if node is None:
+        return None
+    node = c.mapping(node, "meta_perception")
+    if node is None:
+        return None
+    for key in node:
+        if key not in ("attribute", "prompt", "about"):
+            c.problem(f"meta_perception.{key}", "unknown key (allowed: attribute, prompt, about)")
+    attribute_id = node.get("attribute", "level")
+    attribute = attributes.get(attribute_id) if isinstance(attribute_id, str) else None
+    if attribute is None:
+        c.problem("meta_perception.attribute", f"{_shown(attribute_id)} is not an attribute of this instrument")
+    prompt = c.text(node.get("prompt"), "meta_perception.prompt")
+    about_node = c.mapping(node.get("about"), "meta_perception.about") or {}
+    if node.get("about") is not None and not about_node:
+        c.problem("meta_perception.about", "needs at least one reference level")
+    questions: dict[str, dict[str, Text]] = {}
+    for option, per_dim in c.bounded(list(about_node.items()), "meta_perception.about", MAX_OPTIONS):
+        path = f"meta_perception.about.{option}"
+        if attribute is not None and option not in attribute.options:
+            c.problem(path, f"not an option of {attribute.id} ({', '.join(attribute.options)})")
+            continue
+        per_dim = c.mapping(per_dim, path) or {}
+        texts: dict[str, Text] = {}
+        for dim_id in dimensions:
+            if dim_id not in per_dim:
+                c.problem(f"{path}.{dim_id}", "missing (one question per dimension)")
+        for dim_id, text in per_dim.items():
+            if dim_id not in dimensions:
+                c.problem(f"{path}.{dim_id}", f"unknown dimension (dimensions: {', '.join(dimensions)})")
+                continue
+            checked = c.text(text, f"{path}.{dim_id}")
+            if checked is not None:
+                texts[str(dim_id)] = checked
+        questions[str(option)] = {d: texts[d] for d in dimensions if d in texts}
+    if attribute is None or prompt is None:
+        return None
+    return MetaPerception(attribute.id, prompt, questions)
+
+
 # libyaml's loader when PyYAML was built with it (the wheels are): the same safe subset, ~10x faster.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # What a questionnaire file may be before it is parsed into objects. The shipped instrument is 6 levels
@@ -466,9 +566,13 @@ def parse_instrument(text: str, source: str = "instrument") -> Instrument:
             "dimensions",
             "value_at_stake",
             "description",
+            "targets",
+            "meta_perception",
         }:
             c.problem(
-                str(key), "unknown key (allowed: id, version, languages, title, intro, scale, attributes, dimensions, value_at_stake)"
+                str(key),
+                "unknown key (allowed: id, version, languages, title, intro, scale, attributes, dimensions, value_at_stake, "
+                "targets, meta_perception)",
             )
     inst_id = c.ident(raw.get("id"), "id")
     version = c.integer(raw.get("version"), "version")
@@ -478,12 +582,17 @@ def parse_instrument(text: str, source: str = "instrument") -> Instrument:
     attributes = _attributes(c, raw.get("attributes"))
     dimensions = _dimensions(c, raw.get("dimensions"))
     value_at_stake = _value_at_stake(c, raw.get("value_at_stake"))
+    dimension_ids = tuple(dim.id for dim in dimensions)
+    targets = _targets(c, raw.get("targets"), dimension_ids)
+    meta_perception = _meta_perception(c, raw.get("meta_perception"), attributes, dimension_ids)
     clash = set(attributes) & {item.id for dim in dimensions for item in dim.items}
     for name in sorted(clash):
         c.problem(f"attributes.{name}", "same id as an item; ids must be unique across attributes and items")
     if c.problems or inst_id is None or version is None or title is None or scale is None:
         raise InstrumentError(c.problems or ["(top): incomplete instrument"], source)
-    return Instrument(inst_id, version, languages, title, scale, attributes, dimensions, intro, value_at_stake, text)
+    return Instrument(
+        inst_id, version, languages, title, scale, attributes, dimensions, intro, value_at_stake, text, targets, meta_perception
+    )
 
 
 def load_instrument(path: str | Path) -> Instrument:

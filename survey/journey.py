@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from survey.instrument import Instrument
+from survey.instrument import Instrument, Text
 from survey.responses import Submission
 from survey.user_text import as_markdown
 
 DONT_KNOW = "dk"
-INTRO, PROFILE, VALUE, REVIEW, THANKS = "intro", "profile", "value", "review", "thanks"
+INTRO, PROFILE, VALUE, OUTLOOK, REVIEW, THANKS = "intro", "profile", "value", "outlook", "review", "thanks"
 
 
 @dataclass
@@ -20,9 +20,16 @@ class Draft:
     answers: dict[str, int | str] = field(default_factory=dict)
     comments: dict[str, str] = field(default_factory=dict)
     losses: list[str] = field(default_factory=list)
+    ratings: dict[str, int | str] = field(default_factory=dict)  # rating_key(...) -> scale value or DONT_KNOW
 
     def to_json(self) -> dict:
-        return {"attributes": self.attributes, "answers": self.answers, "comments": self.comments, "losses": self.losses}
+        return {
+            "attributes": self.attributes,
+            "answers": self.answers,
+            "comments": self.comments,
+            "losses": self.losses,
+            "ratings": self.ratings,
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Draft:
@@ -31,13 +38,39 @@ class Draft:
             answers=dict(data.get("answers", {})),
             comments=dict(data.get("comments", {})),
             losses=list(data.get("losses", [])),
+            ratings=dict(data.get("ratings", {})),
         )
+
+
+def target_key(dimension_id: str) -> str:
+    return f"target:{dimension_id}"
+
+
+def prediction_key(about: str, dimension_id: str) -> str:
+    return f"predict:{about}:{dimension_id}"
+
+
+def outlook_questions(instrument: Instrument, draft: Draft) -> list[tuple[str, str, Text]]:
+    """The outlook step's questions as (key, heading group, text): targets, then predictions about every level but the respondent's own.
+
+    Asked once, after the value block: one short step at the end keeps the survey near ten minutes and leaves the
+    dimension pages as they were. The heading group is '' for targets and the reference option for predictions.
+    """
+    out: list[tuple[str, str, Text]] = []
+    if instrument.targets is not None:
+        out += [(target_key(d), "", text) for d, text in instrument.targets.questions.items()]
+    meta = instrument.meta_perception
+    if meta is not None:
+        for about in meta.asked_of(draft.attributes.get(meta.attribute) or None):
+            out += [(prediction_key(about, d), about, text) for d, text in meta.questions[about].items()]
+    return out
 
 
 def steps(instrument: Instrument) -> list[str]:
     """Intro, profile, one step per dimension, value at stake (when the instrument has it), review."""
     middle = [dim.id for dim in instrument.dimensions]
-    return [INTRO, PROFILE, *middle, *([VALUE] if instrument.value_at_stake else []), REVIEW]
+    outlook = [OUTLOOK] if instrument.targets or instrument.meta_perception else []
+    return [INTRO, PROFILE, *middle, *([VALUE] if instrument.value_at_stake else []), *outlook, REVIEW]
 
 
 def answer_options(instrument: Instrument) -> list[int | str]:
@@ -94,7 +127,11 @@ def build_submission(
         item_id: (None if draft.answers.get(item_id) in (None, DONT_KNOW) else int(draft.answers[item_id]))
         for item_id in instrument.item_ids
     }
+    asked = {key for key, _, _ in outlook_questions(instrument, draft)}
+    given = {key: int(v) for key, v in draft.ratings.items() if key in asked and v not in (None, DONT_KNOW)}
     return Submission(
+        targets={key.split(":")[1]: v for key, v in given.items() if key.startswith("target:")},
+        predictions={tuple(key.split(":")[1:3]): v for key, v in given.items() if key.startswith("predict:")},
         campaign_id=campaign_id,
         wave=wave,
         language=language,
@@ -108,5 +145,8 @@ def build_submission(
 
 
 def estimated_minutes(instrument: Instrument) -> int:
-    """Roughly 15 seconds an item plus a minute for the rest, rounded up."""
-    return max(3, round(len(instrument.items) * 0.25 + 1.5))
+    """Roughly 15 seconds an item, 8 seconds a target or prediction (one tap each), plus a minute for the rest, rounded."""
+    meta = instrument.meta_perception
+    ratings = len(instrument.targets.questions) if instrument.targets else 0
+    ratings += max((len(meta.questions) - 1) * len(instrument.dimensions), 0) if meta else 0
+    return max(3, round(len(instrument.items) * 0.25 + ratings * 0.13 + 1.5))

@@ -34,7 +34,7 @@ import pyarrow.csv as pa_csv
 
 URL_PREFIXES = ("postgresql://", "postgres://")
 # Tables only ever appended to by the app: the copy pulls their new rows by transaction id.
-APPEND_TABLES = ("responses", "response_attributes", "answers", "comments", "value_choices", "audit_log")
+APPEND_TABLES = ("responses", "response_attributes", "answers", "comments", "value_choices", "dimension_ratings", "audit_log")
 # Derived per process (`analysis.stored_cells`), never a source: kept in the local copy only.
 LOCAL_TABLES = ("wave_cells",)
 # Updates to these tables do not move their version: a draft saved on every section would reload every invite

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from survey.instrument import Instrument
-from survey.schemas import MAX_COMMENT_CHARS, ResponseFrames, validate_frames
+from survey.schemas import MAX_COMMENT_CHARS, RATING_COLUMNS, ResponseFrames, validate_frames
 from survey.store import migrate, transaction
 from survey.writer import Claim, SubmissionWriter
 
@@ -24,6 +24,7 @@ _TABLES = (
     ("answers", "answers"),
     ("comments", "comments"),
     ("value_choices", "value_choices"),
+    ("ratings", "dimension_ratings"),
 )
 
 
@@ -49,6 +50,8 @@ class Submission:
     source: str = "web"
     submission_key: str | None = None
     submitted_on: dt.date | None = None
+    targets: Mapping[str, int | None] = field(default_factory=dict)  # dimension -> "where should we be in two years"
+    predictions: Mapping[tuple[str, str], int | None] = field(default_factory=dict)  # (reference option, dimension) -> predicted rating
 
 
 def check_submission(instrument: Instrument, sub: Submission) -> list[str]:
@@ -56,7 +59,43 @@ def check_submission(instrument: Instrument, sub: Submission) -> list[str]:
     problems: list[str] = []
     if sub.language not in instrument.languages:
         problems.append(f"language: '{sub.language}' is not one of {list(instrument.languages)}")
-    return problems + _attribute_problems(instrument, sub) + _answer_problems(instrument, sub) + _loss_problems(instrument, sub)
+    return (
+        problems
+        + _attribute_problems(instrument, sub)
+        + _answer_problems(instrument, sub)
+        + _loss_problems(instrument, sub)
+        + _rating_problems(instrument, sub)
+    )
+
+
+def _on_scale(instrument: Instrument, value: object) -> bool:
+    scale = instrument.scale
+    return not isinstance(value, bool) and isinstance(value, int) and scale.min <= value <= scale.max
+
+
+def _rating_problems(instrument: Instrument, sub: Submission) -> list[str]:
+    """Targets and predictions: only where the instrument asks them, on its scale, and never about one's own level."""
+    problems = []
+    targets, meta = instrument.targets, instrument.meta_perception
+    if sub.targets and targets is None:
+        problems.append("targets: this instrument asks no targets")
+    for dim_id, value in sub.targets.items() if targets else ():
+        if dim_id not in targets.questions:
+            problems.append(f"target_{dim_id}: not asked by this instrument")
+        elif value is not None and not _on_scale(instrument, value):
+            problems.append(f"target_{dim_id}: {value!r} is outside the scale {instrument.scale.min}–{instrument.scale.max}")
+    if sub.predictions and meta is None:
+        problems.append("predictions: this instrument has no meta-perception block")
+    own = sub.attributes.get(meta.attribute) if meta else None
+    for (about, dim_id), value in sub.predictions.items() if meta else ():
+        name = f"predict_{about}_{dim_id}"
+        if about not in meta.questions or dim_id not in meta.questions[about]:
+            problems.append(f"{name}: not asked by this instrument")
+        elif about == own:
+            problems.append(f"{name}: nobody predicts their own level ({meta.attribute}={own})")
+        elif value is not None and not _on_scale(instrument, value):
+            problems.append(f"{name}: {value!r} is outside the scale {instrument.scale.min}–{instrument.scale.max}")
+    return problems
 
 
 def _attribute_problems(instrument: Instrument, sub: Submission) -> list[str]:
@@ -110,7 +149,7 @@ def _loss_problems(instrument: Instrument, sub: Submission) -> list[str]:
 def submission_frames(instrument: Instrument, subs: Sequence[Submission], import_id: str | None = None) -> ResponseFrames:
     """The long-form rows for a batch of checked submissions (every item gets a row; None = don't know)."""
     today = dt.date.today()
-    resp, attrs, answers, comments, losses = [], [], [], [], []
+    resp, attrs, answers, comments, losses, ratings = [], [], [], [], [], []
     for sub in subs:
         rid = uuid.uuid4().hex
         resp.append(
@@ -129,6 +168,8 @@ def submission_frames(instrument: Instrument, subs: Sequence[Submission], import
         answers.extend((rid, item_id, sub.answers.get(item_id)) for item_id in instrument.item_ids)
         comments.extend((rid, d, sub.language, t.strip()) for d, t in sub.comments.items() if t and t.strip())
         losses.extend((rid, loss) for loss in dict.fromkeys(sub.losses))
+        ratings.extend((rid, "target", None, d, v) for d, v in sub.targets.items() if v is not None)
+        ratings.extend((rid, "prediction", about, d, v) for (about, d), v in sub.predictions.items() if v is not None)
     return ResponseFrames(
         responses=pd.DataFrame(
             resp, columns=["response_id", "campaign_id", "wave", "submitted_on", "language", "source", "submission_key", "import_id"]
@@ -137,6 +178,7 @@ def submission_frames(instrument: Instrument, subs: Sequence[Submission], import
         answers=pd.DataFrame(answers, columns=["response_id", "item_id", "value"]).astype({"value": "Int16"}),
         comments=pd.DataFrame(comments, columns=["response_id", "dimension", "language", "text"]),
         value_choices=pd.DataFrame(losses, columns=["response_id", "loss"]),
+        ratings=pd.DataFrame(ratings, columns=RATING_COLUMNS).astype({"value": "Int16", "about": object}),
     )
 
 
@@ -248,14 +290,19 @@ def sample_submission(instrument: Instrument, campaign_id: str = "rehearsal") ->
     """A complete, valid submission for `instrument`: first option of every attribute, every scale point used, a comment, a loss."""
     points = list(range(instrument.scale.min, instrument.scale.max + 1))
     losses = list(instrument.value_at_stake.losses)[:1] if instrument.value_at_stake else []
+    attributes = {a: next(iter(attr.options)) for a, attr in instrument.attributes.items()}
+    meta = instrument.meta_perception
+    asked = meta.asked_of(attributes.get(meta.attribute)) if meta else ()
     return Submission(
         campaign_id,
         1,
         instrument.languages[0],
-        {a: next(iter(attr.options)) for a, attr in instrument.attributes.items()},
+        attributes,
         {item: points[k % len(points)] for k, item in enumerate(instrument.item_ids)},
         {instrument.dimension_ids[0]: "rehearsal"},
         losses,
+        targets={d: points[-1] for d in instrument.targets.questions} if instrument.targets else {},
+        predictions={(about, d): points[0] for about in asked for d in meta.questions[about]} if meta else {},
     )
 
 

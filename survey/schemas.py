@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import pandera.pandas as pa
@@ -23,10 +23,19 @@ class ResponseFrames:
     answers: pd.DataFrame
     comments: pd.DataFrame
     value_choices: pd.DataFrame
+    ratings: pd.DataFrame = field(default_factory=lambda: empty_ratings())
 
     @property
     def count(self) -> int:
         return len(self.responses)
+
+
+RATING_COLUMNS = ["response_id", "kind", "about", "dimension", "value"]
+
+
+def empty_ratings() -> pd.DataFrame:
+    """No targets or predictions: the ratings frame of an instrument without those blocks."""
+    return pd.DataFrame({c: pd.Series(dtype="Int16" if c == "value" else object) for c in RATING_COLUMNS})
 
 
 def _is_text(series: pd.Series) -> pd.Series:
@@ -120,6 +129,21 @@ def _build_schemas(instrument: Instrument) -> dict[str, pa.DataFrameSchema]:
             strict=True,
             name="value_choices",
         ),
+        "ratings": pa.DataFrameSchema(
+            {
+                "response_id": _str(),
+                "kind": _str(pa.Check.isin(["target", "prediction"])),
+                "about": _str(nullable=True),
+                "dimension": _str(pa.Check.isin(list(instrument.dimension_ids))),
+                "value": pa.Column("Int16", pa.Check.in_range(scale.min, scale.max)),
+            },
+            checks=[
+                pa.Check(lambda df: (df["kind"] == "target") == df["about"].isna(), error="a target has no `about`, a prediction has one")
+            ],
+            unique=["response_id", "kind", "about", "dimension"],
+            strict=True,
+            name="dimension_ratings",
+        ),
     }
 
 
@@ -147,7 +171,7 @@ def validate_frames(frames: ResponseFrames, instrument: Instrument) -> ResponseF
     if problems:
         raise ValueError("\n".join(problems))
     ids = set(frames.responses["response_id"])
-    for name in ("attributes", "answers", "comments", "value_choices"):
+    for name in ("attributes", "answers", "comments", "value_choices", "ratings"):
         orphans = set(getattr(frames, name)["response_id"]) - ids
         if orphans:
             raise ValueError(f"{name}: rows for unknown response ids {sorted(orphans)[:5]}")

@@ -136,6 +136,20 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             used BOOLEAN NOT NULL DEFAULT false, draft VARCHAR, expires_at TIMESTAMP NOT NULL);
         """,
     ),
+    (
+        7,
+        "dimension ratings: targets and meta-perception",
+        # Ratings of a whole dimension, not of an item: "where should we be in two years" (kind 'target', about NULL) and
+        # "how would <level> rate this" (kind 'prediction', about = the reference option). A table of their own, so the
+        # answers, item catalogue, scores, cubes and their disclosure audit stay exactly as they were. Only answered
+        # ratings are stored (don't know leaves no row): they are optional, and nothing counts on one row per question.
+        """
+        CREATE TABLE dimension_ratings (
+            response_id VARCHAR NOT NULL, kind VARCHAR NOT NULL CHECK (kind IN ('target', 'prediction')), about VARCHAR,
+            dimension VARCHAR NOT NULL, value SMALLINT NOT NULL,
+            CHECK ((kind = 'target') = (about IS NULL)));
+        """,
+    ),
 )
 
 

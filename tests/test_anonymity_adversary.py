@@ -20,7 +20,7 @@ attacks; against the product it finds nothing.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -65,6 +65,15 @@ value_at_stake:
   prompt: {en: "Which losses?"}
   losses: {downtime: {en: Downtime}, scrap: {en: Scrap}}
   max_choices: 2
+targets:
+  prompt: {en: "In two years?"}
+  questions: {work: {en: Work then}, lead: {en: Lead then}}
+meta_perception:
+  attribute: level
+  prompt: {en: "How do others see us?"}
+  about:
+    board: {work: {en: Board on work}, lead: {en: Board on lead}}
+    shop: {work: {en: Shop on work}, lead: {en: Shop on lead}}
 """
 INSTRUMENT = parse_instrument(ADVERSARY)
 ATTRIBUTES = {"level": ["board", "shop", "staff"], "site": ["north", "south"], "function": ["ops", "qa"]}
@@ -81,6 +90,8 @@ class Person:
     losses: set[str]
     answered_block: bool
     comment: str | None
+    targets: dict[str, int] = field(default_factory=dict)
+    predictions: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def population(rng: np.random.Generator, size: int, wave: int) -> list[Person]:
@@ -96,7 +107,17 @@ def population(rng: np.random.Generator, size: int, wave: int) -> list[Person]:
         block = rng.random() < 0.8
         losses = {loss for loss in LOSSES if block and rng.random() < 0.5}
         comment = f"w{wave} remark {i}" if rng.random() < 0.5 else None
-        people.append(Person(f"w{wave}r{i:03d}", attrs, answers, losses, block and bool(losses), comment))
+        person = Person(f"w{wave}r{i:03d}", attrs, answers, losses, block and bool(losses), comment)
+        own = np.random.default_rng((wave, i))  # ratings from a stream of their own: the populations stay as they were
+        person.targets = {d: int(own.integers(1, 6)) for d in DIMENSIONS if own.random() < 0.8}
+        person.predictions = {
+            (about, d): int(own.integers(1, 6))
+            for about in ("board", "shop")
+            if about != attrs["level"]
+            for d in DIMENSIONS
+            if own.random() < 0.8
+        }
+        people.append(person)
     return people
 
 
@@ -128,6 +149,11 @@ def store(con, people_by_wave: dict[int, list[Person]], k: int, comment_k: int) 
             answers=pd.DataFrame(answers, columns=["response_id", "item_id", "value"]).astype({"value": "Int16"}),
             comments=pd.DataFrame(comments, columns=["response_id", "dimension", "language", "text"]),
             value_choices=pd.DataFrame(losses, columns=["response_id", "loss"]),
+            ratings=pd.DataFrame(
+                [(p.rid, "target", None, d, v) for p in people for d, v in p.targets.items()]
+                + [(p.rid, "prediction", about, d, v) for p in people for (about, d), v in p.predictions.items()],
+                columns=["response_id", "kind", "about", "dimension", "value"],
+            ).astype({"value": "Int16", "about": object}),
         )
         with transaction(con):
             insert_frames(con, frames, INSTRUMENT)
@@ -159,6 +185,10 @@ class Published:
             if p.answered_block:
                 for loss in LOSSES:
                     self.columns[(p.rid, loss)] = len(self.columns)
+            for d in p.targets:
+                self.columns[(p.rid, f"t:{d}")] = len(self.columns)
+            for about, d in p.predictions:
+                self.columns[(p.rid, f"x:{about}:{d}")] = len(self.columns)
         self.combos = list(itertools.product(*[[*options, None] for options in ATTRIBUTES.values()]))
         self.rows: dict[bytes, np.ndarray] = {}
         self.count_rows: dict[bytes, np.ndarray] = {}
@@ -188,6 +218,9 @@ class Published:
                 counted += 1
             elif unit == "respondents":
                 counted += 1
+            elif unit.startswith(("t:", "x:")) and (p.rid, unit) in self.columns:
+                row[self.columns[(p.rid, unit)]] += 1
+                counted += 1
         assert counted == n, (unit, conditions, n, counted)  # the adversary's model is the engine's
         self._add(self.rows, row)
         position = {a: i for i, a in enumerate(ATTRIBUTES)}
@@ -196,6 +229,21 @@ class Published:
 
     def comment(self, text: str, conditions: dict[str, str]) -> None:
         self.comment_groups.setdefault(text, []).append(conditions)
+
+
+def collect_insights(con, scope: Scope, conditions: dict[str, str], seen: Published) -> None:
+    """Ambition cells (targets and the score they are compared with) and blind spots (the predictions, the rated level's score)."""
+    found = engine.insights(con, scope)
+    for row in found.ambition.to_dict("records"):
+        if not row["suppressed"]:
+            cell = {**conditions, **({row["attribute"]: row["option"]} if isinstance(row["attribute"], str) else {})}
+            seen.number(f"t:{row['dimension']}", cell, int(row["n"]))  # the targets' mean and n
+            seen.number(row["dimension"], cell, int(row["n_current"]))  # the current score it is compared with
+    for row in found.blind_spots.to_dict("records"):
+        if not row["suppressed"]:
+            by_level, about = row["by"].split("=")[1], row["about"].split("=")[1]
+            seen.number(f"x:{about}:{row['dimension']}", {**conditions, "level": by_level}, int(row["n_by"]))
+            seen.number(row["dimension"], {**conditions, "level": about}, int(row["n_about"]))
 
 
 def collect(con, wave: int, people: list[Person]) -> Published:
@@ -221,6 +269,7 @@ def collect(con, wave: int, people: list[Person]) -> Published:
             if not row["suppressed"]:
                 cell = {**conditions, **({row["attribute"]: row["option"]} if isinstance(row["attribute"], str) else {})}
                 seen.number("respondents", cell, int(row["n"]))
+        collect_insights(con, scope, conditions, seen)
         for row in engine.comments(con, scope, by=by).data.to_dict("records"):
             cell = {**conditions, **({row["attribute"]: row["option"]} if isinstance(row["attribute"], str) else {})}
             seen.comment(row["text"], cell)

@@ -62,6 +62,7 @@ def source(db: Database, instrument: Instrument) -> tuple[duckdb.DuckDBPyConnect
 
 def test_round_trip_is_exact_for_every_table(source: tuple, tmp_path: Path) -> None:
     con, _ = source
+    assert _rows(con, "dimension_ratings"), "the demo's targets and predictions are part of the round trip"
     manifest = backup(con, tmp_path / "bk", actor="tester")
     target = Database(tmp_path / "restored.duckdb", linger_s=0)
     with target.cursor() as new:

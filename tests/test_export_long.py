@@ -45,8 +45,12 @@ def two_waves(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# What a long file holds a row for: every answer, then every dimension rating (targets and predictions).
+ANSWER_ROWS = "(SELECT response_id FROM answers UNION ALL SELECT response_id FROM dimension_ratings)"
+
+
 def _answers(con: duckdb.DuckDBPyConnection, wave: int | None = None, site: str | None = None) -> int:
-    sql = """SELECT count(*) FROM answers a JOIN responses r USING (response_id)
+    sql = f"""SELECT count(*) FROM {ANSWER_ROWS} a JOIN responses r USING (response_id)
              WHERE r.campaign_id = 'demo' AND ($wave IS NULL OR r.wave = $wave)
                AND ($site IS NULL OR EXISTS (SELECT 1 FROM response_attributes x
                     WHERE x.response_id = r.response_id AND x.attribute = 'site' AND x.value = $site))"""
@@ -66,7 +70,7 @@ def test_csv_holds_every_answer_of_every_wave_in_the_contract_columns(two_waves:
 
 
 def _level_answers(con: duckdb.DuckDBPyConnection, wave: int, level: str) -> int:
-    sql = """SELECT count(*) FROM answers a JOIN responses r USING (response_id) JOIN response_attributes x USING (response_id)
+    sql = f"""SELECT count(*) FROM {ANSWER_ROWS} a JOIN responses r USING (response_id) JOIN response_attributes x USING (response_id)
              WHERE r.campaign_id = 'demo' AND r.wave = ? AND x.attribute = 'level' AND x.value = ?"""
     return con.execute(sql, [wave, level]).fetchone()[0]
 
@@ -144,7 +148,10 @@ def test_no_combination_of_attributes_in_a_file_describes_fewer_than_k(
     out = tmp_path / f"rows.{fmt}"
     result = export(small_group, fmt, out, Scope("hostile"), grant=_grant(small_group, "hostile"))
     people = _respondents(out)
-    assert len(people) == 44 and result.rows == 44 * 30
+    ratings = small_group.execute(
+        "SELECT count(*) FROM dimension_ratings WHERE response_id IN (SELECT response_id FROM responses WHERE campaign_id = 'hostile')"
+    ).fetchone()[0]
+    assert len(people) == 44 and result.rows == 44 * 30 + ratings  # every answer, then every dimension rating
     assert people.fillna("").groupby(QUASI).size().min() >= 5
     assert "supervisor" not in set(people["level"]) and "specialist|supervisor" in set(people["level"])
     assert any("specialist|supervisor" in note for note in result.notes)

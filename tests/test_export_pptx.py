@@ -59,14 +59,19 @@ def test_the_deck_is_16_9_with_the_workshop_slides_in_order(decks: dict) -> None
     ]
     gaps = decks["gaps"][2]
     assert titles[5:8] == [f"Discussion: {label}" for label in gaps["unit"].head(3).map(lambda u: {"it_ot": "IT/OT"}.get(u, u.title()))]
-    assert titles[-2:] == ["What we will do about it", "How to read these numbers"] and len(titles) == 10
+    assert titles[8:11] == [
+        "Blind spots: predicted minus actual score",
+        "Ambition: where we want to be in two years",
+        "Value hypotheses to start with",
+    ]
+    assert titles[-2:] == ["What we will do about it", "How to read these numbers"] and len(titles) == 13
 
 
 def test_charts_are_crisp_png_pictures_on_the_chart_slides(decks: dict) -> None:
     prs = Presentation(str(decks["demo"][0]))
     pictures = {s.shapes.title.text: [sh for sh in s.shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE] for s in prs.slides}
     counts = [len(p) for p in pictures.values()]
-    assert counts == [0, 0, 1, 1, 1, 1, 1, 1, 0, 0]
+    assert counts == [0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0]  # the insight slides are tables
     for shapes in pictures.values():
         for picture in shapes:
             assert picture.image.content_type == "image/png"

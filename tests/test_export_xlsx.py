@@ -22,7 +22,7 @@ from survey.store import Database
 from tests.conftest import MakeDemo
 from tests.test_export_data import COMMENTS, FORMULA_HYPERLINK, HOSTILE_NAME, build_small_group_campaign
 
-SHEETS = ["Summary", "Heatmap", "Gaps", "Items", "Value at stake", "Comments", "Response rates", "Trend", "Raw"]
+SHEETS = ["Summary", "Heatmap", "Gaps", "Items", "Value at stake", "Blind spots & ambition", "Comments", "Response rates", "Trend", "Raw"]
 
 
 def _open(path: Path) -> openpyxl.Workbook:

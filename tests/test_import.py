@@ -244,7 +244,8 @@ BAD = [
     (
         "unknown_column.csv",
         [
-            "row 1, column AL 'employee number': unknown column: neither an id (attribute, item, comment_<dimension>, language, losses) "
+            "row 1, column AL 'employee number': unknown column: neither an id (attribute, item, comment_<dimension>, language, losses, "
+            "target_<dimension>, predict_<level>_<dimension>) "
             "nor the text of a question, profile question or comment prompt in any language of the questionnaire"
         ],
     ),

@@ -43,8 +43,18 @@ BAD = [
             "dimensions[2].items[4].text.nl: missing",
         ],
     ),
+    (
+        "bad_ratings.yaml",
+        [
+            "targets.prompt.nl: missing",
+            "targets.questions.finance: unknown dimension (dimensions: strategy, operations, it_ot)",
+            "meta_perception.about.shop_floor.it_ot: missing (one question per dimension)",
+            "meta_perception.about.shop_floor.strategy.nl: missing",
+            "meta_perception.about.ceo: not an option of level (board, shop_floor)",
+        ],
+    ),
 ]
-GOOD = ["valid.yaml", "scale_0_10.yaml"]
+GOOD = ["valid.yaml", "scale_0_10.yaml", "valid_ratings.yaml"]
 
 
 @pytest.mark.parametrize(("name", "problems"), BAD, ids=[b[0] for b in BAD])

@@ -26,7 +26,7 @@ from tests.conftest import run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_CSV = ROOT / "tests" / "data" / "imports" / "good.csv"
-CHILDREN = ("answers", "response_attributes", "comments", "value_choices")
+CHILDREN = ("answers", "response_attributes", "comments", "value_choices", "dimension_ratings")
 BY_WAVE = ("responses", "invites", "imports", "published_results", "waves", "wave_cells", "resume_drafts")
 BY_CAMPAIGN = ("headcounts", "value_estimates", "actions", "campaigns")
 

@@ -233,7 +233,8 @@ def test_a_rehearsed_submission_goes_through_every_check_and_leaves_no_trace(tmp
     from survey.responses import rehearse_submit, sample_submission
 
     instrument = default_instrument()
-    assert rehearse_submit(instrument) == 1 + 3 + 30 + 1 + 1  # response, attributes, answers, comment, loss
+    # response, attributes, answers, comment, loss, 5 targets, 5 predictions (a board member predicts the shop floor only)
+    assert rehearse_submit(instrument) == 1 + 3 + 30 + 1 + 1 + 5 + 5
     sample = sample_submission(instrument)
     assert set(sample.answers.values()) == {1, 2, 3, 4, 5}
     assert rehearse_submit(sized_instrument(12)) == 1 + 3 + 12 + 1 + 1

@@ -58,6 +58,15 @@ def _answer_everything(at: AppTest, lang: str) -> AppTest:
         _next(at)
     at.pills(key="losses_pick").set_value(["unplanned_downtime", "planning_instability"])
     _next(at)
+    # The outlook, asked once at the end: a target per dimension, then how the board (not the respondent's own level) sees us.
+    assert instrument.targets is not None and instrument.meta_perception is not None
+    texts = [r.label for r in at.radio]
+    for d in instrument.dimension_ids:
+        assert instrument.targets.questions[d][lang] in texts and instrument.meta_perception.questions["board"][d][lang] in texts
+        assert instrument.meta_perception.questions["shop_floor"][d][lang] not in texts  # nobody predicts their own level
+        at.radio(key=f"q_target:{d}").set_value(4)
+        at.radio(key=f"q_predict:board:{d}").set_value("dk" if d == "it_ot" else 3)
+    _next(at)
     return at
 
 
@@ -79,6 +88,8 @@ def test_full_journey_stores_exactly_one_response(app_db: Path, lang: str, thank
             "planning_instability",
             "unplanned_downtime",
         ]
+        ratings = con.execute("SELECT kind, about, count(*), min(value), max(value) FROM dimension_ratings GROUP BY ALL ORDER BY ALL")
+        assert ratings.fetchall() == [("prediction", "board", 4, 3, 3), ("target", None, 5, 4, 4)]  # IT/OT: don't know, no row
 
 
 def test_language_switch_keeps_answers_and_back_navigation(app_db: Path) -> None:
@@ -183,7 +194,7 @@ def test_personal_link_resumes_a_draft_and_works_once(app_db: Path) -> None:
     _run(again)
     assert again.session_state["sv_draft"].attributes == {"level": "supervisor", "function": "quality", "site": "eindhoven"}
     assert "Strategy" in [s.value for s in again.subheader]
-    for _ in range(len(default_instrument().dimensions) + 1):
+    for _ in range(len(default_instrument().dimensions) + 2):  # dimensions, value at stake, outlook (all optional)
         _next(again)
     again.button(key="sv_submit").click()
     _run(again)

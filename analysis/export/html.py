@@ -379,6 +379,7 @@ def write_html(report: WorkshopReport, out: Path, progress: Callable[[float, str
             gaps_dims=ctx.gaps("dimension"),
             gaps_items=ctx.gaps("item"),
             value_rows=ctx.value(),
+            insight_tables=report.insight_tables(rows=20) if report.population_shown else [],
             value_take=report.value_take(),
             trend_rows=ctx.trend(),
             trend_title=report.t("trend_title", earlier=f"{report.t('wave').lower()} {report.earlier_wave} ({report.earlier_label})"),

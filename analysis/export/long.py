@@ -87,19 +87,32 @@ def respondents_sql(instrument: Instrument) -> str:
 
 
 def _rows_sql(instrument: Instrument) -> str:
-    """The long format of the respondents in the registered view: one row per answer, the file's ids, the wave's date."""
+    """The long format of the respondents in the registered view: one row per answer, the file's ids, the wave's date.
+
+    Dimension ratings follow each respondent's answers, one row each, with `item_id` named as the import's columns:
+    `target_<dimension>` and `predict_<option>_<dimension>` (a don't-know rating has no row).
+    """
     attrs = [_quote(a) for a in instrument.attributes]
     columns = "".join(f", CAST(g.{a} AS VARCHAR) AS {a}" for a in attrs)
-    order = "".join(f", g.{a}" for a in attrs)
+    order = "".join(f", {a}" for a in attrs)
+    head = f"""CAST(g.{_FILE_ID} AS VARCHAR) AS response_id, w.campaign_id AS campaign, CAST(g.wave AS INTEGER) AS wave,
+               w.opened_on AS submitted_on, CAST(g.language AS VARCHAR) AS language{columns}"""
     return f"""
-        SELECT CAST(g.{_FILE_ID} AS VARCHAR) AS response_id, w.campaign_id AS campaign, CAST(g.wave AS INTEGER) AS wave,
-               w.opened_on AS submitted_on, CAST(g.language AS VARCHAR) AS language{columns},
-               ii.dimension, a.item_id, a.value
-        FROM {_VIEW} g
-        JOIN waves w ON w.campaign_id = $campaign AND w.wave = g.wave
-        JOIN answers a ON a.response_id = CAST(g.{_STORED_ID} AS VARCHAR)
-        JOIN instrument_items ii ON ii.instrument_key = w.instrument_key AND ii.item_id = a.item_id
-        ORDER BY g.wave, g.language{order}, g.{_FILE_ID}, ii.dim_pos, ii.item_pos
+        SELECT * EXCLUDE (part, p1, p2) FROM (
+            SELECT {head}, ii.dimension, a.item_id, a.value, 0 AS part, ii.dim_pos AS p1, ii.item_pos AS p2
+            FROM {_VIEW} g
+            JOIN waves w ON w.campaign_id = $campaign AND w.wave = g.wave
+            JOIN answers a ON a.response_id = CAST(g.{_STORED_ID} AS VARCHAR)
+            JOIN instrument_items ii ON ii.instrument_key = w.instrument_key AND ii.item_id = a.item_id
+            UNION ALL
+            SELECT {head}, r.dimension,
+                   CASE WHEN r.kind = 'target' THEN 'target_' || r.dimension ELSE 'predict_' || r.about || '_' || r.dimension END,
+                   r.value, 1, CASE WHEN r.kind = 'target' THEN 0 ELSE 1 END, 0
+            FROM {_VIEW} g
+            JOIN waves w ON w.campaign_id = $campaign AND w.wave = g.wave
+            JOIN dimension_ratings r ON r.response_id = CAST(g.{_STORED_ID} AS VARCHAR)
+        )
+        ORDER BY wave, language{order}, response_id, part, p1, p2, item_id
     """
 
 

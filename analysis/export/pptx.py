@@ -387,6 +387,13 @@ class _Deck:
             self.table(slide, MARGIN, CONTENT_TOP + Inches(0.1), WIDTH - 2 * MARGIN, table, [4.2, 2.0, 1.3, 1.3, 2.2, 1.6], set())
             self._text(slide, MARGIN, Inches(6.4), WIDTH - 2 * MARGIN, Inches(0.5), [(r.t("actions_lead"), 13, False, MUTED)])
 
+    def insight_slide(self, title: str, header: list[str], body: list[list[str]]) -> None:
+        """One slide per insight table (blind spots, ambition, value hypotheses), with their definition in the notes."""
+        r = self.r
+        slide = self.slide(title, notes=r.t("insights_definition"))
+        widths = [2.2 if i < 3 else 1.2 for i in range(len(header))]
+        self.table(slide, MARGIN, CONTENT_TOP + Inches(0.1), WIDTH - 2 * MARGIN, [header, *body], widths, set())
+
     def empty_slide(self) -> None:
         r = self.r
         slide = self.slide(r.t("deck_empty"))
@@ -428,6 +435,7 @@ def write_pptx(
                 (f"discussion {g['unit']}", lambda g=g: deck.discussion_slide(g))
                 for g in report.top_gaps(DISCUSSION_GAPS).to_dict("records")
             ]
+            plan += [(title, lambda x=(title, head, body): deck.insight_slide(*x)) for title, head, body in report.insight_tables(rows=8)]
         else:
             plan = [("empty", deck.empty_slide)]
         if report.population_shown and report.closure is not None:

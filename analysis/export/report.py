@@ -23,6 +23,7 @@ from analysis.anonymity import thresholds
 from analysis.closure import Closure
 from analysis.export.texts import LANGUAGES, tr
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group
+from analysis.insights.document import Insights
 from analysis.labels import Labels, text_in
 from analysis.scope import Result, Scope, ValueAtStake, check_filters, resolve_wave
 from survey.campaigns import Campaign, campaign_instrument, get_campaign, list_waves
@@ -264,6 +265,68 @@ class WorkshopReport:
         if self.instrument.value_at_stake is None or self.pair is None:
             return None
         return engine.value_at_stake(self.con, self.scope, by=self.by, a=self.pair[0], b=self.pair[1])
+
+    @cached_property
+    def insights(self) -> Insights:
+        return engine.insights(self.con, self.scope)
+
+    def insight_tables(self, rows: int = 8) -> list[tuple[str, list[str], list[list[str]]]]:
+        """Blind spots (largest first), overall ambition per area and the ranked value hypotheses, as text tables in the
+        report's language: every export shows the same (shown, never hidden) numbers. A table with no shown row is left out."""
+        found, lang = self.insights, self.lang
+        tables: list[tuple[str, list[str], list[list[str]]]] = []
+        blind = found.blind_spots[~found.blind_spots["suppressed"].astype(bool)]
+        blind = blind.reindex(blind["diff"].abs().sort_values(ascending=False).index).head(rows)
+        if len(blind):
+            header = [
+                self.t(c)
+                for c in ("col_by", "col_about", "col_area", "col_predicted", "col_actual", "col_blind_spot", "col_ci", "col_p_adj")
+            ]
+            body = [
+                [
+                    self.group_label(b["by"]),
+                    self.group_label(b["about"]),
+                    self.dimension_label(b["dimension"]),
+                    number(b["predicted"], 2, lang),
+                    number(b["actual"], 2, lang),
+                    number(b["diff"], 2, lang, sign=True),
+                    f"{number(b['ci_low'], 2, lang, sign=True)} … {number(b['ci_high'], 2, lang, sign=True)}",
+                    p_text(b["p_adj"], lang),
+                ]
+                for b in blind.to_dict("records")
+            ]
+            tables.append((self.t("blind_spots_title"), header, body))
+        ambition = found.ambition[(found.ambition["group"] == "all") & ~found.ambition["suppressed"].astype(bool)]
+        if len(ambition):
+            header = [self.t(c) for c in ("col_area", "col_now", "col_target", "col_ambition", "col_ci")] + ["n"]
+            body = [
+                [
+                    self.dimension_label(a["dimension"]),
+                    number(a["current"], 2, lang),
+                    number(a["target"], 2, lang),
+                    number(a["gap"], 2, lang, sign=True),
+                    f"{number(a['ci_low'], 2, lang, sign=True)} … {number(a['ci_high'], 2, lang, sign=True)}",
+                    str(int(a["n"])),
+                ]
+                for a in ambition.to_dict("records")
+            ]
+            tables.append((self.t("ambition_title"), header, body))
+        if len(found.priorities):
+            header = [self.t(c) for c in ("col_rank", "col_area", "col_loss", "col_misalignment", "col_ambition", "col_eur", "col_score")]
+            body = [
+                [
+                    str(int(h["rank"])),
+                    self.dimension_label(h["dimension"]),
+                    self.loss_label(h["loss"]) if isinstance(h["loss"], str) else "—",
+                    number(h["misalignment"], 2, lang, sign=True),
+                    number(h["ambition"], 2, lang, sign=True),
+                    euros(h["eur_per_year"], lang) or "—",
+                    number(h["score"], 2, lang),
+                ]
+                for h in found.priorities.to_dict("records")
+            ]
+            tables.append((self.t("priorities_title"), header, body))
+        return tables
 
     @cached_property
     def comments(self) -> Result:

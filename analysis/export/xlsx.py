@@ -474,6 +474,28 @@ def _value(book: _Book, report: WorkshopReport) -> None:
     s.fit()
 
 
+def _insights(book: _Book, report: WorkshopReport) -> None:
+    """Blind spots, ambition and the value hypotheses, one table under another, as the deck and the report show them."""
+    r = report
+    s = book.sheet(r.t("insights_sheet"))  # a sheet name holds at most 31 characters
+    s.title(r.t("insights"), r.scope_text())
+    tables = r.insight_tables(rows=50)
+    row = 3
+    if not tables:
+        s.text(row, 0, r.t("insights_none", k=r.k), "note")
+    for number, (title, header, body) in enumerate(tables):
+        s.text(row, 0, title, "text")
+        s.header(row + 1, header)
+        for i, line in enumerate(body):
+            for c, value in enumerate(line):
+                s.text(row + 2 + i, c, value)
+        if number == 0:  # a sheet has one filter: the first table's, with its header frozen
+            s.table(row + 1, row + 1 + len(body), len(header))
+        row += len(body) + 4
+    s.text(row, 0, r.t("insights_definition"), "note")
+    s.fit()
+
+
 def _comments(book: _Book, report: WorkshopReport) -> None:
     r = report
     s = book.sheet(r.t("comments"))
@@ -569,7 +591,7 @@ def _closure(book: _Book, report: WorkshopReport) -> None:
     s.title(r.t("closure_title", a=r.group_label(c.a), b=r.group_label(c.b)), r.scope_text())
     labels = [
         r.t("col_action"),
-        r.t("col_target"),
+        r.t("col_action_target"),
         r.t("col_action_status"),
         r.t("wave"),
         r.t("col_gap_before"),
@@ -661,6 +683,7 @@ def write_xlsx(
         ("gaps", lambda: _gaps(book, report)),
         ("items", lambda: _items(book, report)),
         ("value", lambda: _value(book, report)),
+        ("insights", lambda: _insights(book, report)),
         ("comments", lambda: _comments(book, report)),
         ("participation", lambda: _participation(book, report)),
         ("trend", lambda: _trend(book, report)),

@@ -28,6 +28,7 @@ MENU = (
     ("pages/1_survey.py", "Survey", ":material/edit_note:", None),
     ("pages/2_overview.py", "Overview", ":material/grid_view:", "leader"),
     ("pages/3_gaps.py", "Gaps", ":material/compare_arrows:", "leader"),
+    ("pages/3_perception.py", "Blind spots and ambition", ":material/visibility:", "leader"),
     ("pages/4_items.py", "Item detail", ":material/bar_chart:", "leader"),
     ("pages/5_value.py", "Value at stake", ":material/euro:", "leader"),
     ("pages/6_comments.py", "Comments", ":material/forum:", "leader"),

@@ -28,6 +28,7 @@ from survey.invites import (
 from survey.journey import (
     DONT_KNOW,
     INTRO,
+    OUTLOOK,
     PROFILE,
     REVIEW,
     VALUE,
@@ -38,6 +39,7 @@ from survey.journey import (
     missing_attributes,
     open_items,
     option_label,
+    outlook_questions,
     scale_legend,
     section_counts,
     steps,
@@ -380,6 +382,48 @@ def _save_losses(instrument: Instrument, draft: Draft, lang: str, target: int) -
     _move(target)
 
 
+def outlook(instrument: Instrument, draft: Draft, step: int, lang: str) -> None:
+    """Targets and meta-perception, asked once at the end: one tap per question, on the instrument's scale."""
+    st.subheader(t("outlook_title", lang))
+    st.info(scale_legend(instrument, lang))
+    options = answer_options(instrument)
+    questions = outlook_questions(instrument, draft)
+    meta = instrument.meta_perception
+    with st.form("sv_outlook", border=False):
+        group = None
+        for key, about, text in questions:
+            if about != group:
+                group = about
+                if not about and instrument.targets:
+                    st.markdown(f"**{t('outlook_targets', lang)}**  \n{as_markdown(instrument.targets.prompt[lang])}")
+                elif meta is not None:
+                    label = instrument.attributes[meta.attribute].options[about][lang]
+                    st.markdown(f"**{t('outlook_about', lang, group=as_markdown(label))}**  \n{as_markdown(meta.prompt[lang])}")
+            current = draft.ratings.get(key)
+            st.radio(
+                as_markdown(text[lang]),
+                options,
+                index=options.index(current) if current in options else None,
+                format_func=lambda v: as_markdown(option_label(instrument, v, lang)),
+                key=f"q_{key}",
+                horizontal=True,
+            )
+        back, nxt = st.columns(2)
+        keys = [key for key, _, _ in questions]
+        back.form_submit_button(t("back", lang), width="stretch", on_click=_save_outlook, args=(keys, draft, step - 1))
+        nxt.form_submit_button(t("next", lang), type="primary", width="stretch", on_click=_save_outlook, args=(keys, draft, step + 1))
+
+
+def _save_outlook(keys: list[str], draft: Draft, target: int) -> None:
+    for key in keys:
+        value = st.session_state.get(f"q_{key}")
+        if value is None:
+            draft.ratings.pop(key, None)
+        else:
+            draft.ratings[key] = value if value == DONT_KNOW else int(value)
+    _move(target)
+
+
 def review(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, lang: str, source: str) -> None:
     """The last look before submitting; the submit button's callback stores the answers (see `_submit`)."""
     st.subheader(t("review", lang))
@@ -400,6 +444,13 @@ def review(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, 
             chosen = ", ".join(as_markdown(vas.losses[loss][lang]) for loss in draft.losses) or t("none_chosen", lang)
             left.markdown(f"**{t('value_title', lang)}**  \n{chosen}")
             right.button(t("edit", lang), key="sv_edit_value", width="stretch", on_click=_move, args=(order.index(VALUE),))
+    if OUTLOOK in order:
+        asked = [key for key, _, _ in outlook_questions(instrument, draft)]
+        with st.container(border=True):
+            left, right = st.columns([3, 1], vertical_alignment="center")
+            done = sum(1 for key in asked if draft.ratings.get(key) is not None)
+            left.markdown(f"**{t('outlook_title', lang)}**  \n{t('outlook_review', lang, a=done, n=len(asked))}")
+            right.button(t("edit", lang), key="sv_edit_outlook", width="stretch", on_click=_move, args=(order.index(OUTLOOK),))
     back, send = st.columns(2)
     back.button(t("back", lang), width="stretch", key="sv_review_back", on_click=_move, args=(order.index(REVIEW) - 1,))
     send.button(
@@ -484,6 +535,7 @@ def kiosk_watch(lang: str) -> None:
 
 __all__ = [
     "INTRO",
+    "OUTLOOK",
     "PROFILE",
     "REVIEW",
     "VALUE",
@@ -491,6 +543,7 @@ __all__ = [
     "intro",
     "language_picker",
     "load_campaign",
+    "outlook",
     "profile",
     "progress",
     "reset",
