@@ -12,13 +12,17 @@ Shape (every number comes from the engine's suppressed frames, so it equals what
                | {"a", "b", "dimension" | "item": id, "suppressed": true, "reason": str}],
       "agreement": {"method": str, "null_variance": float,
                     "dimensions": {dim: {"overall": rwg | null, "by": {attribute: {option: rwg | null}}}}},
+      "coherence": {"overall": C | null, "dimensions": {dim: {"index": C | null, "between": B | null, "within": W | null}}},
+      "splits": [{"group": "level=shop_floor", "item": id, "agreement_a": A, "n": n}],   # shown groups with A < 0, most split first
       "suppressed": [{"unit": id, "group": "attribute=option" | "all", "reason": str}],
       "notes": [str]                      # e.g. why there are no gaps
     }
 CELL is {"n", "mean", "sd", "ci": [lo, hi], "rwg"} or {"suppressed": true}: a hidden cell has no numbers.
 Gaps: A − B; effect_size is Hedges' g; p_adj is Benjamini–Hochberg within the dimension gaps and
 within the item gaps. The default pair is level=board vs level=shop_floor, or, for an instrument
-without them, the first two options of its first attribute.
+without them, the first two options of its first attribute. Coherence (analysis.insights.coherence)
+is taken over the shown levels (`level`, else the first attribute), null when the filter fixes the
+level; splits (analysis.insights.agreement) over every shown group of the document.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ import pandas as pd
 
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
 from analysis.groups import group_tables, shown_cells, view_cells
+from analysis.insights.agreement import agreement_cells
+from analysis.insights.coherence import coherence_document, coherence_table, level_attribute
 from analysis.reliability import reliability_table
 from analysis.scope import MAX_ATTRIBUTES, Scope, View, open_view, view_of
 from analysis.scoring import RespondentMatrix
@@ -156,8 +162,10 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
     parts = [(base.cube, base.visible, base.reason, population)]
     for attribute, v in views:
         parts.append((v.cube, v.visible, v.reason, view_cells(v.cube, v.filters, attribute)[1:]))
+    frames = {}
     for unit in ("dimension", "item"):
-        rows = group_tables(matrix, parts, unit, k)[0].to_dict("records")
+        frames[unit] = group_tables(matrix, parts, unit, k)[0]
+        rows = frames[unit].to_dict("records")
         suppressed.extend({"unit": r["unit"], "group": r["group"], "reason": r["reason"]} for r in rows if r["suppressed"])
         sections[unit] = _entries(rows, matrix, unit, alpha)
     agreement = {
@@ -167,6 +175,9 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
         }
         for dim, entry in sections["dimension"].items()
     }
+    scale = matrix.instrument.scale
+    levels = level_attribute(matrix.instrument)
+    coherence = coherence_document(coherence_table(frames["dimension"], levels, scale.min, scale.max))
     return {
         "campaign": matrix.campaign_id,
         "wave": matrix.wave,
@@ -178,9 +189,21 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
         "items": sections["item"],
         "gaps": gaps,
         "agreement": {"method": AGREEMENT_METHOD, "null_variance": (matrix.scale_points**2 - 1) / 12, "dimensions": agreement},
+        "coherence": coherence,
+        "splits": _splits(con, base, views),
         "suppressed": suppressed,
         "notes": notes,
     }
+
+
+def _splits(con: duckdb.DuckDBPyConnection, base: View, views: list[tuple[str, View]]) -> list[dict[str, Any]]:
+    """Shown groups whose answers to an item are split (van der Eijk's A < 0), most split first."""
+    frames = [agreement_cells(con, base.matrix, base.cube, base.visible, base.reason, view_cells(base.cube, base.filters, None))]
+    for attribute, v in views:
+        frames.append(agreement_cells(con, v.matrix, v.cube, v.visible, v.reason, view_cells(v.cube, v.filters, attribute)[1:]))
+    table = pd.concat(frames, ignore_index=True)
+    split = table[table["split"]].sort_values(["agreement_a", "item", "group"], kind="stable")
+    return [{"group": r.group, "item": r.item, "agreement_a": float(r.agreement_a), "n": int(r.n)} for r in split.itertuples()]
 
 
 def _respondents(view: View) -> int | None:

@@ -74,6 +74,12 @@ def _pick(rng: np.random.Generator, shares: dict[str, float], n: int, allowed: l
     return rng.choice(keys, size=n, p=p)
 
 
+# A split built in on purpose: on this statement the shop floor falls into two camps (van der Eijk's A < 0),
+# not a lukewarm middle. Drawn from a generator of its own, so every other answer stays as it was.
+SPLITS = {"OPS4": "shop_floor"}
+SPLIT_ANSWERS = (0.4, 0.1, 0.0, 0.1, 0.4)  # shares at the scale's lowest, second, middle, second-highest and highest point
+
+
 def synthetic_frames(instrument: Instrument, campaign_id: str, wave: int, n: int, seed: int = 7, gap_scale: float = 1.0) -> ResponseFrames:
     """N respondents drawn from the model above, in storage's long form (vectorised, no per-respondent loop)."""
     rng = np.random.default_rng(seed)
@@ -112,6 +118,11 @@ def synthetic_frames(instrument: Instrument, campaign_id: str, wave: int, n: int
             value = np.clip(np.rint(raw), lo, hi).astype("int64")
             if item.reverse:
                 value = lo + hi - value
+            if item.id in SPLITS and span >= 4:
+                camp = levels == SPLITS[item.id]
+                points = np.array([lo, lo + 1, (lo + hi) // 2, hi - 1, hi])
+                split_rng = np.random.default_rng(seed + 10_007)
+                value = np.where(camp, split_rng.choice(points, size=n, p=SPLIT_ANSWERS), value)
             dk = rng.random(n) < dk_rate
             col = pd.array(value, dtype="Int16")
             col[dk] = pd.NA
