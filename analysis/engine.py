@@ -212,6 +212,6 @@ def coherence_trend(con: duckdb.DuckDBPyConnection, scope: Scope, earlier_wave: 
 def item_agreement(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = "level") -> Result:
     """van der Eijk's A per item for the filtered population and each option of `by`; a shown group with A < 0 is split."""
     v = open_view(con, scope, by)
-    frame = agreement_cells(con, v.matrix, v.cube, v.visible, v.reason, view_cells(v.cube, v.filters, by))
+    frame = agreement_cells(v.matrix, v.cube, v.visible, v.reason, view_cells(v.cube, v.filters, by))
     report = report_of(frame, v.limits.k, unit_column="item")
     return Result(schemas.check(frame, "agreement_a", v.limits.k), report, v.matrix.wave, v.limits.k)

@@ -3,8 +3,21 @@
 import altair as alt
 import streamlit as st
 
+from analysis.export.report import euros, number, percent
+from analysis.export.texts import tr
 from pages.ui import dashboard as ui
 from survey.user_text import plain
+
+
+def dash(text: str, prefix: str = "") -> str:
+    """A missing number reads as a dash, not as None."""
+    return f"{prefix}{text}" if text else "—"
+
+
+def points(share: object, lang: str) -> str:
+    """A difference of shares in whole percentage points, signed."""
+    return number(None if share is None or share != share else float(share) * 100, 0, lang, sign=True)
+
 
 view = ui.page("Value at stake", ":material/euro:")
 if view is None or ui.no_data(view):
@@ -22,23 +35,36 @@ st.caption(
     "Ranked by a priority score: half the € at stake (relative to the largest), half how far board and shop "
     "floor disagree about the loss (relative to the largest disagreement). Enter € estimates on the Campaigns page."
 )
+lang = view.lang if view.lang in ("en", "nl") else "en"
+pair = (ranking["a"].iloc[0], ranking["b"].iloc[0]) if len(ranking) else ("level=board", "level=shop_floor")
+name_a, name_b = (view.group_labels().get(g, g) for g in pair)
+headers = {
+    "rank": tr("col_rank", lang),
+    "loss_label": tr("col_loss", lang),
+    "eur_per_year": tr("col_eur", lang),
+    "share_all": tr("col_share", lang, group=view.labels.everyone.lower()),
+    "share_a": tr("col_share", lang, group=name_a),
+    "share_b": tr("col_share", lang, group=name_b),
+    "diff": tr("col_diff_of", lang, a=name_a, b=name_b),
+    "ci": tr("col_ci", lang),
+    "priority": tr("col_priority", lang),
+}
+table = ranking.assign(
+    eur_per_year=ranking["eur_per_year"].map(lambda v: dash(euros(v, lang), "€ ")),
+    share_all=ranking["share_all"].map(lambda v: dash(percent(v, lang))),
+    share_a=ranking["share_a"].map(lambda v: dash(percent(v, lang))),
+    share_b=ranking["share_b"].map(lambda v: dash(percent(v, lang))),
+    diff=ranking["diff"].map(lambda v: dash(points(v, lang))),
+    ci=[
+        dash(f"{points(lo, lang)} … {points(hi, lang)}" if points(lo, lang) else "")
+        for lo, hi in zip(ranking["ci_low"], ranking["ci_high"], strict=True)
+    ],
+)
 ui.table(
-    ranking[["rank", "loss_label", "eur_per_year", "share_all", "share_a", "share_b", "diff", "ci_low", "ci_high", "priority"]],
+    table[list(headers)].rename(columns=headers),
     column_config={
-        "loss_label": st.column_config.TextColumn("loss", width="medium"),
-        "eur_per_year": st.column_config.NumberColumn("€ per year", format="euro"),
-        **{
-            c: st.column_config.NumberColumn(t, format="percent")
-            for c, t in (
-                ("share_all", "named by all"),
-                ("share_a", "by board"),
-                ("share_b", "by shop floor"),
-                ("diff", "board − shop floor"),
-                ("ci_low", "95% CI low"),
-                ("ci_high", "95% CI high"),
-            )
-        },
-        "priority": st.column_config.ProgressColumn("priority", min_value=0.0, max_value=1.0, format="%.2f"),
+        headers["loss_label"]: st.column_config.TextColumn(width="medium"),
+        headers["priority"]: st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f"),
     },
 )
 

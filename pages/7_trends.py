@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis.charts import trend_chart
 from pages.ui import dashboard as ui
+from pages.ui import insights
 from pages.ui.common import db
 from survey.campaigns import list_waves
 from survey.user_text import as_markdown, plain
@@ -41,3 +42,5 @@ ui.table(
         c: st.column_config.NumberColumn(c, format="%.2f") for c in ("mean_before", "mean_after", "change", "ci_low", "ci_high")
     },
 )
+
+insights.coherence_trend(view, earlier_wave=before)

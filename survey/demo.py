@@ -75,9 +75,22 @@ def _pick(rng: np.random.Generator, shares: dict[str, float], n: int, allowed: l
 
 
 # A split built in on purpose: on this statement the shop floor falls into two camps (van der Eijk's A < 0),
-# not a lukewarm middle. Drawn from a generator of its own, so every other answer stays as it was.
+# not a lukewarm middle. The half with the more favourable view of the dimension answers at the favourable end,
+# the other half at the other end, one in five a point inwards; drawn from a generator of its own, so every
+# other answer stays as it was.
 SPLITS = {"OPS4": "shop_floor"}
-SPLIT_ANSWERS = (0.4, 0.1, 0.0, 0.1, 0.4)  # shares at the scale's lowest, second, middle, second-highest and highest point
+SPLIT_INWARD = 0.2
+
+
+def _split_answers(value: np.ndarray, camp: np.ndarray, latent: np.ndarray, reverse: bool, lo: int, hi: int, seed: int) -> np.ndarray:
+    """Answers of the split camp moved to the ends of the scale by their view (see SPLITS); others unchanged."""
+    if not camp.any() or hi - lo < 4:
+        return value
+    favourable = latent > np.median(latent[camp])
+    if reverse:
+        favourable = ~favourable
+    inward = np.where(favourable, -1, 1) * (np.random.default_rng(seed + 10_007).random(len(value)) < SPLIT_INWARD)
+    return np.where(camp, np.where(favourable, hi, lo) + inward, value)
 
 
 def synthetic_frames(instrument: Instrument, campaign_id: str, wave: int, n: int, seed: int = 7, gap_scale: float = 1.0) -> ResponseFrames:
@@ -118,11 +131,7 @@ def synthetic_frames(instrument: Instrument, campaign_id: str, wave: int, n: int
             value = np.clip(np.rint(raw), lo, hi).astype("int64")
             if item.reverse:
                 value = lo + hi - value
-            if item.id in SPLITS and span >= 4:
-                camp = levels == SPLITS[item.id]
-                points = np.array([lo, lo + 1, (lo + hi) // 2, hi - 1, hi])
-                split_rng = np.random.default_rng(seed + 10_007)
-                value = np.where(camp, split_rng.choice(points, size=n, p=SPLIT_ANSWERS), value)
+            value = _split_answers(value, levels == SPLITS.get(item.id, ""), latent, item.reverse, lo, hi, seed)
             dk = rng.random(n) < dk_rate
             col = pd.array(value, dtype="Int16")
             col[dk] = pd.NA

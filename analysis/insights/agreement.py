@@ -14,6 +14,8 @@ the same answer). Unlike a standard deviation it tells a split group (two camps)
 A group's A is computed only for a cell the heatmap shows (the item's count and the group's
 respondents pass the anonymity rules), from the same answer distribution the item page shows as
 percentages with its n: A is a function of numbers already shown, so it cannot expose a hidden group.
+The distribution comes from the wave's stored cells (the `v:<item>:<value>` units of
+analysis.matrix_sql, by reverse-scored value; A is the same read in either direction), so no extra pass.
 """
 
 from __future__ import annotations
@@ -23,30 +25,14 @@ from functools import lru_cache
 from itertools import combinations
 from typing import cast
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis.cells import fetch_columns
 from analysis.cube import Cube, cube_from_rows, option_lists
 from analysis.groups import REASON_NAMES, GroupCell, gather, shown_cells
-from analysis.matrix_sql import PICKED, Columns, RespondentMatrix, attr_col, literal, quote
+from analysis.matrix_sql import RespondentMatrix, item_values, value_unit
 
 SPLIT_BELOW = 0.0  # A below this: the group is split on the item
-NOT_STATED = "\x00not stated"  # no option id holds a NUL: the cube counts it as *not stated*
-
-# Every item's answers as given (not reverse-scored), counted per combination of attributes, item and value: one pass.
-VALUE_COUNTS_SQL = """
-    WITH picked AS (
-        SELECT response_id FROM responses WHERE campaign_id = $campaign AND wave = $wave
-    ), attrs AS (
-        SELECT response_id, {attribute_pivot} FROM response_attributes {picked} GROUP BY response_id
-    )
-    SELECT {attribute_columns}item_id, value, count(*) AS n
-    FROM picked JOIN answers USING (response_id) LEFT JOIN attrs USING (response_id)
-    WHERE value IS NOT NULL
-    GROUP BY ALL
-"""
 
 
 @lru_cache(maxsize=4096)
@@ -70,57 +56,51 @@ def pattern_agreement(pattern: tuple[bool, ...]) -> float:
 
 def agreement_a(frequencies: Sequence[float]) -> float:
     """van der Eijk's A of a frequency vector over the scale's points in order; NaN when nobody answered."""
-    rest = np.asarray(frequencies, dtype=float).copy()
-    total = rest.sum()
-    if total <= 0:
-        return float("nan")
-    a = 0.0
-    while rest.sum() > 1e-9:
-        present = rest > 1e-9
-        m = rest[present].min()
-        a += m * present.sum() / total * pattern_agreement(tuple(bool(x) for x in present))
-        rest = np.where(present, rest - m, 0.0)
-    return a
+    return float(agreement_rows(np.asarray(frequencies, dtype=float)[None, :])[0])
 
 
-def value_counts(con: duckdb.DuckDBPyConnection, matrix: RespondentMatrix) -> Columns:
-    """Answers per finest cell, item and value as cube columns `n|<item>:<value>` (also as s and q); read once per wave."""
+def agreement_rows(frequencies: np.ndarray) -> np.ndarray:
+    """A of every row of a (rows, K) frequency array at once.
 
-    def read() -> Columns:
-        attributes = matrix.attributes
-        sql = VALUE_COUNTS_SQL.format(
-            attribute_pivot=", ".join(f"max(CASE WHEN attribute = {literal(a)} THEN value END) AS {attr_col(a)}" for a in attributes)
-            or "NULL AS none",
-            picked="" if matrix.whole_table else PICKED,
-            attribute_columns="".join(f"{attr_col(a)} AS {quote(a)}, " for a in attributes),
-        )
-        rows = fetch_columns(con, sql, {"campaign": matrix.campaign_id, "wave": matrix.wave})
-        frame = pd.DataFrame({key: np.asarray(values) for key, values in rows.items()})
-        keys = [f"{c.item_id}:{v}" for c in matrix.catalogue for v in range(c.scale_min, c.scale_max + 1)]
-        frame["key"] = frame["item_id"].astype(str) + ":" + frame["value"].astype(int).astype(str)
-        if attributes:
-            # A respondent who did not state an attribute keeps a row of its own (NULL), read as *not stated* by the cube.
-            index = frame[list(attributes)].astype(object).fillna(NOT_STATED)
-            wide = frame.assign(**{a: index[a] for a in attributes}).pivot_table(
-                index=list(attributes), columns="key", values="n", aggfunc="sum", fill_value=0
-            )
-            wide = wide.reindex(columns=keys, fill_value=0).reset_index()
-        else:
-            wide = pd.DataFrame({key: [int(frame.loc[frame["key"] == key, "n"].sum())] for key in keys})
-        out: dict[str, np.ndarray] = {a: wide[a].to_numpy(dtype=object) for a in attributes}
-        for key in keys:
-            column = wide[key].to_numpy(dtype=float)
-            out[f"n|{key}"] = out[f"s|{key}"] = out[f"q|{key}"] = column
-        return cast(Columns, out)
+    The layers of a row are cut at its distinct frequencies: with the row sorted ascending (t1 ≤ t2 ≤ …),
+    the layer at t_j is the pattern of categories holding at least t_j and carries (t_j − t_(j−1)) cases in
+    each of them (ties give a layer of no weight). Patterns are looked up by their bits.
+    """
+    f = np.asarray(frequencies, dtype=float)
+    rows, k = f.shape
+    total = f.sum(axis=1)
+    levels = np.sort(f, axis=1)
+    steps = np.diff(np.concatenate([np.zeros((rows, 1)), levels], axis=1), axis=1)  # (rows, K): t_j − t_(j−1)
+    patterns = f[:, None, :] >= levels[:, :, None]  # (rows, layer, category)
+    sizes = patterns.sum(axis=2)
+    codes = (patterns * (1 << np.arange(k))).sum(axis=2)
+    values = _pattern_values(k, codes)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weights = np.where(steps > 0, steps * sizes, 0.0) / total[:, None]
+        return np.where(total > 0, (weights * values).sum(axis=1), np.nan)
 
-    return cast(Columns, matrix.memo("values:all", read))
+
+def _pattern_values(k: int, codes: np.ndarray) -> np.ndarray:
+    """pattern_agreement of each coded pattern (bit i = category i non-empty); a table of all patterns for short scales."""
+    if k <= 12:
+        table = _pattern_table(k)
+        return table[codes]
+    flat = [pattern_agreement(tuple(bool(code >> i & 1) for i in range(k))) if code else 0.0 for code in codes.ravel()]
+    return np.asarray(flat, dtype=float).reshape(codes.shape)
+
+
+@lru_cache(maxsize=16)
+def _pattern_table(k: int) -> np.ndarray:
+    table = np.zeros(1 << k)
+    for code in range(1, 1 << k):
+        table[code] = pattern_agreement(tuple(bool(code >> i & 1) for i in range(k)))
+    return table
 
 
 AGREEMENT_COLUMNS = ["item", "dimension", "group", "attribute", "option", "n", "agreement_a", "split", "suppressed", "reason"]
 
 
 def agreement_cells(
-    con: duckdb.DuckDBPyConnection,
     matrix: RespondentMatrix,
     cube: Cube,
     visible: np.ndarray,
@@ -129,34 +109,41 @@ def agreement_cells(
 ) -> pd.DataFrame:
     """A per item and cell (AGREEMENT_COLUMNS); a cell the heatmap hides for the item keeps its row with no numbers."""
     catalogue = list(matrix.catalogue)
-    keys = tuple(f"{c.item_id}:{v}" for c in catalogue for v in range(c.scale_min, c.scale_max + 1))
-    counts = cube_from_rows(value_counts(con, matrix), cube.attributes, option_lists(matrix, cube.attributes), keys)
+    keys = tuple(value_unit(c.item_id, v) for c in catalogue for v in item_values(c))
+    counts = cast(
+        Cube,
+        matrix.memo(
+            f"values:{','.join(cube.attributes)}",
+            lambda: cube_from_rows(matrix.cells, cube.attributes, option_lists(matrix, cube.attributes), keys),
+        ),
+    )
     freq = gather(counts, counts.n, cells)
     vis, why = shown_cells(cube, visible, reason, cells)
-    rows = []
+    blocks = []
     start = 0
     for c in catalogue:
-        width = c.scale_max - c.scale_min + 1
+        width = len(item_values(c))
         unit = cube.unit(f"i:{c.item_id}")
-        for row, cell in enumerate(cells):
-            shown = bool(vis[row, unit])
-            vector = freq[row, start : start + width]
-            a = agreement_a(vector) if shown else float("nan")
-            rows.append(
+        shown = vis[:, unit]
+        vector = freq[:, start : start + width]
+        a = np.where(shown, agreement_rows(vector), np.nan)
+        blocks.append(
+            pd.DataFrame(
                 {
                     "item": c.item_id,
                     "dimension": c.dimension,
-                    "group": cell.group,
-                    "attribute": cell.attribute,
-                    "option": cell.option,
-                    "n": int(vector.sum()) if shown else None,
+                    "group": [cell.group for cell in cells],
+                    "attribute": pd.Series([cell.attribute for cell in cells], dtype=object),
+                    "option": pd.Series([cell.option for cell in cells], dtype=object),
+                    "n": np.where(shown, vector.sum(axis=1), np.nan),
                     "agreement_a": a,
-                    "split": shown and bool(a < SPLIT_BELOW),
-                    "suppressed": not shown,
-                    "reason": REASON_NAMES[int(why[row, unit])],
+                    "split": shown & (a < SPLIT_BELOW),
+                    "suppressed": ~shown,
+                    "reason": REASON_NAMES[why[:, unit]],
                 }
             )
+        )
         start += width
-    frame = pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
-    frame["n"] = pd.array(frame["n"], dtype="Int64")
+    frame = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame(columns=AGREEMENT_COLUMNS)
+    frame["n"] = pd.array(frame["n"], dtype="Float64").astype("Int64")
     return frame
