@@ -22,7 +22,7 @@ from survey.store import Database
 from tests.conftest import MakeDemo
 from tests.test_export_data import COMMENTS, FORMULA_HYPERLINK, HOSTILE_NAME, build_small_group_campaign
 
-SHEETS = ["Summary", "Heatmap", "Gaps", "Items", "Value at stake", "Comments", "Response rates", "Trend", "Raw"]
+SHEETS = ["Findings", "Summary", "Heatmap", "Gaps", "Items", "Value at stake", "Comments", "Response rates", "Trend", "Raw"]
 
 
 def _open(path: Path) -> openpyxl.Workbook:
@@ -152,7 +152,7 @@ def test_dutch_workbook_has_dutch_sheets_and_labels(demo_db: Database, tmp_path:
     with demo_db.cursor() as con:
         export(con, "xlsx", tmp_path / "nl.xlsx", Scope("demo", wave=1), lang="nl", role="leader")
     wb = _open(tmp_path / "nl.xlsx")
-    assert wb.sheetnames[:3] == ["Samenvatting", "Heatmap", "Verschillen"] and "Trend" not in wb.sheetnames
+    assert wb.sheetnames[:4] == ["Bevindingen", "Samenvatting", "Heatmap", "Verschillen"] and "Trend" not in wb.sheetnames
     assert "Bestuur / directieteam" in _header_map(wb["Heatmap"], 3)
 
 

@@ -51,7 +51,7 @@ def test_overview_leads_with_the_findings_and_shows_coherence(demo_db, doc, monk
         at.segmented_control(key="dash_lang").set_value("nl").run()
         assert not at.exception
     text = markdown(at)
-    assert at.subheader[0].value == ("What stands out" if lang == "en" else "Wat opvalt")
+    assert at.subheader[0].value == ("Findings" if lang == "en" else "Bevindingen")
     for finding in doc["findings"]:
         assert finding["text"][lang].split(" (")[0] in text
     assert len(doc["findings"]) <= 7

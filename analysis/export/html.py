@@ -335,6 +335,7 @@ def write_html(report: WorkshopReport, out: Path, progress: Callable[[float, str
             pair_b=b,
             gaps_dims=ctx.gaps("dimension"),
             gaps_items=ctx.gaps("item"),
+            findings=report.findings,
             value_rows=ctx.value(),
             value_take=report.value_take(),
             trend_rows=ctx.trend(),

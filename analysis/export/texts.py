@@ -309,7 +309,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Geef de groep eerst de cijfers en stel dan de vragen op volgorde. Houd het gesprek bij wat mensen zien vanuit hun eigen plek.",
     },
     # Insights (analysis.insights): findings, coherence, split opinions
-    "findings": {"en": "What stands out", "nl": "Wat opvalt"},
+    "findings": {"en": "Findings", "nl": "Bevindingen"},
     "no_findings": {
         "en": "Nothing stands out yet: no significant gap, split or change can be shown for this selection.",
         "nl": "Nog niets springt eruit: voor deze selectie is geen significant verschil, verdeeldheid of verandering te tonen.",
