@@ -9,7 +9,8 @@ tell "no data shown" from "no difference". Widths are `"container"`, so the same
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import textwrap
+from collections.abc import Mapping, Sequence
 
 import altair as alt
 import numpy as np
@@ -18,6 +19,10 @@ import pandas as pd
 HIDDEN_FILL = "#d9d9d9"
 ROW_PX = 26
 LABEL_LIMIT = 140
+TITLE_WRAP = 44  # characters per line of a long axis title
+MIN_TEXT_CELL_PX = 44  # narrower heatmap cells show no text (it would run into the next cell)
+# Differences in points: about six round ticks (never closer than a quarter point), signed.
+READABLE_AXIS = alt.Axis(tickCount=6, tickMinStep=0.25, format="+.2~f", labelFlush=False)
 
 
 def hidden_label(threshold: int, multiline: bool = False) -> str:
@@ -64,8 +69,9 @@ def heatmap_chart(
             "hidden": frame["suppressed"].astype(bool),
         }
     )
-    everyone = frame[frame["group"] == "all"].set_index("unit")["mean"].astype(float)
-    data["diff"] = data["mean"].to_numpy() - frame["unit"].map(everyone).astype(float).to_numpy()
+    if relative:
+        everyone = frame[frame["group"] == "all"].set_index("unit")["mean"].astype(float)
+        data["diff"] = data["mean"].to_numpy() - frame["unit"].map(everyone).astype(float).to_numpy()
     data["label"] = np.where(
         data["hidden"],
         hidden_label(threshold, multiline=True),
@@ -106,7 +112,7 @@ def heatmap_chart(
                 alt.Tooltip("unit:N"),
                 alt.Tooltip("group:N"),
                 alt.Tooltip("mean:Q", format=".2f"),
-                alt.Tooltip("diff:Q", format="+.2f", title="difference from everyone"),
+                *([alt.Tooltip("diff:Q", format="+.2f", title="difference from everyone")] if relative else []),
                 alt.Tooltip("n:Q"),
             ],
         )
@@ -115,6 +121,8 @@ def heatmap_chart(
     text = base.mark_text(fontSize=10, lineBreak="\n").encode(
         text="label:N",
         color=alt.condition(f"!datum.hidden && {strong}", alt.value("white"), alt.value("black")),
+        # On a phone seven groups leave cells too narrow to write in: the colour and the tooltip carry the number there.
+        opacity=alt.condition(f"width / {max(len(groups), 1)} >= {MIN_TEXT_CELL_PX}", alt.value(1), alt.value(0)),
     )
     rows = 2.2 if changes else 1.6
     chart = alt.layer(shown, hidden, text).properties(width="container", height=max(ROW_PX * rows * len(units), 60))
@@ -135,11 +143,12 @@ def gap_chart(
     threshold: int,
     unit_labels: Mapping[str, str] | None = None,
     title: str | None = None,
-    axis_title: str | None = None,
+    axis_title: str | Sequence[str] | None = None,
 ) -> alt.LayerChart:
     """Gap A − B per unit as bars with 95% CI error bars, in the frame's order (largest |gap| first); hidden gaps labelled.
 
-    `axis_title` names the two groups in words (default: their keys); ticks fall on round numbers, at most about six.
+    `axis_title` names the two groups in words (default: their keys), as one text or as the parts of a title that may
+    go on lines of their own; ticks fall on round numbers, at most about six.
     """
     data = pd.DataFrame(
         {
@@ -155,8 +164,8 @@ def gap_chart(
     data["x0"] = 0.0
     order = list(dict.fromkeys(data["unit"]))
     a, b = (str(frame["a"].iloc[0]), str(frame["b"].iloc[0])) if len(frame) else ("A", "B")
-    x_title = axis_title or f"{a} − {b}"
-    x_axis = alt.Axis(tickCount=6, tickMinStep=0.25, format="+.2~f", labelFlush=False)
+    x_title = _title_lines(axis_title) if axis_title else f"{a} − {b}"
+    x_axis = READABLE_AXIS
     y = alt.Y("unit:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
     base = alt.Chart(data).encode(y=y)
     bars = (
@@ -183,6 +192,15 @@ def gap_chart(
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#333").encode(x="x:Q")
     chart = alt.layer(bars, errors, hidden, zero).properties(width="container", height=max(ROW_PX * len(order), 60))
     return chart.properties(title=title) if title else chart
+
+
+def _title_lines(title: str | Sequence[str]) -> str | list[str]:
+    """One line when it is short; a long title on several lines (at its parts' breaks, else wrapped), so it fits a phone."""
+    parts = [title] if isinstance(title, str) else list(title)
+    joined = " ".join(parts)
+    if len(joined) <= TITLE_WRAP:
+        return joined
+    return [line for part in parts for line in textwrap.wrap(part, TITLE_WRAP)]
 
 
 def diverging_positions(frame: pd.DataFrame, scale_min: int, scale_max: int) -> pd.DataFrame:
@@ -321,7 +339,7 @@ def trend_chart(
         base.transform_filter("!datum.hidden")
         .mark_point(filled=True, size=60)
         .encode(
-            x=alt.X("change:Q", title="change since the earlier wave"),
+            x=alt.X("change:Q", title="change since the earlier wave", axis=READABLE_AXIS),
             color=alt.condition("datum.change >= 0", alt.value("#2166ac"), alt.value("#b2182b")),
             tooltip=[
                 alt.Tooltip("unit:N"),
@@ -334,7 +352,7 @@ def trend_chart(
     errors = (
         base.transform_filter("!datum.hidden")
         .mark_errorbar(ticks=True)
-        .encode(x=alt.X("ci_low:Q", title="change since the earlier wave"), x2="ci_high:Q")
+        .encode(x=alt.X("ci_low:Q", title="change since the earlier wave", axis=READABLE_AXIS), x2="ci_high:Q")
     )
     hidden = base.transform_filter("datum.hidden").mark_text(align="left", dx=4, color="#555").encode(x="x0:Q", text="label:N")
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#333").encode(x="x:Q")

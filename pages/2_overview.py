@@ -54,10 +54,10 @@ st.caption(
 left, right = st.columns(2)
 with left:
     st.subheader("Participation")
-    shown = part.assign(group=part["group"].map(view.group_labels()))
+    shown = part.assign(group=part["group"].map(view.group_labels()), response_rate=part["response_rate"] * 100)
     ui.table(
         shown[["group", "n", "headcount", "response_rate"]],
-        column_config={"response_rate": st.column_config.ProgressColumn("response rate", format="percent", min_value=0.0, max_value=1.0)},
+        column_config={"response_rate": st.column_config.ProgressColumn("response rate", format="%.0f%%", min_value=0.0, max_value=100.0)},
     )
 with right:
     st.subheader("Reliability")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analysis.charts import gap_chart
+from analysis.export.report import number
 from analysis.export.texts import tr
 from pages.ui import dashboard as ui
 from survey.user_text import as_markdown
@@ -36,10 +37,14 @@ st.caption(
     "(Benjamini–Hochberg); effect size is Hedges' g (0.2 small, 0.5 medium, 0.8 large)."
 )
 name_a, name_b = view.option_label(*a), view.option_label(*b)
-ui.chart(gap_chart(data, threshold=view.threshold, unit_labels=labels, axis_title=tr("gap_axis", lang, a=name_a, b=name_b)))
+ui.chart(gap_chart(data, threshold=view.threshold, unit_labels=labels, axis_title=[name_a, tr("gap_axis_minus", lang, b=name_b)]))
 ui.anonymity_note(result.anonymity)
 
-shown = data.assign(unit=data["unit"].map(labels if unit == "dimension" else view.item_labels(short=False)))
+interval = [
+    "" if lo != lo else f"{number(lo, 2, lang, sign=True)} … {number(hi, 2, lang, sign=True)}"
+    for lo, hi in zip(data["ci_low"], data["ci_high"], strict=True)
+]
+shown = data.assign(unit=data["unit"].map(labels if unit == "dimension" else view.item_labels(short=False)), ci=interval)
 headers = {
     "unit": tr("col_dimension" if unit == "dimension" else "col_item", lang),
     "n_a": tr("col_n_of", lang, group=name_a),
@@ -47,8 +52,7 @@ headers = {
     "n_b": tr("col_n_of", lang, group=name_b),
     "mean_b": tr("col_mean_of", lang, group=name_b),
     "diff": tr("col_gap", lang),
-    "ci_low": tr("col_ci_low", lang),
-    "ci_high": tr("col_ci_high", lang),
+    "ci": tr("col_ci", lang),
     "effect_size": tr("col_effect", lang),
     "p_adj": tr("col_p_adj", lang),
     "suppressed": tr("hidden_short", lang),
@@ -56,12 +60,9 @@ headers = {
 ui.table(
     shown[list(headers)].rename(columns=headers),
     column_config={
-        headers["unit"]: st.column_config.TextColumn(width="large"),
-        **{headers[c]: st.column_config.NumberColumn(format="%d") for c in ("n_a", "n_b")},
-        **{
-            headers[c]: st.column_config.NumberColumn(format="%.2f")
-            for c in ("mean_a", "mean_b", "diff", "ci_low", "ci_high", "effect_size")
-        },
+        headers["unit"]: st.column_config.TextColumn(width="large" if unit == "item" else "medium"),
+        **{headers[c]: st.column_config.NumberColumn(format="%d", width="small") for c in ("n_a", "n_b")},
+        **{headers[c]: st.column_config.NumberColumn(format="%.2f") for c in ("mean_a", "mean_b", "diff", "effect_size")},
         headers["p_adj"]: st.column_config.NumberColumn(format="%.3f"),
         headers["suppressed"]: st.column_config.CheckboxColumn(),
     },

@@ -3,6 +3,7 @@
 import altair as alt
 import streamlit as st
 
+from analysis.charts import LABEL_LIMIT, MIN_TEXT_CELL_PX
 from analysis.export.report import euros, number, percent
 from analysis.export.texts import tr
 from pages.ui import dashboard as ui
@@ -63,8 +64,10 @@ table = ranking.assign(
 ui.table(
     table[list(headers)].rename(columns=headers),
     column_config={
-        headers["loss_label"]: st.column_config.TextColumn(width="medium"),
-        headers["priority"]: st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f"),
+        headers["rank"]: st.column_config.NumberColumn(width="small"),
+        headers["loss_label"]: st.column_config.TextColumn(width="large"),
+        **{headers[c]: st.column_config.TextColumn(width="small") for c in ("share_all", "share_a", "share_b", "diff")},
+        headers["priority"]: st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f", width="small"),
     },
 )
 
@@ -81,11 +84,15 @@ heat = (
             sort=list(dict.fromkeys(shares["group_label"])),
             axis=alt.Axis(orient="top", labelAngle=-35, labelLimit=180),
         ),
-        y=alt.Y("loss_label:N", title=None, sort=list(losses.values()), axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("loss_label:N", title=None, sort=list(losses.values()), axis=alt.Axis(labelLimit=LABEL_LIMIT)),
         color=alt.Color("share:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=alt.Legend(format="%", orient="bottom")),
         tooltip=["loss_label", "group_label", alt.Tooltip("share:Q", format=".0%"), "n"],
     )
 )
-text = heat.mark_text(fontSize=11).encode(text=alt.Text("share:Q", format=".0%"), color=alt.value("black"))
+text = heat.mark_text(fontSize=11).encode(
+    text=alt.Text("share:Q", format=".0%"),
+    color=alt.value("black"),
+    opacity=alt.condition(f"width / {max(shares['group'].nunique(), 1)} >= {MIN_TEXT_CELL_PX}", alt.value(1), alt.value(0)),
+)
 ui.chart(alt.layer(heat, text).properties(width="container", height=alt.Step(34)))
 ui.anonymity_note(result.anonymity)

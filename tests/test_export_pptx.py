@@ -133,7 +133,7 @@ def test_participation_is_a_native_table(decks: dict) -> None:
 
 def test_the_dutch_deck_is_in_dutch(decks: dict) -> None:
     titles = [s.shapes.title.text for s in Presentation(str(decks["nl"][0])).slides]
-    assert titles[1] == "Wie deed mee" and titles[-1] == "Zo lees je deze cijfers"
+    assert titles[1:3] == ["Bevindingen", "Wie deed mee"] and titles[-1] == "Zo lees je deze cijfers"
     assert any(t.startswith("Bespreking: ") for t in titles)
 
 

@@ -58,7 +58,7 @@ def test_the_workbook_has_every_sheet_with_frozen_headers_filters_and_fitted_wid
     path, result = workbook
     wb = _open(path)
     assert wb.sheetnames == SHEETS == list(result.sheets)
-    for name in SHEETS[1:]:
+    for name in SHEETS[2:]:  # the findings and the summary are text, not tables
         ws = wb[name]
         assert ws.freeze_panes is not None and ws.freeze_panes != "A1", name
         assert ws.auto_filter.ref, name

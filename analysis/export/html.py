@@ -306,6 +306,7 @@ def write_html(report: WorkshopReport, out: Path, progress: Callable[[float, str
     show = report.population_shown
     step(0.1, "results")
     values: dict[str, Any] = {
+        "findings": [],
         "lang": report.lang,
         "t": report.t,
         "doc_title": f"{report.campaign.name} · {report.t('report_title')}",

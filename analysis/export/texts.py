@@ -344,7 +344,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_mean_of": {"en": "mean {group}", "nl": "gemiddelde {group}"},
     "col_share_of": {"en": "named by {group}", "nl": "genoemd door {group}"},
     "col_diff_of": {"en": "{a} − {b}", "nl": "{a} − {b}"},
-    "gap_axis": {"en": "{a} minus {b} (points)", "nl": "{a} min {b} (punten)"},
+    "gap_axis_minus": {"en": "minus {b} (points)", "nl": "min {b} (punten)"},
     "heatmap_colour": {"en": "Colour", "nl": "Kleur"},
     "heatmap_score": {"en": "Score", "nl": "Score"},
     "heatmap_relative": {"en": "Difference from {everyone}", "nl": "Verschil met {everyone}"},

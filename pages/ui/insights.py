@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analysis.export.report import number
 from analysis.export.texts import tr
 from analysis.insights.coherence import DEFINITION
 from analysis.insights.findings import PAGES
@@ -37,10 +38,10 @@ def findings(view: ui.View) -> None:
     if not doc["findings"]:
         st.caption(tr("no_findings", lang))
         return
-    for number, finding in enumerate(doc["findings"], start=1):
+    for position, finding in enumerate(doc["findings"], start=1):
         with st.container(border=True):
             text, link = st.columns([5, 1], vertical_alignment="center")
-            text.markdown(f"{KIND_ICONS.get(finding['kind'], '')} **{number}.** {as_markdown(finding['text'][lang])}")
+            text.markdown(f"{KIND_ICONS.get(finding['kind'], '')} **{position}.** {as_markdown(finding['text'][lang])}")
             page = finding["refs"].get("page", PAGES.get(finding["kind"]))
             if page in PAGE_NAMES and page != "pages/2_overview.py":
                 link.page_link(page, label=PAGE_NAMES[page][lang], icon=":material/arrow_forward:")
@@ -56,7 +57,7 @@ def coherence(view: ui.View) -> None:
     numbers, words = st.columns([3, 2])
     with numbers:
         overall = doc["overall"]
-        st.metric(tr("coherence_overall", lang), "—" if overall is None else f"{overall:.2f}")
+        st.metric(tr("coherence_overall", lang), "—" if overall is None else number(overall, 2, lang))
         table = pd.DataFrame(
             {
                 tr("col_dimension", lang): data["dimension"].map(view.dimension_labels()),
