@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from analysis.export.report import number
 from analysis.export.texts import tr
@@ -44,7 +47,8 @@ def findings(view: ui.View) -> None:
             text.markdown(f"{KIND_ICONS.get(finding['kind'], '')} **{position}.** {as_markdown(finding['text'][lang])}")
             page = finding["refs"].get("page", PAGES.get(finding["kind"]))
             if page in PAGE_NAMES and page != "pages/2_overview.py":
-                link.page_link(page, label=PAGE_NAMES[page][lang], icon=":material/arrow_forward:")
+                with contextlib.suppress(StreamlitAPIException):  # a page run on its own (not through app.py) has no pages to link to
+                    link.page_link(page, label=PAGE_NAMES[page][lang], icon=":material/arrow_forward:")
     st.caption(tr("findings_how", lang))
 
 
