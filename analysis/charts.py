@@ -95,7 +95,7 @@ def heatmap_chart(
         field, scale, strong = (
             "diff:Q",
             alt.Scale(scheme="redblue", domain=[-span / 2, span / 2], domainMid=0),
-            f"abs(datum.diff) > {span / 6}",
+            f"abs(datum.diff) > {span / 4}",
         )
     else:
         field, scale, strong = (
@@ -133,8 +133,9 @@ def _change_mark(change: float | None) -> str:
     """▲ +0.21 / ▼ −0.10 / = 0.00 for a change since the earlier wave; nothing when it is not shown."""
     if change is None or change != change:
         return ""
-    arrow = "▲" if change >= 0.005 else "▼" if change <= -0.005 else "="
-    return f"{arrow} {change:+.2f}".replace("-", "−")
+    if abs(change) < 0.005:
+        return "= 0.00"
+    return f"{'▲' if change > 0 else '▼'} {change:+.2f}".replace("-", "−")
 
 
 def gap_chart(
