@@ -119,31 +119,31 @@ def agreement_cells(
     )
     freq = gather(counts, counts.n, cells)
     vis, why = shown_cells(cube, visible, reason, cells)
-    blocks = []
+    units = [cube.unit(f"i:{c.item_id}") for c in catalogue]
+    shown = vis[:, units].T  # (items, cells)
+    a_values, n_values = np.full(shown.shape, np.nan), np.full(shown.shape, np.nan)
     start = 0
-    for c in catalogue:
+    for row, c in enumerate(catalogue):
         width = len(item_values(c))
-        unit = cube.unit(f"i:{c.item_id}")
-        shown = vis[:, unit]
         vector = freq[:, start : start + width]
-        a = np.where(shown, agreement_rows(vector), np.nan)
-        blocks.append(
-            pd.DataFrame(
-                {
-                    "item": c.item_id,
-                    "dimension": c.dimension,
-                    "group": [cell.group for cell in cells],
-                    "attribute": pd.Series([cell.attribute for cell in cells], dtype=object),
-                    "option": pd.Series([cell.option for cell in cells], dtype=object),
-                    "n": np.where(shown, vector.sum(axis=1), np.nan),
-                    "agreement_a": a,
-                    "split": shown & (a < SPLIT_BELOW),
-                    "suppressed": ~shown,
-                    "reason": REASON_NAMES[why[:, unit]],
-                }
-            )
-        )
+        a_values[row] = np.where(shown[row], agreement_rows(vector), np.nan)
+        n_values[row] = np.where(shown[row], vector.sum(axis=1), np.nan)
         start += width
-    frame = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame(columns=AGREEMENT_COLUMNS)
+    count = len(cells)
+    frame = pd.DataFrame(
+        {
+            "item": np.repeat([c.item_id for c in catalogue], count),
+            "dimension": np.repeat([c.dimension for c in catalogue], count),
+            "group": np.tile([cell.group for cell in cells], len(catalogue)),
+            "attribute": np.tile(np.array([cell.attribute for cell in cells], dtype=object), len(catalogue)),
+            "option": np.tile(np.array([cell.option for cell in cells], dtype=object), len(catalogue)),
+            "n": n_values.ravel(),
+            "agreement_a": a_values.ravel(),
+            "split": (shown & (a_values < SPLIT_BELOW)).ravel(),
+            "suppressed": ~shown.ravel(),
+            "reason": REASON_NAMES[why[:, units].T.ravel()],
+        },
+        columns=AGREEMENT_COLUMNS,
+    )
     frame["n"] = pd.array(frame["n"], dtype="Float64").astype("Int64")
     return frame
