@@ -9,7 +9,8 @@ tell "no data shown" from "no difference". Widths are `"container"`, so the same
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import textwrap
+from collections.abc import Mapping, Sequence
 
 import altair as alt
 import numpy as np
@@ -18,6 +19,10 @@ import pandas as pd
 HIDDEN_FILL = "#d9d9d9"
 ROW_PX = 26
 LABEL_LIMIT = 140
+TITLE_WRAP = 44  # characters per line of a long axis title
+MIN_TEXT_CELL_PX = 44  # narrower heatmap cells show no text (it would run into the next cell)
+# Differences in points: about six round ticks (never closer than a quarter point), signed.
+READABLE_AXIS = alt.Axis(tickCount=6, tickMinStep=0.25, format="+.2~f", labelFlush=False)
 
 
 def hidden_label(threshold: int, multiline: bool = False) -> str:
@@ -44,8 +49,17 @@ def heatmap_chart(
     unit_labels: Mapping[str, str] | None = None,
     group_labels: Mapping[str, str] | None = None,
     title: str | None = None,
+    relative: bool = False,
+    changes: Mapping[tuple[str, str], float] | None = None,
+    legend_title: str = "mean",
 ) -> alt.LayerChart:
-    """Units × groups, colour diverging around the scale midpoint, mean and n in each cell, hidden cells grey and labelled."""
+    """Units × groups, mean and n in each cell, hidden cells grey and labelled.
+
+    Colour diverges around the scale midpoint, or with `relative` around the group of everyone (each
+    cell's mean minus the population's mean of the same unit, both shown). `changes` maps (unit, group)
+    to the change since an earlier wave, written as ▲/▼ in the cell: pass only changes shown in both
+    waves (analysis.trend hides the others).
+    """
     data = pd.DataFrame(
         {
             "unit": _labels(frame["unit"], unit_labels),
@@ -55,45 +69,88 @@ def heatmap_chart(
             "hidden": frame["suppressed"].astype(bool),
         }
     )
+    if relative:
+        everyone = frame[frame["group"] == "all"].set_index("unit")["mean"].astype(float)
+        data["diff"] = data["mean"].to_numpy() - frame["unit"].map(everyone).astype(float).to_numpy()
     data["label"] = np.where(
         data["hidden"],
         hidden_label(threshold, multiline=True),
         data["mean"].map(lambda m: f"{m:.2f}") + "\nn=" + data["n"].fillna(0).astype(int).astype(str),
     )
+    if changes:
+        marks = [
+            _change_mark(changes.get((u, g))) if not hidden else ""
+            for u, g, hidden in zip(frame["unit"], frame["group"], data["hidden"], strict=True)
+        ]
+        data["label"] = data["label"] + pd.Series(marks, index=data.index).map(lambda m: f"\n{m}" if m else "")
     units = list(dict.fromkeys(data["unit"]))
     groups = list(dict.fromkeys(data["group"]))
     mid = (scale_min + scale_max) / 2
+    span = scale_max - scale_min
     base = alt.Chart(data).encode(
         x=alt.X("group:N", sort=groups, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=LABEL_LIMIT, orient="top")),
         y=alt.Y("unit:N", sort=units, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
     )
+    if relative:
+        field, scale, strong = (
+            "diff:Q",
+            alt.Scale(scheme="redblue", domain=[-span / 2, span / 2], domainMid=0),
+            f"abs(datum.diff) > {span / 4}",
+        )
+    else:
+        field, scale, strong = (
+            "mean:Q",
+            alt.Scale(scheme="redblue", domain=[scale_min, scale_max], domainMid=mid),
+            f"abs(datum.mean - {mid}) > {span / 4}",
+        )
     shown = (
         base.transform_filter("!datum.hidden")
         .mark_rect()
         .encode(
-            color=alt.Color(
-                "mean:Q",
-                scale=alt.Scale(scheme="redblue", domain=[scale_min, scale_max], domainMid=mid),
-                legend=alt.Legend(title="mean", orient="bottom"),
-            ),
-            tooltip=[alt.Tooltip("unit:N"), alt.Tooltip("group:N"), alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("n:Q")],
+            color=alt.Color(field, scale=scale, legend=alt.Legend(title=legend_title, orient="bottom")),
+            tooltip=[
+                alt.Tooltip("unit:N"),
+                alt.Tooltip("group:N"),
+                alt.Tooltip("mean:Q", format=".2f"),
+                *([alt.Tooltip("diff:Q", format="+.2f", title="difference from everyone")] if relative else []),
+                alt.Tooltip("n:Q"),
+            ],
         )
     )
     hidden = base.transform_filter("datum.hidden").mark_rect(color=HIDDEN_FILL).encode(tooltip=[alt.Tooltip("label:N", title="cell")])
     text = base.mark_text(fontSize=10, lineBreak="\n").encode(
         text="label:N",
-        color=alt.condition(
-            f"!datum.hidden && abs(datum.mean - {mid}) > {(scale_max - scale_min) / 4}", alt.value("white"), alt.value("black")
-        ),
+        color=alt.condition(f"!datum.hidden && {strong}", alt.value("white"), alt.value("black")),
+        # On a phone seven groups leave cells too narrow to write in: the colour and the tooltip carry the number there.
+        opacity=alt.condition(f"width / {max(len(groups), 1)} >= {MIN_TEXT_CELL_PX}", alt.value(1), alt.value(0)),
     )
-    chart = alt.layer(shown, hidden, text).properties(width="container", height=max(ROW_PX * 1.6 * len(units), 60))
+    rows = 2.2 if changes else 1.6
+    chart = alt.layer(shown, hidden, text).properties(width="container", height=max(ROW_PX * rows * len(units), 60))
     return chart.properties(title=title) if title else chart
 
 
+def _change_mark(change: float | None) -> str:
+    """▲ +0.21 / ▼ −0.10 / = 0.00 for a change since the earlier wave; nothing when it is not shown."""
+    if change is None or change != change:
+        return ""
+    if abs(change) < 0.005:
+        return "= 0.00"
+    return f"{'▲' if change > 0 else '▼'} {change:+.2f}".replace("-", "−")
+
+
 def gap_chart(
-    frame: pd.DataFrame, *, threshold: int, unit_labels: Mapping[str, str] | None = None, title: str | None = None
+    frame: pd.DataFrame,
+    *,
+    threshold: int,
+    unit_labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+    axis_title: str | Sequence[str] | None = None,
 ) -> alt.LayerChart:
-    """Gap A − B per unit as bars with 95% CI error bars, in the frame's order (largest |gap| first); hidden gaps labelled."""
+    """Gap A − B per unit as bars with 95% CI error bars, in the frame's order (largest |gap| first); hidden gaps labelled.
+
+    `axis_title` names the two groups in words (default: their keys), as one text or as the parts of a title that may
+    go on lines of their own; ticks fall on round numbers, at most about six.
+    """
     data = pd.DataFrame(
         {
             "unit": _labels(frame["unit"], unit_labels),
@@ -108,13 +165,15 @@ def gap_chart(
     data["x0"] = 0.0
     order = list(dict.fromkeys(data["unit"]))
     a, b = (str(frame["a"].iloc[0]), str(frame["b"].iloc[0])) if len(frame) else ("A", "B")
+    x_title = _title_lines(axis_title) if axis_title else f"{a} − {b}"
+    x_axis = READABLE_AXIS
     y = alt.Y("unit:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
     base = alt.Chart(data).encode(y=y)
     bars = (
         base.transform_filter("!datum.hidden")
         .mark_bar()
         .encode(
-            x=alt.X("diff:Q", title=f"{a} − {b}"),
+            x=alt.X("diff:Q", title=x_title, axis=x_axis),
             color=alt.condition("datum.diff >= 0", alt.value("#2166ac"), alt.value("#b2182b")),
             tooltip=[
                 alt.Tooltip("unit:N"),
@@ -126,12 +185,23 @@ def gap_chart(
         )
     )
     errors = (
-        base.transform_filter("!datum.hidden").mark_errorbar(ticks=True).encode(x=alt.X("ci_low:Q", title=f"{a} − {b}"), x2="ci_high:Q")
+        base.transform_filter("!datum.hidden")
+        .mark_errorbar(ticks=True)
+        .encode(x=alt.X("ci_low:Q", title=x_title, axis=x_axis), x2="ci_high:Q")
     )
     hidden = base.transform_filter("datum.hidden").mark_text(align="left", dx=4, color="#555").encode(x="x0:Q", text="label:N")
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#333").encode(x="x:Q")
     chart = alt.layer(bars, errors, hidden, zero).properties(width="container", height=max(ROW_PX * len(order), 60))
     return chart.properties(title=title) if title else chart
+
+
+def _title_lines(title: str | Sequence[str]) -> str | list[str]:
+    """One line when it is short; a long title on several lines (at its parts' breaks, else wrapped), so it fits a phone."""
+    parts = [title] if isinstance(title, str) else list(title)
+    joined = " ".join(parts)
+    if len(joined) <= TITLE_WRAP:
+        return joined
+    return [line for part in parts for line in textwrap.wrap(part, TITLE_WRAP)]
 
 
 def diverging_positions(frame: pd.DataFrame, scale_min: int, scale_max: int) -> pd.DataFrame:
@@ -270,7 +340,7 @@ def trend_chart(
         base.transform_filter("!datum.hidden")
         .mark_point(filled=True, size=60)
         .encode(
-            x=alt.X("change:Q", title="change since the earlier wave"),
+            x=alt.X("change:Q", title="change since the earlier wave", axis=READABLE_AXIS),
             color=alt.condition("datum.change >= 0", alt.value("#2166ac"), alt.value("#b2182b")),
             tooltip=[
                 alt.Tooltip("unit:N"),
@@ -283,7 +353,7 @@ def trend_chart(
     errors = (
         base.transform_filter("!datum.hidden")
         .mark_errorbar(ticks=True)
-        .encode(x=alt.X("ci_low:Q", title="change since the earlier wave"), x2="ci_high:Q")
+        .encode(x=alt.X("ci_low:Q", title="change since the earlier wave", axis=READABLE_AXIS), x2="ci_high:Q")
     )
     hidden = base.transform_filter("datum.hidden").mark_text(align="left", dx=4, color="#555").encode(x="x0:Q", text="label:N")
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#333").encode(x="x:Q")

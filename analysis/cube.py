@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.matrix_sql import Columns, RespondentMatrix, matrix_units
+from analysis.matrix_sql import Columns, RespondentMatrix, cube_units
 
 RESPONDENTS = "respondents"
 STATS = ("n", "s", "q")
@@ -57,9 +57,9 @@ class Cube:
 
 
 def build_cube(matrix: RespondentMatrix, attributes: Sequence[str], units: Sequence[str] | None = None) -> Cube:
-    """The cube of the given attributes for the given units (default: all), added up from the wave's finest cells."""
+    """The cube of the given attributes for the given units (default: all the rules judge), added up from the wave's finest cells."""
     attributes = tuple(dict.fromkeys(attributes))
-    keys = tuple(units) if units is not None else tuple(matrix_units(matrix))
+    keys = tuple(units) if units is not None else tuple(cube_units(matrix))
     return cube_from_rows(matrix.cells, attributes, option_lists(matrix, attributes), keys)
 
 

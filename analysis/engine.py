@@ -39,6 +39,12 @@ Functions and the columns of `result.data`:
     group, attribute, option, n, headcount, response_rate, suppressed, reason
 - reliability(con, scope) -> Result
     dimension, items, n, alpha, low, suppressed, reason
+- coherence(con, scope) -> Result
+    dimension, index, between, within, n, levels (analysis.insights.coherence; over the shown levels)
+- coherence_trend(con, scope, earlier_wave) -> Result
+    dimension ("all" first), index_before, index_after, change
+- item_agreement(con, scope, by="level") -> Result
+    item, dimension, group, attribute, option, n, agreement_a, split, suppressed, reason (van der Eijk's A)
 - summary(con, scope, a=..., b=...) -> dict, the document of `python -m analysis summary --json`.
 
 Every frame passes `analysis.schemas` on the way out: a hidden row carrying a number, or a shown row
@@ -65,7 +71,9 @@ from analysis.closure import closure as closure_of
 from analysis.comments import COMMENTS_BY_ONE_ATTRIBUTE, comment_attribute, comment_table, reveals_one_attribute
 from analysis.distribution import distribution_table
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
-from analysis.groups import group_table, view_cells
+from analysis.groups import group_table, report_of, view_cells
+from analysis.insights.agreement import agreement_cells
+from analysis.insights.coherence import coherence_change, coherence_table, level_attribute
 from analysis.insights.document import Insights
 from analysis.insights.document import insights as insight_frames_of
 from analysis.participation import headcounts, participation_table
@@ -194,3 +202,33 @@ def insights(con: duckdb.DuckDBPyConnection, scope: Scope) -> Insights:
 def summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None = None, b: Group | None = None) -> dict[str, Any]:
     """The machine-readable results document of `python -m analysis summary --json` (see analysis.summary)."""
     return build_summary(con, scope, a, b)
+
+
+def coherence(con: duckdb.DuckDBPyConnection, scope: Scope) -> Result:
+    """Coherence C = B × W per dimension over the levels the heatmap shows (no C when the filter fixes the level)."""
+    v = open_view(con, scope)
+    levels = level_attribute(v.matrix.instrument)
+    scale = v.matrix.instrument.scale
+    if levels in v.filters:
+        frame = coherence_table(heatmap(con, scope, "dimension", None).data, levels, scale.min, scale.max)
+    else:
+        frame = coherence_table(heatmap(con, scope, "dimension", levels).data, levels, scale.min, scale.max)
+    return Result(frame, AnonymityReport(v.limits.k, ()), v.matrix.wave, v.limits.k)
+
+
+def coherence_trend(con: duckdb.DuckDBPyConnection, scope: Scope, earlier_wave: int) -> Result:
+    """C per dimension (and overall) in an earlier wave and in the scope's wave, and the change where both have one."""
+    later = resolve_wave(con, scope)
+    if earlier_wave >= later:
+        raise ScopeError(f"the earlier wave ({earlier_wave}) must come before wave {later}")
+    after = coherence(con, Scope(scope.campaign_id, later, scope.filters))
+    before = coherence(con, Scope(scope.campaign_id, earlier_wave, scope.filters))
+    return Result(coherence_change(before.data, after.data), after.anonymity, later, after.threshold)
+
+
+def item_agreement(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = "level") -> Result:
+    """van der Eijk's A per item for the filtered population and each option of `by`; a shown group with A < 0 is split."""
+    v = open_view(con, scope, by)
+    frame = agreement_cells(v.matrix, v.cube, v.visible, v.reason, view_cells(v.cube, v.filters, by))
+    report = report_of(frame, v.limits.k, unit_column="item")
+    return Result(schemas.check(frame, "agreement_a", v.limits.k), report, v.matrix.wave, v.limits.k)

@@ -309,11 +309,14 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
     "c:<dimension>" (sum of the dimension's items for respondents who answered all of them),
     "c:<dimension>:<item>" (the item over those same complete respondents), which Cronbach's alpha needs, and
     "p:<dimension>:<s>" (1 for respondents who answered exactly s of the dimension's items), which only the
-    disclosure audit reads (analysis.disclosure: don't-knows link a dimension to its items), and the dimension
+    disclosure audit reads (analysis.disclosure: don't-knows link a dimension to its items), the dimension
     ratings of analysis.insights: "t:<dimension>" (targets) and "x:<option>:<dimension>" (predictions of how that
     option rates the dimension). Each rating is a unit of its own, never combined with a score per respondent: a
     paired "target − own score" over those who set a target, next to the score over everyone, would let the
-    scores of those who set none be worked out by difference.
+    scores of those who set none be worked out by difference;
+    and "v:<item>:<value>" (1 for respondents whose reverse-scored answer is that value): an item's answer
+    distribution for van der Eijk's agreement (analysis.insights.agreement), kept with the cells so it costs
+    no extra pass; never judged on its own (see `cube_units`), only where its item's cell is shown.
     """
     top = max([abs(matrix.instrument.scale.min), abs(matrix.instrument.scale.max), 1])
     units = {"respondents": Unit("1")}
@@ -334,7 +337,26 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
             continue
         if dimension in matrix.dimension_ids:
             units[f"t:{dimension}"] = Unit(target_col(dimension), 1, top)
+    for c in matrix.catalogue:
+        units.update({value_unit(c.item_id, v): Unit(f"CASE WHEN {item_col(c.item_id)} = {v} THEN 1 END") for v in item_values(c)})
     return units
+
+
+VALUE_PREFIX = "v:"
+
+
+def value_unit(item_id: str, value: int) -> str:
+    """The unit counting the respondents whose reverse-scored answer to an item is `value`."""
+    return f"{VALUE_PREFIX}{item_id}:{value}"
+
+
+def item_values(item: CatalogueItem) -> range:
+    return range(item.scale_min, item.scale_max + 1)
+
+
+def cube_units(matrix: RespondentMatrix) -> dict[str, Unit]:
+    """The units the anonymity rules and the audit judge: all but the answer-value counts, which follow their item's verdict."""
+    return {key: unit for key, unit in matrix_units(matrix).items() if not key.startswith(VALUE_PREFIX)}
 
 
 def wide_units(units: Mapping[str, Unit], rows: int) -> tuple[str, ...]:

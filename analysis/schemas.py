@@ -15,6 +15,7 @@ import pandera.pandas as pa
 from analysis.comments import COMMENT_COLUMNS
 from analysis.gaps import GAP_COLUMNS, GAP_NUMBERS
 from analysis.groups import GROUP_COLUMNS, NUMBER_COLUMNS
+from analysis.insights.agreement import AGREEMENT_COLUMNS
 from analysis.trend import TREND_COLUMNS, TREND_NUMBERS
 from analysis.value import RANKING_COLUMNS
 
@@ -34,6 +35,7 @@ FRAMES: dict[str, tuple[list[str], list[str], list[str]]] = {
         ["n", "response_rate"],
         ["n"],
     ),
+    "agreement_a": (AGREEMENT_COLUMNS, ["n", "agreement_a"], ["n"]),
     "reliability": (["dimension", "items", "n", "alpha", "low", "suppressed", "reason"], ["n", "alpha"], ["n"]),
 }
 

@@ -13,6 +13,12 @@ Shape (every number comes from the engine's suppressed frames, so it equals what
       "agreement": {"method": str, "null_variance": float,
                     "dimensions": {dim: {"overall": rwg | null, "by": {attribute: {option: rwg | null}}}}},
       "blind_spots": [...], "ambition": {...}, "priorities": [...],   # see analysis.insights.document
+      "coherence": {"overall": C | null, "dimensions": {dim: {"index": C | null, "between": B | null, "within": W | null}}},
+      "splits": [{"group": "level=shop_floor", "item": id, "agreement_a": A, "n": n}],   # shown groups with A < 0, most split first
+      "value_at_stake": [{"loss", "rank", "share_all", "a", "b", "share_a", "share_b", "diff", "ci": [lo, hi], "eur_per_year", "priority"}],
+      "trend": {"earlier_wave": int, "dimensions": [{"dimension", "group", "change", "ci", "p_adj", "effect_size", "n_before",
+                "n_after", "mean_before", "mean_after"} | {"dimension", "group", "suppressed": true}]} | null,
+      "findings": [{"kind": str, "text": {"en": str, "nl": str}, "refs": {...}}],   # analysis.insights.findings
       "suppressed": [{"unit": id, "group": "attribute=option" | "all", "reason": str}],
       "notes": [str],                     # e.g. why there are no gaps
       "actions": [{"id", "title", "status", "target": {"kind", "id", "a", "b"}, "wave_before", "wave_after",
@@ -24,7 +30,12 @@ CELL is {"n", "mean", "sd", "ci": [lo, hi], "rwg"} or {"suppressed": true}: a hi
 `actions` and `closure` span the campaign's waves (analysis.closure), with the scope's filters and pair;
 a gap whose group is hidden gives null there. Gaps: A − B; effect_size is Hedges' g; p_adj is Benjamini–Hochberg within the dimension gaps and
 within the item gaps. The default pair is level=board vs level=shop_floor, or, for an instrument
-without them, the first two options of its first attribute.
+without them, the first two options of its first attribute. Coherence (analysis.insights.coherence)
+is taken over the shown levels (`level`, else the first attribute), null when the filter fixes the
+level; splits (analysis.insights.agreement) over every shown group of the document. value_at_stake is the
+ranking of analysis.value for the gap pair (a hidden share or difference is null); trend compares the
+wave with the wave before it, overall and per level, a row shown only where both waves show its group.
+findings are written from this document's numbers alone (analysis.insights.findings).
 """
 
 from __future__ import annotations
@@ -39,10 +50,16 @@ import pandas as pd
 from analysis.closure import closure, summary_sections
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
 from analysis.groups import group_tables, shown_cells, view_cells
+from analysis.insights.agreement import agreement_cells
+from analysis.insights.coherence import coherence_document, coherence_table, level_attribute
 from analysis.insights.document import insight_sections
+from analysis.insights.findings import findings
 from analysis.reliability import reliability_table
-from analysis.scope import MAX_ATTRIBUTES, Scope, View, open_view, view_of
+from analysis.scope import MAX_ATTRIBUTES, Scope, ScopeError, View, open_view, view_of
 from analysis.scoring import RespondentMatrix
+from analysis.trend import trend_table
+from analysis.value import estimates, ranking_table
+from survey.campaigns import CampaignError, list_waves
 
 AGREEMENT_METHOD = (
     "r_wg = 1 - S^2 / sigma_EU^2 with sigma_EU^2 = (A^2 - 1) / 12 (A scale points), truncated to [0, 1]; "
@@ -152,6 +169,7 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
             a = b = None
     gaps: list[dict[str, Any]] = []
     dimension_gaps = None
+    value: list[dict[str, Any]] = []
     if a is not None and b is not None:
         check_pair(matrix, base.filters, a, b)
         pair = view_of(matrix, base.limits, scope.filters, extra=(a[0], b[0]))
@@ -159,6 +177,10 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
             frame, _ = gap_table(matrix, pair.cube, pair.visible, pair.reason, pair.filters, a, b, unit, k)
             gaps.extend(_gap_rows(frame, unit))
             dimension_gaps = frame if unit == "dimension" else dimension_gaps
+        if matrix.losses:
+            value = _value_rows(
+                ranking_table(matrix, pair.cube, pair.visible, pair.reason, pair.filters, a, b, estimates(con, scope.campaign_id))
+            )
     insights, insights_hidden = insight_sections(con, base, (a, b) if a is not None and b is not None else None, dimension_gaps)
     population = view_cells(base.cube, base.filters, None)
     alpha = reliability_table(matrix, base.cube, base.visible, base.reason, base.filters).set_index("dimension").to_dict("index")
@@ -167,8 +189,10 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
     parts = [(base.cube, base.visible, base.reason, population)]
     for attribute, v in views:
         parts.append((v.cube, v.visible, v.reason, view_cells(v.cube, v.filters, attribute)[1:]))
+    frames = {}
     for unit in ("dimension", "item"):
-        rows = group_tables(matrix, parts, unit, k)[0].to_dict("records")
+        frames[unit] = group_tables(matrix, parts, unit, k)[0]
+        rows = frames[unit].to_dict("records")
         suppressed.extend({"unit": r["unit"], "group": r["group"], "reason": r["reason"]} for r in rows if r["suppressed"])
         sections[unit] = _entries(rows, matrix, unit, alpha)
     agreement = {
@@ -178,7 +202,10 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
         }
         for dim, entry in sections["dimension"].items()
     }
-    return {
+    scale = matrix.instrument.scale
+    levels = level_attribute(matrix.instrument)
+    coherence = coherence_document(coherence_table(frames["dimension"], levels, scale.min, scale.max))
+    doc = {
         "campaign": matrix.campaign_id,
         "wave": matrix.wave,
         "filters": dict(base.filters),
@@ -190,10 +217,87 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
         "gaps": gaps,
         "agreement": {"method": AGREEMENT_METHOD, "null_variance": (matrix.scale_points**2 - 1) / 12, "dimensions": agreement},
         **insights,
+        "coherence": coherence,
+        "splits": _splits(base, views),
+        "value_at_stake": value,
+        "trend": _trend(con, scope, base, levels),
         "suppressed": suppressed + insights_hidden,
         "notes": notes,
         **_loop(con, scope, a, b),
     }
+    doc["findings"] = findings(doc, matrix.instrument)
+    return doc
+
+
+def _value_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The value-at-stake ranking: shares and difference as shown (null where hidden), € estimate null where not entered."""
+    return [
+        {
+            "loss": r.loss,
+            "rank": int(r.rank),
+            "share_all": _number(r.share_all),
+            "a": r.a,
+            "b": r.b,
+            "share_a": _number(r.share_a),
+            "share_b": _number(r.share_b),
+            "diff": _number(r.diff),
+            "ci": [_number(r.ci_low), _number(r.ci_high)],
+            "eur_per_year": _number(r.eur_per_year),
+            "priority": _number(r.priority),
+        }
+        for r in frame.itertuples()
+    ]
+
+
+def _trend(con: duckdb.DuckDBPyConnection, scope: Scope, base: View, levels: str) -> dict[str, Any] | None:
+    """Change per dimension since the wave before, overall and per level; null in a campaign's first wave."""
+    earlier = [w.wave for w in list_waves(con, scope.campaign_id) if w.wave < base.matrix.wave]
+    if not earlier:
+        return None
+    by = None if levels in base.filters else levels
+    now = Scope(scope.campaign_id, base.matrix.wave, scope.filters)
+    try:
+        after, before = open_view(con, now, by), open_view(con, now, by, wave=earlier[-1])
+    except (ScopeError, CampaignError):
+        return None  # the earlier wave cannot be read as this scope (e.g. its questionnaire lacks the filtered attribute)
+    frame, _ = trend_table(
+        (before.matrix, before.cube, before.visible, before.reason),
+        (after.matrix, after.cube, after.visible, after.reason),
+        after.filters,
+        by,
+        "dimension",
+        after.limits.k,
+    )
+    rows: list[dict[str, Any]] = []
+    for r in frame.itertuples():
+        if r.suppressed:
+            rows.append({"dimension": r.unit, "group": r.group, "suppressed": True})
+            continue
+        rows.append(
+            {
+                "dimension": r.unit,
+                "group": r.group,
+                "change": _number(r.change),
+                "ci": [_number(r.ci_low), _number(r.ci_high)],
+                "p_adj": _number(r.p_adj),
+                "effect_size": _number(r.effect_size),
+                "n_before": int(r.n_before),
+                "n_after": int(r.n_after),
+                "mean_before": _number(r.mean_before),
+                "mean_after": _number(r.mean_after),
+            }
+        )
+    return {"earlier_wave": earlier[-1], "dimensions": rows}
+
+
+def _splits(base: View, views: list[tuple[str, View]]) -> list[dict[str, Any]]:
+    """Shown groups whose answers to an item are split (van der Eijk's A < 0), most split first."""
+    frames = [agreement_cells(base.matrix, base.cube, base.visible, base.reason, view_cells(base.cube, base.filters, None))]
+    for attribute, v in views:
+        frames.append(agreement_cells(v.matrix, v.cube, v.visible, v.reason, view_cells(v.cube, v.filters, attribute)[1:]))
+    table = pd.concat(frames, ignore_index=True)
+    split = table[table["split"]].sort_values(["agreement_a", "item", "group"], kind="stable")
+    return [{"group": r.group, "item": r.item, "agreement_a": float(r.agreement_a), "n": int(r.n)} for r in split.itertuples()]
 
 
 def _loop(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None, b: Group | None) -> dict[str, Any]:

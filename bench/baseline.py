@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.insights.agreement import agreement_rows
+from analysis.insights.coherence import coherence_document, coherence_table
 from survey.instrument import Instrument
 
 LONG_SQL = """
@@ -343,10 +345,68 @@ def pandas_summary(long: pd.DataFrame, meta: Meta, audited: frozenset[tuple[str,
         }
     }
     document["suppressed"] = suppressed
+    document["coherence"] = _coherence(document, meta)
+    document["splits"] = _splits(people, meta, shown_all, shown_by)
     return document
 
 
+def _coherence(document: dict[str, Any], meta: Meta) -> dict[str, Any]:
+    """C = B × W per dimension from this baseline's own level cells (the arithmetic of analysis.insights.coherence)."""
+    levels = "level" if "level" in meta.attributes else next(iter(meta.attributes))
+    rows = [
+        {
+            "unit_type": "dimension",
+            "unit": d,
+            "attribute": levels,
+            "n": c.get("n"),
+            "mean": c.get("mean"),
+            "rwg": c.get("rwg"),
+            "suppressed": "suppressed" in c,
+        }
+        for d in meta.dimension_ids
+        for c in document["dimensions"][d]["by"][levels].values()
+    ]
+    return coherence_document(coherence_table(pd.DataFrame(rows), levels, meta.scale_min, meta.scale_max))
+
+
+def _splits(
+    people: pd.DataFrame, meta: Meta, shown_all: pd.DataFrame, shown_by: dict[str, tuple[pd.DataFrame, pd.DataFrame]]
+) -> list[dict[str, Any]]:
+    """van der Eijk's A < 0 per item and shown group, from answer counts by group (one bincount per item and attribute)."""
+    points = meta.scale_max - meta.scale_min + 1
+    out = []
+    for item in meta.item_ids:
+        answered = people[item].notna().to_numpy()
+        value = (people[item].to_numpy()[answered] - meta.scale_min).astype(np.int64)
+        groups = [("all", np.zeros(int(answered.sum()), dtype=np.int64), 1, shown_all[item].to_numpy())]
+        for attribute, options in meta.attributes.items():
+            codes = people[attribute].cat.codes.to_numpy()[answered].astype(np.int64)
+            codes = np.where(codes < 0, len(options), codes)
+            groups.append((attribute, codes, len(options) + 1, shown_by[attribute][0][item].to_numpy()))
+        for attribute, codes, size, shown in groups:
+            counts = np.bincount(codes * points + value, minlength=size * points).reshape(size, points)[: len(shown)]
+            a = agreement_rows(counts.astype(float))
+            for g in np.flatnonzero(shown & (a < 0)):
+                group = "all" if attribute == "all" else f"{attribute}={meta.attributes[attribute][g]}"
+                out.append({"group": group, "item": item, "agreement_a": float(a[g]), "n": int(counts[g].sum())})
+    return sorted(out, key=lambda s: (s["agreement_a"], s["item"], s["group"]))
+
+
 # --- checking the two agree ---------------------------------------------------------------------------------------
+
+
+def _flatten_insights(document: dict[str, Any]) -> dict[tuple, Any]:
+    """Coherence by dimension and splits by item and group."""
+    out: dict[tuple, Any] = {}
+    coherence = document.get("coherence") or {}
+    out[("coherence", "overall")] = coherence.get("overall")
+    for dim, entry in (coherence.get("dimensions") or {}).items():
+        for stat, value in entry.items():
+            out[("coherence", dim, stat)] = value
+    for split in document.get("splits") or []:
+        out[("split", split["item"], split["group"], "agreement_a")] = split["agreement_a"]
+        out[("split", split["item"], split["group"], "n")] = split["n"]
+    return out
 
 
 def flatten(document: dict[str, Any]) -> dict[tuple, Any]:
@@ -364,6 +424,7 @@ def flatten(document: dict[str, Any]) -> dict[tuple, Any]:
                         out[(kind, unit, group, "ci_low")], out[(kind, unit, group, "ci_high")] = value
                     else:
                         out[(kind, unit, group, stat)] = value
+    out.update(_flatten_insights(document))
     for gap in document["gaps"]:
         unit = gap.get("dimension") or gap.get("item")
         for stat, value in gap.items():

@@ -8,7 +8,8 @@ this process on a temporary DuckDB file filled by `bench.data` (set-based SQL, n
 respondent). Targets come from PRODUCT.md; `targets` in the JSON says which were met on this run.
 
 aggregate_ms is `analysis.engine.summary` (every number the dashboard shows: dimension and item
-statistics of every group, gaps with CIs and p-values, agreement, alpha, suppression) in a process
+statistics of every group, gaps with CIs and p-values, agreement, alpha, suppression, the coherence
+index, split opinions (van der Eijk's A of every item and shown group) and the written findings) in a process
 that has nothing in memory, with the database as the app leaves it: the wave's cell statistics
 stored by an earlier read and current (a restarted server's first view; see analysis.stored_cells).
 aggregate_full_read_ms is the same with no stored cells either: every response of the wave read and

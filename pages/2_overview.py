@@ -1,13 +1,16 @@
-"""Leadership overview: participation, the score per dimension and the heatmap of how each group sees it."""
+"""Leadership overview: what stands out, participation, coherence and the heatmap of how each group sees it."""
 
 import streamlit as st
 
 from analysis.charts import heatmap_chart
 from pages.ui import dashboard as ui
+from pages.ui import findings
 
 view = ui.page("Overview", ":material/grid_view:")
 if view is None or ui.no_data(view):
     st.stop()
+
+findings.findings(view)
 
 scale = view.instrument.scale
 part = view.get("participation", by="level").data
@@ -20,8 +23,11 @@ cols[1].metric("Response rate", "—" if everyone["suppressed"] or rate != rate 
 cols[2].metric("Anonymity threshold", f"k = {view.threshold}")
 cols[3].metric("Scale", f"{scale.min}–{scale.max}")
 
+findings.coherence(view)
+
 by = ui.compare_by(view, key="overview_by")
 unit = ui.unit_picker(key="overview_unit", label="Rows", plural=True)
+relative, changes, earlier = findings.heatmap_options(view, unit=unit, by=by)
 result = view.get("heatmap", unit=unit, by=by)
 labels = view.dimension_labels() if unit == "dimension" else view.item_labels()
 ui.chart(
@@ -32,21 +38,26 @@ ui.chart(
         threshold=view.threshold,
         unit_labels=labels,
         group_labels=view.group_labels(),
+        relative=relative,
+        changes=changes,
+        legend_title=findings.legend_title(view, relative),
     )
 )
 ui.anonymity_note(result.anonymity)
 st.caption(
     f"Mean score per cell on the {scale.min}–{scale.max} scale (reverse-keyed items reversed), n below it. "
-    "Blue is above the scale's midpoint, red below. Grey cells are hidden groups."
+    + ("Blue is above the score of everyone, red below. " if relative else "Blue is above the scale's midpoint, red below. ")
+    + (f"▲/▼: change since wave {earlier}, shown only where the group is shown in both waves. " if changes else "")
+    + "Grey cells are hidden groups."
 )
 
 left, right = st.columns(2)
 with left:
     st.subheader("Participation")
-    shown = part.assign(group=part["group"].map(view.group_labels()))
+    shown = part.assign(group=part["group"].map(view.group_labels()), response_rate=part["response_rate"] * 100)
     ui.table(
         shown[["group", "n", "headcount", "response_rate"]],
-        column_config={"response_rate": st.column_config.ProgressColumn("response rate", format="percent", min_value=0.0, max_value=1.0)},
+        column_config={"response_rate": st.column_config.ProgressColumn("response rate", format="%.0f%%", min_value=0.0, max_value=100.0)},
     )
 with right:
     st.subheader("Reliability")

@@ -3,6 +3,8 @@
 import streamlit as st
 
 from analysis.charts import gap_chart
+from analysis.export.report import number
+from analysis.export.texts import tr
 from pages.ui import dashboard as ui
 from pages.ui.actions import plan_from_gaps
 from survey.user_text import as_markdown
@@ -26,6 +28,7 @@ if a == b:
     st.warning("Choose two different groups.")
     st.stop()
 
+lang = view.lang if view.lang in ("en", "nl") else "en"
 result = view.get("gaps", a=a, b=b, unit=unit)
 data = result.data
 labels = view.dimension_labels() if unit == "dimension" else view.item_labels()
@@ -34,17 +37,35 @@ st.caption(
     "Bars show the 95% confidence interval (Welch); p-values are corrected for the number of comparisons "
     "(Benjamini–Hochberg); effect size is Hedges' g (0.2 small, 0.5 medium, 0.8 large)."
 )
-ui.chart(gap_chart(data, threshold=view.threshold, unit_labels=labels))
+name_a, name_b = view.option_label(*a), view.option_label(*b)
+ui.chart(gap_chart(data, threshold=view.threshold, unit_labels=labels, axis_title=[name_a, tr("gap_axis_minus", lang, b=name_b)]))
 ui.anonymity_note(result.anonymity)
 
-shown = data.assign(unit=data["unit"].map(labels if unit == "dimension" else view.item_labels(short=False)))
+interval = [
+    "" if lo != lo else f"{number(lo, 2, lang, sign=True)} … {number(hi, 2, lang, sign=True)}"
+    for lo, hi in zip(data["ci_low"], data["ci_high"], strict=True)
+]
+shown = data.assign(unit=data["unit"].map(labels if unit == "dimension" else view.item_labels(short=False)), ci=interval)
+headers = {
+    "unit": tr("col_dimension" if unit == "dimension" else "col_item", lang),
+    "n_a": tr("col_n_of", lang, group=name_a),
+    "mean_a": tr("col_mean_of", lang, group=name_a),
+    "n_b": tr("col_n_of", lang, group=name_b),
+    "mean_b": tr("col_mean_of", lang, group=name_b),
+    "diff": tr("col_gap", lang),
+    "ci": tr("col_ci", lang),
+    "effect_size": tr("col_effect", lang),
+    "p_adj": tr("col_p_adj", lang),
+    "suppressed": tr("hidden_short", lang),
+}
 ui.table(
-    shown[["unit", "n_a", "mean_a", "n_b", "mean_b", "diff", "ci_low", "ci_high", "effect_size", "p_adj", "suppressed"]],
+    shown[list(headers)].rename(columns=headers),
     column_config={
-        "unit": st.column_config.TextColumn(unit, width="large"),
-        **{c: st.column_config.NumberColumn(c, format="%.2f") for c in ("mean_a", "mean_b", "diff", "ci_low", "ci_high", "effect_size")},
-        "p_adj": st.column_config.NumberColumn("p (BH)", format="%.4f"),
-        "suppressed": st.column_config.CheckboxColumn("hidden"),
+        headers["unit"]: st.column_config.TextColumn(width="large" if unit == "item" else "medium"),
+        **{headers[c]: st.column_config.NumberColumn(format="%d", width="small") for c in ("n_a", "n_b")},
+        **{headers[c]: st.column_config.NumberColumn(format="%.2f") for c in ("mean_a", "mean_b", "diff", "effect_size")},
+        headers["p_adj"]: st.column_config.NumberColumn(format="%.3f"),
+        headers["suppressed"]: st.column_config.CheckboxColumn(),
     },
 )
 plan_from_gaps(view.campaign, result.wave, data, a, b, labels, (view.option_label(*a), view.option_label(*b)))

@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis.charts import agreement_chart, distribution_chart
 from pages.ui import dashboard as ui
+from pages.ui import findings
 from survey.user_text import as_markdown
 
 view = ui.page("Item detail", ":material/bar_chart:")
@@ -30,6 +31,7 @@ st.caption(
     "Share of each group's answers per scale point; disagreement to the left of the centre line, agreement to "
     "the right, the middle category split across it. Don't know is left out."
 )
+findings.splits(view, item_id=item_id, by=by)
 
 st.subheader(f"Agreement within groups · {as_markdown(dims[dimension])}")
 agreement = view.get("agreement", unit="dimension", by=by)

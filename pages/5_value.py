@@ -3,9 +3,23 @@
 import altair as alt
 import streamlit as st
 
+from analysis.charts import LABEL_LIMIT, MIN_TEXT_CELL_PX
+from analysis.export.report import euros, number, percent
+from analysis.export.texts import tr
 from pages.ui import dashboard as ui
 from pages.ui.insights import priority_section
 from survey.user_text import plain
+
+
+def dash(text: str, prefix: str = "") -> str:
+    """A missing number reads as a dash, not as None."""
+    return f"{prefix}{text}" if text else "—"
+
+
+def points(share: object, lang: str) -> str:
+    """A difference of shares in whole percentage points, signed."""
+    return number(None if share is None or share != share else float(share) * 100, 0, lang, sign=True)
+
 
 view = ui.page("Value at stake", ":material/euro:")
 if view is None or ui.no_data(view):
@@ -23,23 +37,38 @@ st.caption(
     "Ranked by a priority score: half the € at stake (relative to the largest), half how far board and shop "
     "floor disagree about the loss (relative to the largest disagreement). Enter € estimates on the Campaigns page."
 )
+lang = view.lang if view.lang in ("en", "nl") else "en"
+pair = (ranking["a"].iloc[0], ranking["b"].iloc[0]) if len(ranking) else ("level=board", "level=shop_floor")
+name_a, name_b = (view.group_labels().get(g, g) for g in pair)
+headers = {
+    "rank": tr("col_rank", lang),
+    "loss_label": tr("col_loss", lang),
+    "eur_per_year": tr("col_eur", lang),
+    "share_all": tr("col_share", lang, group=view.labels.everyone.lower()),
+    "share_a": tr("col_share", lang, group=name_a),
+    "share_b": tr("col_share", lang, group=name_b),
+    "diff": tr("col_diff_of", lang, a=name_a, b=name_b),
+    "ci": tr("col_ci", lang),
+    "priority": tr("col_priority", lang),
+}
+table = ranking.assign(
+    eur_per_year=ranking["eur_per_year"].map(lambda v: dash(euros(v, lang), "€ ")),
+    share_all=ranking["share_all"].map(lambda v: dash(percent(v, lang))),
+    share_a=ranking["share_a"].map(lambda v: dash(percent(v, lang))),
+    share_b=ranking["share_b"].map(lambda v: dash(percent(v, lang))),
+    diff=ranking["diff"].map(lambda v: dash(points(v, lang))),
+    ci=[
+        dash(f"{points(lo, lang)} … {points(hi, lang)}" if points(lo, lang) else "")
+        for lo, hi in zip(ranking["ci_low"], ranking["ci_high"], strict=True)
+    ],
+)
 ui.table(
-    ranking[["rank", "loss_label", "eur_per_year", "share_all", "share_a", "share_b", "diff", "ci_low", "ci_high", "priority"]],
+    table[list(headers)].rename(columns=headers),
     column_config={
-        "loss_label": st.column_config.TextColumn("loss", width="medium"),
-        "eur_per_year": st.column_config.NumberColumn("€ per year", format="euro"),
-        **{
-            c: st.column_config.NumberColumn(t, format="percent")
-            for c, t in (
-                ("share_all", "named by all"),
-                ("share_a", "by board"),
-                ("share_b", "by shop floor"),
-                ("diff", "board − shop floor"),
-                ("ci_low", "95% CI low"),
-                ("ci_high", "95% CI high"),
-            )
-        },
-        "priority": st.column_config.ProgressColumn("priority", min_value=0.0, max_value=1.0, format="%.2f"),
+        headers["rank"]: st.column_config.NumberColumn(width="small"),
+        headers["loss_label"]: st.column_config.TextColumn(width="large"),
+        **{headers[c]: st.column_config.TextColumn(width="small") for c in ("share_all", "share_a", "share_b", "diff")},
+        headers["priority"]: st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f", width="small"),
     },
 )
 
@@ -56,12 +85,16 @@ heat = (
             sort=list(dict.fromkeys(shares["group_label"])),
             axis=alt.Axis(orient="top", labelAngle=-35, labelLimit=180),
         ),
-        y=alt.Y("loss_label:N", title=None, sort=list(losses.values()), axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("loss_label:N", title=None, sort=list(losses.values()), axis=alt.Axis(labelLimit=LABEL_LIMIT)),
         color=alt.Color("share:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=alt.Legend(format="%", orient="bottom")),
         tooltip=["loss_label", "group_label", alt.Tooltip("share:Q", format=".0%"), "n"],
     )
 )
-text = heat.mark_text(fontSize=11).encode(text=alt.Text("share:Q", format=".0%"), color=alt.value("black"))
+text = heat.mark_text(fontSize=11).encode(
+    text=alt.Text("share:Q", format=".0%"),
+    color=alt.value("black"),
+    opacity=alt.condition(f"width / {max(shares['group'].nunique(), 1)} >= {MIN_TEXT_CELL_PX}", alt.value(1), alt.value(0)),
+)
 ui.chart(alt.layer(heat, text).properties(width="container", height=alt.Step(34)))
 ui.anonymity_note(result.anonymity)
 

@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis.charts import trend_chart
 from pages.ui import dashboard as ui
+from pages.ui import findings
 from pages.ui.actions import closure_panel
 from pages.ui.common import db
 from survey.campaigns import list_waves
@@ -42,5 +43,7 @@ ui.table(
         c: st.column_config.NumberColumn(c, format="%.2f") for c in ("mean_before", "mean_after", "change", "ci_low", "ci_high")
     },
 )
+findings.coherence_trend(view, earlier_wave=before)
+
 st.divider()
 closure_panel(view.get("closure"), view.labels)

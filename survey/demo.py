@@ -101,6 +101,25 @@ def _pick(rng: np.random.Generator, shares: dict[str, float], n: int, allowed: l
     return rng.choice(keys, size=n, p=p)
 
 
+# A split built in on purpose: on this statement the shop floor falls into two camps (van der Eijk's A < 0),
+# not a lukewarm middle. The half with the more favourable view of the dimension answers at the favourable end,
+# the other half at the other end, one in five a point inwards; drawn from a generator of its own, so every
+# other answer stays as it was.
+SPLITS = {"OPS4": "shop_floor"}
+SPLIT_INWARD = 0.2
+
+
+def _split_answers(value: np.ndarray, camp: np.ndarray, latent: np.ndarray, reverse: bool, lo: int, hi: int, seed: int) -> np.ndarray:
+    """Answers of the split camp moved to the ends of the scale by their view (see SPLITS); others unchanged."""
+    if not camp.any() or hi - lo < 4:
+        return value
+    favourable = latent > np.median(latent[camp])
+    if reverse:
+        favourable = ~favourable
+    inward = np.where(favourable, -1, 1) * (np.random.default_rng(seed + 10_007).random(len(value)) < SPLIT_INWARD)
+    return np.where(camp, np.where(favourable, hi, lo) + inward, value)
+
+
 def synthetic_frames(
     instrument: Instrument, campaign_id: str, wave: int, n: int, seed: int = 7, gap_scale: float | Mapping[str, float] = 1.0
 ) -> ResponseFrames:
@@ -147,6 +166,7 @@ def synthetic_frames(
             value = np.clip(np.rint(raw), lo, hi).astype("int64")
             if item.reverse:
                 value = lo + hi - value
+            value = _split_answers(value, levels == SPLITS.get(item.id, ""), latent, item.reverse, lo, hi, seed)
             dk = rng.random(n) < dk_rate
             scored = value if not item.reverse else lo + hi - value
             total += np.where(dk, 0, scored)

@@ -256,6 +256,12 @@ def collect(con, wave: int, people: list[Person]) -> Published:
                 if not row["suppressed"]:
                     cell = {**conditions, **({row["attribute"]: row["option"]} if isinstance(row["attribute"], str) else {})}
                     seen.number(row["unit"], cell, int(row["n"]))
+        # van der Eijk's A is given per item and shown group: each such cell counts as a shown item cell (its n and,
+        # through the distribution the item page shows, its answers), so a cell the heatmap hides must not appear here.
+        for row in engine.item_agreement(con, scope, by=by).data.to_dict("records"):
+            if not row["suppressed"]:
+                cell = {**conditions, **({row["attribute"]: row["option"]} if isinstance(row["attribute"], str) else {})}
+                seen.number(row["item"], cell, int(row["n"]))
         pair = (("site", "north"), ("site", "south")) if "level" in conditions else (("level", "board"), ("level", "shop"))
         if "site" in conditions and "level" in conditions:
             pair = (("function", "ops"), ("function", "qa"))

@@ -51,27 +51,28 @@ def test_the_deck_is_16_9_with_the_workshop_slides_in_order(decks: dict) -> None
     titles = [s.shapes.title.text for s in prs.slides]
     assert titles == list(result.slides)
     assert titles[0] == "Demo: Industry 4.0 coherence scan"
-    assert titles[1:5] == [
+    assert titles[1:6] == [
+        "Findings",
         "Who took part",
         "Scores per dimension and group",
         "Where Board / executive team and Operator / shop floor see it differently",
         "Which losses hurt most, and who names them",
     ]
     gaps = decks["gaps"][2]
-    assert titles[5:8] == [f"Discussion: {label}" for label in gaps["unit"].head(3).map(lambda u: {"it_ot": "IT/OT"}.get(u, u.title()))]
-    assert titles[8:11] == [
+    assert titles[6:9] == [f"Discussion: {label}" for label in gaps["unit"].head(3).map(lambda u: {"it_ot": "IT/OT"}.get(u, u.title()))]
+    assert titles[9:12] == [
         "Blind spots: predicted minus actual score",
         "Ambition: where we want to be in two years",
         "Value hypotheses to start with",
     ]
-    assert titles[-2:] == ["What we will do about it", "How to read these numbers"] and len(titles) == 13
+    assert titles[-2:] == ["What we will do about it", "How to read these numbers"] and len(titles) == 14
 
 
 def test_charts_are_crisp_png_pictures_on_the_chart_slides(decks: dict) -> None:
     prs = Presentation(str(decks["demo"][0]))
     pictures = {s.shapes.title.text: [sh for sh in s.shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE] for s in prs.slides}
     counts = [len(p) for p in pictures.values()]
-    assert counts == [0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0]  # the insight slides are tables
+    assert counts == [0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0]  # findings and the insight slides are tables
     for shapes in pictures.values():
         for picture in shapes:
             assert picture.image.content_type == "image/png"
@@ -100,7 +101,7 @@ def test_every_text_is_readable_across_a_room(decks: dict) -> None:
 def test_a_discussion_slide_has_the_engine_numbers_and_three_prompts(decks: dict) -> None:
     prs = Presentation(str(decks["demo"][0]))
     gap = decks["gaps"][2].iloc[0]
-    slide = prs.slides[5]
+    slide = prs.slides[6]
     text = "\n".join(_texts(slide))
     assert f"{gap['diff']:+.2f} points" in text
     assert f"Board / executive team: {gap['mean_a']:.2f} (n={int(gap['n_a'])})" in text
@@ -110,8 +111,24 @@ def test_a_discussion_slide_has_the_engine_numbers_and_three_prompts(decks: dict
     assert "prompts in order" in slide.notes_slide.notes_text_frame.text
 
 
+@pytest.mark.parametrize("name", ["demo", "nl"])
+def test_the_first_slide_after_the_cover_holds_the_findings(decks: dict, name: str) -> None:
+    path = decks[name][0]
+    database = Database(decks["gaps"][0] / "x.duckdb", linger_s=0)
+    with database.cursor() as con:
+        findings = engine.summary(con, Scope("demo"))["findings"]
+    database.close()
+    lang = "nl" if name == "nl" else "en"
+    slide = Presentation(str(path)).slides[1]
+    assert slide.shapes.title.text == ("Findings" if lang == "en" else "Bevindingen")
+    text = "\n".join(_texts(slide))
+    assert findings and len(findings) <= 7
+    for i, finding in enumerate(findings, start=1):
+        assert f"{i}.  {finding['text'][lang]}" in text
+
+
 def test_participation_is_a_native_table(decks: dict) -> None:
-    slide = Presentation(str(decks["demo"][0])).slides[1]
+    slide = Presentation(str(decks["demo"][0])).slides[2]
     tables = [s.table for s in slide.shapes if s.has_table]
     assert len(tables) == 1
     rows = [[c.text for c in row.cells] for row in tables[0].rows]
@@ -121,7 +138,7 @@ def test_participation_is_a_native_table(decks: dict) -> None:
 
 def test_the_dutch_deck_is_in_dutch(decks: dict) -> None:
     titles = [s.shapes.title.text for s in Presentation(str(decks["nl"][0])).slides]
-    assert titles[1] == "Wie deed mee" and titles[-1] == "Zo lees je deze cijfers"
+    assert titles[1:3] == ["Bevindingen", "Wie deed mee"] and titles[-1] == "Zo lees je deze cijfers"
     assert any(t.startswith("Bespreking: ") for t in titles)
 
 

@@ -348,6 +348,7 @@ def write_html(report: WorkshopReport, out: Path, progress: Callable[[float, str
     show = report.population_shown
     step(0.1, "results")
     values: dict[str, Any] = {
+        "findings": [],
         "lang": report.lang,
         "t": report.t,
         "doc_title": f"{report.campaign.name} · {report.t('report_title')}",
@@ -378,6 +379,7 @@ def write_html(report: WorkshopReport, out: Path, progress: Callable[[float, str
             pair_b=b,
             gaps_dims=ctx.gaps("dimension"),
             gaps_items=ctx.gaps("item"),
+            findings=report.findings,
             value_rows=ctx.value(),
             insight_tables=report.insight_tables(rows=20) if report.population_shown else [],
             value_take=report.value_take(),

@@ -197,6 +197,15 @@ class _Deck:
             run.font.size = Pt(22 if i == 0 else 16)
             run.font.color.rgb = WHITE
 
+    def findings_slide(self) -> None:
+        """The written findings, most important first: what the room should look at before any chart."""
+        r = self.r
+        slide = self.slide(r.t("findings"), notes=r.t("findings_how"))
+        findings = r.findings
+        size = 16 if len(findings) <= 4 else 14 if len(findings) <= 6 else 13
+        lines = [(f"{i}.  {text}", size, False, INK) for i, text in enumerate(findings, start=1)] or [(r.t("no_findings"), 18, False, INK)]
+        self._text(slide, MARGIN, CONTENT_TOP, WIDTH - 2 * MARGIN, Inches(5.4), lines, space=8)
+
     def participation_slide(self) -> None:
         r = self.r
         slide = self.slide(r.t("participation_title"))
@@ -427,7 +436,11 @@ def write_pptx(
         step(0.3, "title")
         deck.title_slide()
         if report.population_shown:
-            plan: list[tuple[str, Callable[[], None]]] = [("participation", deck.participation_slide), ("heatmap", deck.heatmap_slide)]
+            plan: list[tuple[str, Callable[[], None]]] = [
+                ("findings", deck.findings_slide),
+                ("participation", deck.participation_slide),
+                ("heatmap", deck.heatmap_slide),
+            ]
             if report.pair is not None:
                 plan.append(("gaps", deck.gaps_slide))
             plan.append(("value", deck.value_slide))

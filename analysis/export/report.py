@@ -329,6 +329,19 @@ class WorkshopReport:
         return tables
 
     @cached_property
+    def findings(self) -> list[str]:
+        """The written findings of the summary (analysis.insights.findings) in the report's language, most important first.
+
+        Built from the same suppressed numbers as the rest of the export, for the report's gap pair; none when
+        the selection itself is hidden.
+        """
+        if not self.population_shown:
+            return []
+        pair = self.pair or (None, None)
+        doc = engine.summary(self.con, self.scope, *pair)
+        return [f["text"].get(self.lang) or f["text"]["en"] for f in doc["findings"]]
+
+    @cached_property
     def comments(self) -> Result:
         return engine.comments(self.con, self.scope, by=self.by, seed=self.seed)
 

@@ -371,6 +371,47 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Give the room the numbers first, then ask the prompts in order. Keep the discussion on what people see from where they stand.",
         "nl": "Geef de groep eerst de cijfers en stel dan de vragen op volgorde. Houd het gesprek bij wat mensen zien vanuit hun eigen plek.",
     },
+    # Insights (analysis.insights): findings, coherence, split opinions
+    "findings": {"en": "Findings", "nl": "Bevindingen"},
+    "no_findings": {
+        "en": "Nothing stands out yet: no significant gap, split or change can be shown for this selection.",
+        "nl": "Nog niets springt eruit: voor deze selectie is geen significant verschil, verdeeldheid of verandering te tonen.",
+    },
+    "findings_how": {
+        "en": "Written from the numbers alone, most important first: gaps between the levels, blind spots, split groups, coherence, "
+        "value at stake, change since the last wave, reliability. Only groups shown under the anonymity threshold are mentioned.",
+        "nl": "Alleen uit de cijfers geschreven, belangrijkste eerst: verschillen tussen niveaus, blinde vlekken, verdeelde groepen, "
+        "coherentie, waarde op het spel, verandering sinds de vorige ronde, betrouwbaarheid. Alleen groepen die boven de "
+        "anonimiteitsdrempel getoond worden, worden genoemd.",
+    },
+    "coherence": {"en": "Coherence", "nl": "Coherentie"},
+    "coherence_overall": {"en": "Coherence (all dimensions)", "nl": "Coherentie (alle dimensies)"},
+    "coherence_trend": {"en": "Coherence since wave {wave}", "nl": "Coherentie sinds ronde {wave}"},
+    "col_coherence": {"en": "coherence C", "nl": "coherentie C"},
+    "col_between": {"en": "between levels B", "nl": "tussen niveaus B"},
+    "col_within": {"en": "within levels W", "nl": "binnen niveaus W"},
+    "col_wave": {"en": "wave {wave}", "nl": "ronde {wave}"},
+    "col_agreement_a": {"en": "agreement A", "nl": "overeenstemming A"},
+    "col_split": {"en": "split", "nl": "verdeeld"},
+    "split_note": {
+        "en": "Split: {groups} fall into two camps on this statement (agreement A below 0). Talk about why, rather than about the average.",
+        "nl": "Verdeeld: {groups} vallen bij deze stelling uiteen in twee kampen (overeenstemming A onder 0). Bespreek waarom, niet het gemiddelde.",
+    },
+    "agreement_a_how": {
+        "en": "Agreement A (van der Eijk): 1 when everyone gives the same answer, 0 when answers are spread evenly, −1 when half the "
+        "group is at each end of the scale. Below 0 the group is split.",
+        "nl": "Overeenstemming A (van der Eijk): 1 als iedereen hetzelfde antwoordt, 0 als de antwoorden gelijk verspreid zijn, −1 als de "
+        "helft van de groep aan elk uiteinde van de schaal zit. Onder 0 is de groep verdeeld.",
+    },
+    "col_n_of": {"en": "n {group}", "nl": "n {group}"},
+    "col_mean_of": {"en": "mean {group}", "nl": "gemiddelde {group}"},
+    "col_share_of": {"en": "named by {group}", "nl": "genoemd door {group}"},
+    "col_diff_of": {"en": "{a} − {b}", "nl": "{a} − {b}"},
+    "gap_axis_minus": {"en": "minus {b} (points)", "nl": "min {b} (punten)"},
+    "heatmap_colour": {"en": "Colour", "nl": "Kleur"},
+    "heatmap_score": {"en": "Score", "nl": "Score"},
+    "heatmap_relative": {"en": "Difference from {everyone}", "nl": "Verschil met {everyone}"},
+    "heatmap_change": {"en": "Mark the change since wave {wave}", "nl": "Markeer de verandering sinds ronde {wave}"},
     "points": {"en": "points", "nl": "punten"},
     "actions": {"en": "Actions", "nl": "Acties"},
     "actions_title": {"en": "What we will do about it", "nl": "Wat we eraan gaan doen"},
@@ -400,6 +441,7 @@ CHART_TITLES: dict[str, dict[str, str]] = {
         "% of answers (disagree ← → agree)": "% van de antwoorden (oneens ← → eens)",
         "mean ± SD": "gemiddelde ± SD",
         "change since the earlier wave": "verandering sinds de vorige ronde",
+        "difference from everyone": "verschil met iedereen",
     }
 }
 

@@ -161,6 +161,25 @@ def _cell(sheet: _Sheet, row: int, col: int, frame_row: Any, column: str, fmt: s
         sheet.number(row, col, frame_row[column], fmt)
 
 
+def _findings(book: _Book, report: WorkshopReport) -> None:
+    """The written findings first, most important first, each a numbered line (analysis.insights.findings)."""
+    r = report
+    s = book.sheet(r.t("findings"))
+    s.title(r.t("findings"), r.campaign.name)
+    row = 3
+    for number_, text in enumerate(r.findings, start=1):
+        s.text(row, 0, number_, "key")
+        s.wrapped(row, 1, text, "wrap", SUMMARY_WIDTH)
+        row += 1
+    if not r.findings:
+        s.wrapped(row, 1, r.t("no_findings"), "note", SUMMARY_WIDTH)
+        row += 1
+    s.wrapped(row + 1, 1, r.t("findings_how"), "note", SUMMARY_WIDTH)
+    s.ws.set_column(0, 0, 6)
+    s.ws.set_column(1, 1, SUMMARY_WIDTH)
+    s.ws.hide_gridlines(2)
+
+
 def _summary(book: _Book, report: WorkshopReport, role: str, notes: list[str]) -> None:
     r = report
     s = book.sheet(r.t("summary"))
@@ -678,6 +697,7 @@ def write_xlsx(
     book = _Book(out, report)
     notes = [*report.notes(), *(rows.notes(report.lang) if rows is not None else [])]
     writers: list[tuple[str, Callable[[], None]]] = [
+        ("findings", lambda: _findings(book, report)),
         ("summary", lambda: _summary(book, report, f"{role}_rows" if rows is not None else role, notes)),
         ("heatmap", lambda: _heatmap(book, report)),
         ("gaps", lambda: _gaps(book, report)),

@@ -211,6 +211,12 @@ def group_options(view: View, *keys: str) -> list[tuple[str, str]]:
     return [(a, o) for a in view.groupable(*keys) for o in view.instrument.attributes[a].options]
 
 
+def waves(view: View) -> list[int]:
+    """The campaign's waves, oldest first."""
+    with db().cursor() as con:
+        return [w.wave for w in list_waves(con, view.campaign.campaign_id)]
+
+
 def no_data(view: View) -> bool:
     if view.version.startswith("0|"):
         st.info("No responses in this campaign yet. Share the survey link (Invites page) or load the demo on the home page.")
