@@ -32,7 +32,7 @@ KINDS = ("gap", "blind_spot", "split", "coherence", "value", "trend", "reliabili
 # The page that shows each kind's numbers (a file under pages/, as Streamlit's page links take it).
 PAGES = {
     "gap": "pages/3_gaps.py",
-    "blind_spot": "pages/3_gaps.py",
+    "blind_spot": "pages/3_perception.py",
     "split": "pages/4_items.py",
     "coherence": "pages/2_overview.py",
     "value": "pages/5_value.py",
