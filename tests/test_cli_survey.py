@@ -53,7 +53,7 @@ def test_import_creates_campaign_refuses_duplicates_and_forces(db_path: Path) ->
     lines = first.stdout.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(
-        "imported 10 responses from good.csv into campaign 'good' (new campaign, instrument industry40-alignment@1) wave 1 (import "
+        "imported 10 responses from good.csv into campaign 'good' (new campaign, instrument industry40-alignment@2) wave 1 (import "
     )
     assert count(db_path) == 10
 
@@ -96,10 +96,10 @@ def test_import_refuses_instrument_change_and_closed_campaigns(db_path: Path, tm
     assert survey("import", IMPORTS / "good.csv", "--db", db_path, "--campaign", "plant").returncode == 0
     v2 = tmp_path / "v2.yaml"
     shipped = ROOT / "survey" / "instruments" / "industry40_alignment.yaml"
-    v2.write_text(shipped.read_text(encoding="utf-8").replace("version: 1", "version: 2", 1), encoding="utf-8")
+    v2.write_text(shipped.read_text(encoding="utf-8").replace("version: 2", "version: 3", 1), encoding="utf-8")
     changed = survey("import", IMPORTS / "bom.csv", "--db", db_path, "--campaign", "plant", "--instrument", v2)
     assert changed.returncode == 1
-    assert "instrument change mid-campaign refused: campaign 'plant' wave 1 uses industry40-alignment@1" in changed.stderr
+    assert "instrument change mid-campaign refused: campaign 'plant' wave 1 uses industry40-alignment@2" in changed.stderr
     db = Database(db_path, linger_s=0)
     with db.cursor() as con:
         set_status(con, "plant", "closed")

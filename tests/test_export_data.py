@@ -31,7 +31,7 @@ COMMENTS = {"strategy": FORMULA_HYPERLINK, "operations": FORMULA_CMD, "governanc
 def hostile_instrument() -> Instrument:
     """The default questionnaire with site and level labels that try to close a <script>, and a dimension label that is a formula."""
     text = default_instrument().source_text
-    text = text.replace("version: 1\n", "version: 99\n", 1)
+    text = text.replace("version: 2\n", "version: 99\n", 1)
     text = text.replace('gent: {en: "Ghent plant", nl: "Vestiging Gent"}', f'gent: {{en: "{SCRIPT_LABEL}", nl: "{SCRIPT_LABEL}"}}')
     old = 'senior_management: {en: "Senior management", nl: "Hoger management"}'
     text = text.replace(old, f'senior_management: {{en: "{SCRIPT_LABEL}", nl: "{SCRIPT_LABEL}"}}')

@@ -253,7 +253,7 @@ BAD = [
     (
         "missing_item.csv",
         [
-            "row 1, column ITO6: item column(s) missing: a file for industry40-alignment@1 needs a column for every item "
+            "row 1, column ITO6: item column(s) missing: a file for industry40-alignment@2 needs a column for every item "
             "(leave cells empty for don't know)"
         ],
     ),
@@ -468,7 +468,7 @@ def test_delete_import_removes_exactly_its_rows(con: duckdb.DuckDBPyConnection, 
 
 
 def _version_2(instrument: Instrument) -> Instrument:
-    text = instrument.source_text.replace("version: 1", "version: 2", 1).replace(
+    text = instrument.source_text.replace("version: 2", "version: 3", 1).replace(
         "      - id: STR2\n",
         '      - id: STR7\n        text: {en: "New statement.", nl: "Nieuwe stelling."}\n      - id: STR2\n',
         1,
@@ -481,13 +481,13 @@ def test_instrument_change_mid_campaign_is_refused(con: duckdb.DuckDBPyConnectio
     with pytest.raises(ImportRefused) as caught:
         run_import(con, campaign, good_bytes(), "good.csv", instrument=v2)
     assert [str(p) for p in caught.value.problems] == [
-        "file: instrument change mid-campaign refused: campaign 'plant' wave 1 uses industry40-alignment@1, "
-        "the file is for industry40-alignment@2; start a new wave with the new version first"
+        "file: instrument change mid-campaign refused: campaign 'plant' wave 1 uses industry40-alignment@2, "
+        "the file is for industry40-alignment@3; start a new wave with the new version first"
     ]
     changed = parse_instrument(instrument.source_text.replace("Strongly agree", "Fully agree"))
     with pytest.raises(ImportRefused) as caught:
         run_import(con, campaign, good_bytes(), "good.csv", instrument=changed)
-    assert "a changed text of industry40-alignment@1" in str(caught.value)
+    assert "a changed text of industry40-alignment@2" in str(caught.value)
     assert counts(con)["responses"] == 0
 
 
@@ -495,13 +495,13 @@ def test_file_with_columns_of_another_version_is_refused_until_a_new_wave(
     con: duckdb.DuckDBPyConnection, campaign: str, instrument: Instrument
 ) -> None:
     v2 = _version_2(instrument)
-    create_campaign(con, "Pilot of v2", v2, campaign_id="pilot")  # now the database knows version 2
+    create_campaign(con, "Pilot of v2", v2, campaign_id="pilot")  # now the database knows the new version
     header = [*make_files.HEADER, "STR7"]
     data = make_files._csv([[*r, "4"] for r in make_files.good_rows()], header=header).encode()
     problems = [str(p) for p in preview_import(con, campaign, data, "v2.csv").problems]
     assert problems == [
-        "row 1, column AL 'STR7': is an item of instrument industry40-alignment@2, but this campaign's current wave uses "
-        "industry40-alignment@1: an instrument change needs a new wave (campaign page: 'start a new wave')"
+        "row 1, column AL 'STR7': is an item of instrument industry40-alignment@3, but this campaign's current wave uses "
+        "industry40-alignment@2: an instrument change needs a new wave (campaign page: 'start a new wave')"
     ]
     start_wave(con, campaign, "Follow-up", v2)
     result = run_import(con, campaign, data, "v2.csv")

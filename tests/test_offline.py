@@ -75,7 +75,7 @@ def export_file(records: list[dict], code: str = CODE, salt: bytes = b"012345678
         "version": FORMAT_VERSION,
         "campaign": "plant",
         "wave": 1,
-        "instrument": records[0]["instrument"] if records else "industry40-alignment@1",
+        "instrument": records[0]["instrument"] if records else "industry40-alignment@2",
         "salt": salt.hex(),
         "iterations": ITERATIONS,
         "verifier": keys.verifier.hex(),

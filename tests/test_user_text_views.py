@@ -47,7 +47,7 @@ PLAIN_BODIES = {"text", "code"}
 
 
 def markup_instrument() -> Instrument:
-    text = default_instrument().source_text.replace("version: 1\n", "version: 97\n", 1)
+    text = default_instrument().source_text.replace("version: 2\n", "version: 97\n", 1)
     text = re.sub(r'(\ben: ")((?:[^"\\]|\\.)*)(")', lambda m: m.group(1) + m.group(2) + PAYLOAD + m.group(3), text)
     text = text.replace('"Strongly disagree", "Disagree"', f'"Strongly disagree{PAYLOAD}", "Disagree"')
     return parse_instrument(text, "markup")

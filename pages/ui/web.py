@@ -148,3 +148,17 @@ def _may_serve(name: str) -> bool:
 
 
 MIDDLEWARE = [Middleware(SecurityHeaders), Middleware(SessionDownloads)]
+
+
+_STYLE_BLOCK = re.compile(r"\s*<style>[^<]*</style>\s*", re.DOTALL)
+
+
+def stylesheet(css: str) -> None:
+    """Add one of our own constant stylesheets to the page: the only place the app writes HTML itself.
+
+    Pages never render HTML (user text stays text, see tests/test_access.py); a stylesheet is not text a user
+    wrote, and this refuses anything but a single `<style>` block without a tag inside, so no markup slips in.
+    """
+    if not _STYLE_BLOCK.fullmatch(css):
+        raise ValueError("stylesheet() takes a single <style>…</style> block and nothing else")
+    st.html(css)

@@ -21,7 +21,7 @@ from analysis.export.report import DISCUSSION_GAPS, euros, number, percent
 from analysis.export.texts import tr
 from analysis.gaps import DEFAULT_A, DEFAULT_B
 from analysis.labels import Labels
-from pages.ui import dashboard
+from pages.ui import dashboard, web
 from pages.ui.campaign_picker import clear_caches
 from pages.ui.common import db
 from survey.actions import action_from, add_action
@@ -81,7 +81,7 @@ def word(key: str, lang: str, **values: object) -> str:
 
 
 def style() -> None:
-    st.html(STYLE)
+    web.stylesheet(STYLE)
 
 
 class Workshop:
