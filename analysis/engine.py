@@ -34,6 +34,7 @@ Functions and the columns of `result.data`:
     change, ci_low, ci_high, p, p_adj, effect_size, suppressed, reason
 - participation(con, scope, by="level") -> Result
     group, attribute, option, n, headcount, response_rate, suppressed, reason
+- representation(con, scope) -> dict: shop-floor response rate ÷ the other levels' (analysis.representation)
 - reliability(con, scope) -> Result
     dimension, items, n, alpha, low, suppressed, reason
 - summary(con, scope, a=..., b=...) -> dict, the document of `python -m analysis summary --json`.
@@ -63,6 +64,8 @@ from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
 from analysis.groups import group_table, view_cells
 from analysis.participation import headcounts, participation_table
 from analysis.reliability import reliability_table
+from analysis.representation import ATTRIBUTE
+from analysis.representation import representation as representation_of
 from analysis.scope import Result, Scope, ScopeError, ValueAtStake, open_view, resolve_wave
 from analysis.summary import build_summary
 from analysis.trend import trend_table
@@ -164,6 +167,16 @@ def participation(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None =
         v.matrix, v.cube, v.visible, v.reason, v.filters, by, headcounts(con, scope.campaign_id), v.limits.k
     )
     return Result(schemas.check(frame, "participation", v.limits.k), report, v.matrix.wave, v.limits.k)
+
+
+def representation(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
+    """How well the shop floor is heard: its response rate against the other levels' combined, from the shown participation."""
+    if ATTRIBUTE in dict(scope.filters):
+        return representation_of(None)
+    try:
+        return representation_of(participation(con, scope, by=ATTRIBUTE).data)
+    except ScopeError:  # an instrument without the level attribute
+        return representation_of(None)
 
 
 def reliability(con: duckdb.DuckDBPyConnection, scope: Scope) -> Result:

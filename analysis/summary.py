@@ -12,6 +12,7 @@ Shape (every number comes from the engine's suppressed frames, so it equals what
                | {"a", "b", "dimension" | "item": id, "suppressed": true, "reason": str}],
       "agreement": {"method": str, "null_variance": float,
                     "dimensions": {dim: {"overall": rwg | null, "by": {attribute: {option: rwg | null}}}}},
+      "representation": {...},            # shop-floor response rate ÷ the other levels' (analysis.representation)
       "suppressed": [{"unit": id, "group": "attribute=option" | "all", "reason": str}],
       "notes": [str]                      # e.g. why there are no gaps
     }
@@ -32,7 +33,9 @@ import pandas as pd
 
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group, check_pair, gap_table
 from analysis.groups import group_tables, shown_cells, view_cells
+from analysis.participation import headcounts, participation_table
 from analysis.reliability import reliability_table
+from analysis.representation import ATTRIBUTE, representation
 from analysis.scope import MAX_ATTRIBUTES, Scope, View, open_view, view_of
 from analysis.scoring import RespondentMatrix
 
@@ -178,9 +181,21 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
         "items": sections["item"],
         "gaps": gaps,
         "agreement": {"method": AGREEMENT_METHOD, "null_variance": (matrix.scale_points**2 - 1) / 12, "dimensions": agreement},
+        "representation": _representation(con, scope, views),
         "suppressed": suppressed,
         "notes": notes,
     }
+
+
+def _representation(con: duckdb.DuckDBPyConnection, scope: Scope, views: list[tuple[str, View]]) -> dict[str, Any]:
+    """The representation ratio from the level breakdown's participation (none when level is filtered or absent)."""
+    found = dict(views).get(ATTRIBUTE)
+    if found is None:
+        return representation(None)
+    frame, _ = participation_table(
+        found.matrix, found.cube, found.visible, found.reason, found.filters, ATTRIBUTE, headcounts(con, scope.campaign_id), found.limits.k
+    )
+    return representation(frame)
 
 
 def _respondents(view: View) -> int | None:

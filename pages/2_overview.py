@@ -48,6 +48,7 @@ with left:
         shown[["group", "n", "headcount", "response_rate"]],
         column_config={"response_rate": st.column_config.ProgressColumn("response rate", format="percent", min_value=0.0, max_value=1.0)},
     )
+    ui.representation_note(view.get("representation"), view)
 with right:
     st.subheader("Reliability")
     rel = reliability.assign(dimension=reliability["dimension"].map(view.dimension_labels()))
