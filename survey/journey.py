@@ -46,10 +46,23 @@ def answer_options(instrument: Instrument) -> list[int | str]:
 
 
 def option_label(instrument: Instrument, value: int | str, lang: str) -> str:
-    """Scale points as bare numbers so a whole row fits a phone; `scale_legend` says what they mean."""
+    """What a scale point is called, so a screen reader says "Agree", not "4": its label where the instrument gives
+    one for every point; with only the ends labelled, "1 · Strongly disagree" … "5 · Strongly agree" and the numbers between.
+    """
+    scale = instrument.scale
     if value == DONT_KNOW:
-        return instrument.scale.dont_know_label.get(lang, "?")
+        return scale.dont_know_label.get(lang, "?")
+    labels = scale.labels.get(lang, ())
+    if len(labels) == len(scale.values):
+        return labels[scale.values.index(value)]
+    if len(labels) == 2 and value in (scale.min, scale.max):
+        return f"{value} · {labels[0] if value == scale.min else labels[1]}"
     return str(value)
+
+
+def labelled_everywhere(instrument: Instrument, lang: str) -> bool:
+    """Every scale point has its own label, so the radios say it all and no separate legend is needed."""
+    return len(instrument.scale.labels.get(lang, ())) == len(instrument.scale.values)
 
 
 def scale_legend(instrument: Instrument, lang: str) -> str:

@@ -97,6 +97,16 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ALTER TABLE invites_v3 RENAME TO invites;
         """,
     ),
+    (
+        4,
+        "passwords set on first run",
+        # Set once from the home page with the setup code the server printed (survey/setup.py); secrets.toml or the
+        # environment override them. A used setup code is kept as its SHA-256 so it never works twice.
+        """
+        CREATE TABLE role_hashes (role VARCHAR PRIMARY KEY, hash VARCHAR NOT NULL, set_on TIMESTAMP NOT NULL);
+        CREATE TABLE setup_codes_used (code_sha256 VARCHAR PRIMARY KEY, used_on TIMESTAMP NOT NULL);
+        """,
+    ),
 )
 
 

@@ -35,6 +35,7 @@ from survey.journey import (
     answer_options,
     build_submission,
     estimated_minutes,
+    labelled_everywhere,
     missing_attributes,
     open_items,
     option_label,
@@ -235,7 +236,8 @@ def dimension(instrument: Instrument, campaign: Campaign, draft: Draft, step: in
     if dim.description:
         st.caption(as_markdown(dim.description[lang]))
     options = answer_options(instrument)
-    st.info(scale_legend(instrument, lang))
+    if not labelled_everywhere(instrument, lang):
+        st.info(scale_legend(instrument, lang))
     with st.form(f"sv_dim_{dim_id}", border=False):
         for item in dim.items:
             current = draft.answers.get(item.id)
@@ -245,7 +247,7 @@ def dimension(instrument: Instrument, campaign: Campaign, draft: Draft, step: in
                 index=options.index(current) if current in options else None,
                 format_func=lambda v: as_markdown(option_label(instrument, v, lang)),
                 key=f"q_{item.id}",
-                horizontal=True,
+                horizontal=True,  # a row on a desktop; a vertical list on a phone (pages/ui/common.py ACCESSIBLE_CSS)
             )
         prompt = dim.comment_prompt[lang] if dim.comment_prompt else t("comment", lang)
         st.text_area(
