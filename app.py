@@ -41,11 +41,11 @@ else:
     first_run.setup_done_note()
     left, right = st.columns(2)
     with left.container(border=True):
-        st.subheader(":material/edit_note: Answer the survey")
+        st.header(":material/edit_note: Answer the survey")
         st.write("No account needed. About ten minutes, in English or Dutch, on a phone or a desktop.")
         st.page_link("pages/1_survey.py", label="Open the survey", icon=":material/arrow_forward:")
     with right.container(border=True):
-        st.subheader(":material/insights: See the results")
+        st.header(":material/insights: See the results")
         st.write("Heatmaps, boardroom-vs-shop-floor gaps, value at stake and comments, for leaders and facilitators.")
         st.page_link(
             "pages/12_sign_in.py" if not who else "pages/2_overview.py",
@@ -58,7 +58,7 @@ else:
         first_run.setup_form(bool(campaigns))
     elif not campaigns:
         st.divider()
-        st.subheader("First run: nothing here yet")
+        st.header("First run: nothing here yet")
         if allows(who, "facilitator"):
             st.write(
                 "This database holds no campaign. Load a realistic **demo** (two waves of 400 synthetic respondents with "

@@ -42,7 +42,7 @@ st.caption(
 
 left, right = st.columns(2)
 with left:
-    st.subheader("Participation")
+    st.header("Participation")
     shown = part.assign(group=part["group"].map(view.group_labels()))
     ui.table(
         shown[["group", "n", "headcount", "response_rate"]],
@@ -50,7 +50,7 @@ with left:
     )
     ui.representation_note(view.get("representation"), view)
 with right:
-    st.subheader("Reliability")
+    st.header("Reliability")
     rel = reliability.assign(dimension=reliability["dimension"].map(view.dimension_labels()))
     ui.table(
         rel[["dimension", "items", "n", "alpha", "low"]],

@@ -21,7 +21,7 @@ if item.reverse:
     st.caption("Reverse-keyed statement: agreeing is the less favourable answer, so scores use the reversed value.")
 
 result = view.get("item_distribution", item_id=item_id, by=by, lang=view.lang)
-st.subheader("How each group answered")
+st.header("How each group answered")
 ui.chart(
     distribution_chart(result.data, scale_min=scale.min, scale_max=scale.max, threshold=view.threshold, group_labels=view.group_labels())
 )
@@ -31,7 +31,7 @@ st.caption(
     "the right, the middle category split across it. Don't know is left out."
 )
 
-st.subheader(f"Agreement within groups · {as_markdown(dims[dimension])}")
+st.header(f"Agreement within groups · {as_markdown(dims[dimension])}")
 agreement = view.get("agreement", unit="dimension", by=by)
 ui.chart(
     agreement_chart(

@@ -123,3 +123,17 @@ def build_submission(
 def estimated_minutes(instrument: Instrument) -> int:
     """Roughly 15 seconds an item plus a minute for the rest, rounded up."""
     return max(3, round(len(instrument.items) * 0.25 + 1.5))
+
+
+def browser_language(languages: tuple[str, ...] | list[str], locale: str | None, accept_language: str | None = None) -> str | None:
+    """The instrument language the browser asks for: its locale ("nl-NL" → "nl"), else the first match in Accept-Language.
+
+    An nl-NL browser opens the survey in Dutch when the instrument has Dutch; None when nothing matches
+    (the instrument's first language is used then).
+    """
+    wanted = [locale or ""] + [part.split(";")[0] for part in (accept_language or "").split(",")]
+    for tag in wanted:
+        primary = tag.strip().replace("_", "-").split("-")[0].lower()
+        if primary in languages:
+            return primary
+    return None

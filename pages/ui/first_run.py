@@ -55,7 +55,7 @@ def setup_offered() -> bool:
 
 def setup_form(has_campaigns: bool) -> None:
     """Set the first leader and facilitator passwords with the printed setup code (and load the demo on an empty database)."""
-    st.subheader(":material/key: First run: set the passwords")
+    st.header(":material/key: First run: set the passwords")
     st.write(
         "No leader or facilitator password is configured yet. Enter the **setup code** the server printed in its console "
         "when it started (it works once), and choose the passwords: leaders see the dashboards, facilitators also run "
