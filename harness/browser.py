@@ -19,13 +19,13 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def chromium(width: int = 1280, height: int = 900) -> Iterator[object]:
-    """A Playwright page in Debian's Chromium, headless, with every request off loopback refused."""
+def chromium(width: int = 1280, height: int = 900, locale: str | None = None) -> Iterator[object]:
+    """A Playwright page in Debian's Chromium, headless, with every request off loopback refused (`locale`: e.g. "nl-NL")."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": width, "height": height})
+        context = browser.new_context(viewport={"width": width, "height": height}, **({"locale": locale} if locale else {}))
         context.route(
             "**/*",
             lambda route: (

@@ -205,3 +205,22 @@ def _run_with_invite(token: str) -> AppTest:
 def test_malformed_invite_gets_a_friendly_page(app_db: Path, raw: str) -> None:
     at = _run_with_invite(raw)
     assert any("not valid" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize(
+    ("locale", "accept", "expected"),
+    [
+        ("nl-NL", None, "nl"),
+        ("nl", None, "nl"),
+        ("nl-BE", "nl-BE,nl;q=0.9", "nl"),
+        ("en-US", None, "en"),
+        ("de-DE", "de-DE,de;q=0.9,nl;q=0.8,en;q=0.5", "nl"),
+        ("fr-FR", "fr-FR", None),
+        (None, None, None),
+        (None, "nl_NL", "nl"),
+    ],
+)
+def test_the_survey_opens_in_the_browsers_language_when_the_instrument_has_it(locale, accept, expected) -> None:
+    from survey.journey import browser_language
+
+    assert browser_language(("en", "nl"), locale, accept) == expected
