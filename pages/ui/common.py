@@ -107,7 +107,7 @@ def settle_memory() -> None:
 # ring that every control shows when reached by keyboard, and on phones a rating scale as a vertical list (one answer
 # a line, a large target) rather than options wrapped across the screen.
 ACCESSIBLE_CSS = """<style>
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #5c5b59 !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #5c5b59 !important; opacity: 1 !important; }
 :focus-visible { outline: 3px solid #17576e !important; outline-offset: 2px !important; }
 [data-baseweb="radio"]:has(input:focus-visible) { outline: 3px solid #17576e; outline-offset: 2px; border-radius: 4px; }
 @media (max-width: 640px) {
