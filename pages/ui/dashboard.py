@@ -210,9 +210,10 @@ def representation_note(rep: dict[str, Any], view: View) -> None:
         return
     focus = as_markdown(view.option_label(rep["attribute"], rep["focus"]))
     st.metric(
-        f"Representation: {focus} rate ÷ other levels' rate",
+        "Representation ratio",
         f"{rep['ratio']:.2f}",
-        help=f"{focus}: {rep['focus_rate']:.0%} responded; the other shown levels together: {rep['others_rate']:.0%}. "
+        help=f"{focus} response rate ÷ the other levels' combined rate. {focus}: {rep['focus_rate']:.0%} responded; "
+        f"the other shown levels together: {rep['others_rate']:.0%}. "
         f"Below {rep['flag_below']} the {focus} is under-represented. Hidden levels (fewer than k) and levels without "
         "a headcount are left out of the other levels' rate.",
     )
