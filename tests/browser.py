@@ -71,7 +71,9 @@ def answer_survey(page: object, instrument: object, lang: str, shot: object = No
         page.get_by_text(dim.label[lang], exact=True).first.wait_for()
         for i, item in enumerate(dim.items):
             label = instrument.scale.labels[lang][(i + d) % 5]  # each radio is named by its label ("Agree"), not a number
-            page.get_by_role("radiogroup", name=item.text[lang]).get_by_role("radio", name=label, exact=True).check()
+            group = page.get_by_role("radiogroup", name=item.text[lang])
+            assert group.get_by_role("radio", name=label, exact=True).count() == 1
+            group.get_by_text(label, exact=True).click()
         if d == 0:
             shot("section")
         click_button(page, words[1])
