@@ -151,8 +151,9 @@ def test_signed_in_pages_have_no_serious_findings(server: str, who: str, lang: s
             _open(page, label)
             body = page.inner_text("body")
             assert "Sign-in needed" not in body and "Something went wrong" not in body, label
-            if lang == "nl":  # the dashboard's label language (a segmented control: its options are radios)
-                page.get_by_test_id("stSidebar").get_by_role("radio", name="nl", exact=True).first.click()
+            switch = page.get_by_test_id("stSidebar").get_by_role("radio", name="nl", exact=True)
+            if lang == "nl" and switch.count():  # the dashboards' label language (a segmented control: its options are radios)
+                switch.first.click()
                 wait_idle(page, 60_000)
             found[label] = audit(page)
     _record(found, f"{who} {lang}")
