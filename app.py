@@ -1,4 +1,4 @@
-"""Coherence Scan home: what the tool is, first-run setup (for a signed-in facilitator), and the way into each part.
+"""Coherence Scan home: what the tool is, first-run setup (passwords with the printed setup code, then demo or first campaign), and the way into each part.
 
 `streamlit run app.py` first imports this file to find the server to start: the `st.App` below, Streamlit's own
 server with our security headers (`pages.ui.web`). Every session then runs the file as the home page, where
@@ -7,7 +7,7 @@ server with our security headers (`pages.ui.web`). Every session then runs the f
 
 import streamlit as st
 
-from pages.ui import web
+from pages.ui import first_run, web
 from pages.ui.common import db, hashes, menu, password_needed, role, show_failure
 from survey.access import allows
 from survey.campaigns import create_campaign, list_campaigns
@@ -17,6 +17,7 @@ from survey.store import DatabaseBusy, DatabaseDamaged
 
 if __name__ != "__main__":
     app = st.App(__file__, middleware=web.MIDDLEWARE)
+    first_run.announce()
 else:
     st.set_page_config(page_title="Coherence Scan", page_icon=":material/hub:", layout="wide")
     menu()
@@ -37,13 +38,14 @@ else:
         st.stop()
 
     who = role()
+    first_run.setup_done_note()
     left, right = st.columns(2)
     with left.container(border=True):
-        st.subheader(":material/edit_note: Answer the survey")
+        st.header(":material/edit_note: Answer the survey")
         st.write("No account needed. About ten minutes, in English or Dutch, on a phone or a desktop.")
         st.page_link("pages/1_survey.py", label="Open the survey", icon=":material/arrow_forward:")
     with right.container(border=True):
-        st.subheader(":material/insights: See the results")
+        st.header(":material/insights: See the results")
         st.write("Heatmaps, boardroom-vs-shop-floor gaps, value at stake and comments, for leaders and facilitators.")
         st.page_link(
             "pages/12_sign_in.py" if not who else "pages/2_overview.py",
@@ -51,9 +53,12 @@ else:
             icon=":material/arrow_forward:",
         )
 
-    if not campaigns:
+    if not who and first_run.setup_offered():
         st.divider()
-        st.subheader("First run: nothing here yet")
+        first_run.setup_form(bool(campaigns))
+    elif not campaigns:
+        st.divider()
+        st.header("First run: nothing here yet")
         if allows(who, "facilitator"):
             st.write(
                 "This database holds no campaign. Load a realistic **demo** (two waves of 400 synthetic respondents with "

@@ -9,6 +9,7 @@ tell "no data shown" from "no difference". Widths are `"container"`, so the same
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Mapping, Sequence
 
@@ -83,31 +84,35 @@ def heatmap_chart(
             for u, g, hidden in zip(frame["unit"], frame["group"], data["hidden"], strict=True)
         ]
         data["label"] = data["label"] + pd.Series(marks, index=data.index).map(lambda m: f"\n{m}" if m else "")
+    span = scale_max - scale_min
+    # Each cell's text is black or white against its real fill (both colour scales use DIVERGING, see diverging_fill).
+    value, low, high = ("diff", -span / 2, span / 2) if relative else ("mean", scale_min, scale_max)
+    data["ink"] = [
+        "#000000" if hidden or pd.isna(v) else readable_ink(diverging_fill(v, low, high))
+        for hidden, v in zip(data["hidden"], data[value], strict=True)
+    ]
     units = list(dict.fromkeys(data["unit"]))
     groups = list(dict.fromkeys(data["group"]))
-    mid = (scale_min + scale_max) / 2
-    span = scale_max - scale_min
-    base = alt.Chart(data).encode(
-        x=alt.X("group:N", sort=groups, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=LABEL_LIMIT, orient="top")),
-        y=alt.Y("unit:N", sort=units, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+    base = (
+        alt.Chart(data)
+        .encode(
+            x=alt.X("group:N", sort=groups, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=LABEL_LIMIT, orient="top")),
+            y=alt.Y("unit:N", sort=units, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+        )
+        .transform_calculate(  # what a screen reader says for a cell, computed in the browser (the data stays small)
+            description=f"datum.unit + ', ' + datum.group + ': ' + (datum.hidden ? {json.dumps(hidden_label(threshold))} "
+            ": 'mean ' + format(datum.mean, '.2f') + ', n ' + datum.n)"
+        )
     )
-    if relative:
-        field, scale, strong = (
-            "diff:Q",
-            alt.Scale(scheme="redblue", domain=[-span / 2, span / 2], domainMid=0),
-            f"abs(datum.diff) > {span / 4}",
-        )
-    else:
-        field, scale, strong = (
-            "mean:Q",
-            alt.Scale(scheme="redblue", domain=[scale_min, scale_max], domainMid=mid),
-            f"abs(datum.mean - {mid}) > {span / 4}",
-        )
     shown = (
         base.transform_filter("!datum.hidden")
         .mark_rect()
         .encode(
-            color=alt.Color(field, scale=scale, legend=alt.Legend(title=legend_title, orient="bottom")),
+            color=alt.Color(
+                f"{value}:Q",
+                scale=alt.Scale(domain=list(np.linspace(low, high, len(DIVERGING))), range=list(DIVERGING), interpolate="rgb"),
+                legend=alt.Legend(title=legend_title, orient="bottom"),
+            ),
             tooltip=[
                 alt.Tooltip("unit:N"),
                 alt.Tooltip("group:N"),
@@ -115,17 +120,29 @@ def heatmap_chart(
                 *([alt.Tooltip("diff:Q", format="+.2f", title="difference from everyone")] if relative else []),
                 alt.Tooltip("n:Q"),
             ],
+            description="description:N",
         )
     )
-    hidden = base.transform_filter("datum.hidden").mark_rect(color=HIDDEN_FILL).encode(tooltip=[alt.Tooltip("label:N", title="cell")])
-    text = base.mark_text(fontSize=10, lineBreak="\n").encode(
+    hidden = (
+        base.transform_filter("datum.hidden")
+        # An empty mark group is drawn as an unnamed graphic (axe: svg-img-alt): say nothing when nothing is hidden.
+        .mark_rect(color=HIDDEN_FILL, aria=bool(data["hidden"].any()))
+        .encode(tooltip=[alt.Tooltip("label:N", title="cell")], description="description:N")
+    )
+    # The numbers in the cells repeat what each cell's description says: hidden from screen readers, read once.
+    text = base.mark_text(fontSize=10, lineBreak="\n", aria=False).encode(
         text="label:N",
-        color=alt.condition(f"!datum.hidden && {strong}", alt.value("white"), alt.value("black")),
+        color=alt.condition("datum.ink == '#ffffff'", alt.value("#ffffff"), alt.value("#000000")),
         # On a phone seven groups leave cells too narrow to write in: the colour and the tooltip carry the number there.
         opacity=alt.condition(f"width / {max(len(groups), 1)} >= {MIN_TEXT_CELL_PX}", alt.value(1), alt.value(0)),
     )
     rows = 2.2 if changes else 1.6
-    chart = alt.layer(shown, hidden, text).properties(width="container", height=max(ROW_PX * rows * len(units), 60))
+    chart = alt.layer(shown, hidden, text).properties(
+        width="container",
+        height=max(ROW_PX * rows * len(units), 60),
+        description=f"Heatmap of mean scores on the {scale_min} to {scale_max} scale: {len(units)} rows by {len(groups)} groups; "
+        f"each cell gives its mean and number of respondents, groups smaller than {threshold} are hidden.",
+    )
     return chart.properties(title=title) if title else chart
 
 
@@ -136,6 +153,42 @@ def _change_mark(change: float | None) -> str:
     if abs(change) < 0.005:
         return "= 0.00"
     return f"{'▲' if change > 0 else '▼'} {change:+.2f}".replace("-", "−")
+
+
+# d3's RdBu diverging scheme (Vega's "redblue"), low (red) to high (blue); interpolated linearly in RGB between the
+# stops by Vega and by `diverging_fill` alike, so the text colour in each cell is chosen against its real fill.
+DIVERGING = ("#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac", "#053061")
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    colour = colour.lstrip("#")
+    return int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16)
+
+
+def diverging_fill(value: float, low: float, high: float) -> str:
+    """The heatmap's fill for `value` on the scale low…high, as Vega computes it from DIVERGING."""
+    position = 0.0 if high == low else min(max((float(value) - low) / (high - low), 0.0), 1.0) * (len(DIVERGING) - 1)
+    i = min(int(position), len(DIVERGING) - 2)
+    frac = position - i
+    a, b = _rgb(DIVERGING[i]), _rgb(DIVERGING[i + 1])
+    return "#" + "".join(f"{round(x + (y - x) * frac):02x}" for x, y in zip(a, b, strict=True))
+
+
+def contrast_ratio(one: str, other: str) -> float:
+    """WCAG 2.1 contrast ratio of two colours (1 to 21; text needs 4.5 for AA)."""
+
+    def luminance(colour: str) -> float:
+        channels = [c / 255 for c in _rgb(colour)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def readable_ink(fill: str) -> str:
+    """Black or white, whichever contrasts more with `fill`: one of them always reaches 4.5:1."""
+    return "#000000" if contrast_ratio("#000000", fill) >= contrast_ratio("#ffffff", fill) else "#ffffff"
 
 
 def gap_chart(
@@ -297,7 +350,7 @@ def agreement_chart(
     base = alt.Chart(data).encode(y=alt.Y("group:N", sort=groups, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)))
     spread = (
         base.transform_filter("!datum.hidden")
-        .mark_rule(strokeWidth=3, color="#9ecae1")
+        .mark_rule(strokeWidth=3, color="#5b8db8")
         .encode(x=alt.X("low:Q", scale=scale, title="mean ± SD"), x2="high:Q")
     )
     dots = (

@@ -37,6 +37,7 @@ Functions and the columns of `result.data`:
     reason; targeted, untargeted, did, ci, n_targeted, n_untargeted) over the campaign's waves, with the scope's filters
 - participation(con, scope, by="level") -> Result
     group, attribute, option, n, headcount, response_rate, suppressed, reason
+- representation(con, scope) -> dict: shop-floor response rate ÷ the other levels' (analysis.representation)
 - reliability(con, scope) -> Result
     dimension, items, n, alpha, low, suppressed, reason
 - coherence(con, scope) -> Result
@@ -78,6 +79,8 @@ from analysis.insights.document import Insights
 from analysis.insights.document import insights as insight_frames_of
 from analysis.participation import headcounts, participation_table
 from analysis.reliability import reliability_table
+from analysis.representation import ATTRIBUTE
+from analysis.representation import representation as representation_of
 from analysis.scope import Result, Scope, ScopeError, ValueAtStake, open_view, resolve_wave
 from analysis.summary import build_summary
 from analysis.trend import trend_table
@@ -184,6 +187,16 @@ def participation(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None =
         v.matrix, v.cube, v.visible, v.reason, v.filters, by, headcounts(con, scope.campaign_id), v.limits.k
     )
     return Result(schemas.check(frame, "participation", v.limits.k), report, v.matrix.wave, v.limits.k)
+
+
+def representation(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
+    """How well the shop floor is heard: its response rate against the other levels' combined, from the shown participation."""
+    if ATTRIBUTE in dict(scope.filters):
+        return representation_of(None)
+    try:
+        return representation_of(participation(con, scope, by=ATTRIBUTE).data)
+    except ScopeError:  # an instrument without the level attribute
+        return representation_of(None)
 
 
 def reliability(con: duckdb.DuckDBPyConnection, scope: Scope) -> Result:

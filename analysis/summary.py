@@ -19,6 +19,7 @@ Shape (every number comes from the engine's suppressed frames, so it equals what
       "trend": {"earlier_wave": int, "dimensions": [{"dimension", "group", "change", "ci", "p_adj", "effect_size", "n_before",
                 "n_after", "mean_before", "mean_after"} | {"dimension", "group", "suppressed": true}]} | null,
       "findings": [{"kind": str, "text": {"en": str, "nl": str}, "refs": {...}}],   # analysis.insights.findings
+      "representation": {...},            # shop-floor response rate ÷ the other levels' (analysis.representation)
       "suppressed": [{"unit": id, "group": "attribute=option" | "all", "reason": str}],
       "notes": [str],                     # e.g. why there are no gaps
       "actions": [{"id", "title", "status", "target": {"kind", "id", "a", "b"}, "wave_before", "wave_after",
@@ -54,7 +55,9 @@ from analysis.insights.agreement import agreement_cells
 from analysis.insights.coherence import coherence_document, coherence_table, level_attribute
 from analysis.insights.document import insight_sections
 from analysis.insights.findings import findings
+from analysis.participation import headcounts, participation_table
 from analysis.reliability import reliability_table
+from analysis.representation import ATTRIBUTE, representation
 from analysis.scope import MAX_ATTRIBUTES, Scope, ScopeError, View, open_view, view_of
 from analysis.scoring import RespondentMatrix
 from analysis.trend import trend_table
@@ -221,6 +224,7 @@ def build_summary(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None 
         "splits": _splits(base, views),
         "value_at_stake": value,
         "trend": _trend(con, scope, base, levels),
+        "representation": _representation(con, scope, views),
         "suppressed": suppressed + insights_hidden,
         "notes": notes,
         **_loop(con, scope, a, b),
@@ -305,6 +309,17 @@ def _loop(con: duckdb.DuckDBPyConnection, scope: Scope, a: Group | None, b: Grou
     if a is None or b is None:
         return {"actions": [], "closure": None}
     return summary_sections(closure(con, scope.campaign_id, a, b, scope.filters))
+
+
+def _representation(con: duckdb.DuckDBPyConnection, scope: Scope, views: list[tuple[str, View]]) -> dict[str, Any]:
+    """The representation ratio from the level breakdown's participation (none when level is filtered or absent)."""
+    found = dict(views).get(ATTRIBUTE)
+    if found is None:
+        return representation(None)
+    frame, _ = participation_table(
+        found.matrix, found.cube, found.visible, found.reason, found.filters, ATTRIBUTE, headcounts(con, scope.campaign_id), found.limits.k
+    )
+    return representation(frame)
 
 
 def _respondents(view: View) -> int | None:

@@ -19,13 +19,13 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def chromium(width: int = 1280, height: int = 900) -> Iterator[object]:
-    """A Playwright page in Debian's Chromium, headless, with every request off loopback refused."""
+def chromium(width: int = 1280, height: int = 900, locale: str | None = None) -> Iterator[object]:
+    """A Playwright page in Debian's Chromium, headless, with every request off loopback refused (`locale`: e.g. "nl-NL")."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = new_page(browser, width, height)
+        page = new_page(browser, width, height, locale=locale)
         try:
             yield page
         finally:
@@ -33,10 +33,10 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator[object]:
             browser.close()
 
 
-def new_page(browser: object, width: int = 1280, height: int = 900) -> object:
+def new_page(browser: object, width: int = 1280, height: int = 900, locale: str | None = None) -> object:
     """A page in a new context of `browser`: no cookies, storage or session shared with any other (a second person, or
-    the same person on another device); every request off loopback refused."""
-    context = browser.new_context(viewport={"width": width, "height": height})
+    the same person on another device); every request off loopback refused. `locale` sets the browser's language."""
+    context = browser.new_context(viewport={"width": width, "height": height}, **({"locale": locale} if locale else {}))
     context.route(
         "**/*",
         lambda route: (

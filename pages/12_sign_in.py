@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.ui.common import hashes, menu, role, sign_in_client, sso_available, throttle
+from pages.ui.common import hashes, menu, password_needed, role, sign_in_client, sso_available, throttle
 from survey.user_text import as_markdown
 
 st.set_page_config(page_title="Sign in · Coherence Scan", page_icon=":material/login:")
@@ -28,11 +28,8 @@ configured = hashes()
 if not configured and sso_available():
     st.stop()
 if not configured:
-    st.warning(
-        "No password is configured, so results stay locked. Create a hash with `python -m survey hash-password`, "
-        "put it in `.streamlit/secrets.toml` under `[auth]` as `leader_hash` and/or `facilitator_hash` (or in "
-        "`COHERENCE_LEADER_HASH` / `COHERENCE_FACILITATOR_HASH`), and restart the app."
-    )
+    password_needed()
+    st.page_link("app.py", label="Set the passwords on the home page", icon=":material/key:")
     st.stop()
 
 with st.form("sign_in"):

@@ -21,7 +21,7 @@ campaign = facilitator.page("Data and audit", ":material/shield_lock:", menu_tit
 actor = role() or "facilitator"
 grant = grant_panel(campaign)
 
-st.subheader("Backup")
+st.header("Backup")
 st.write(
     "Every table as Parquet with a checksummed manifest, exact so that it restores exactly: it holds every answer, so it "
     "needs row-level data switched on above. Invite links are kept only as hashes, unfinished drafts are left out. "
@@ -42,7 +42,7 @@ if backup_zip := st.session_state.get("backup_zip"):
         key="dl_backup",
     )
 
-st.subheader("Delete")
+st.header("Delete")
 with db().cursor() as con:
     waves = list_waves(con, campaign.campaign_id)
 target = st.selectbox(
@@ -67,7 +67,7 @@ if st.button("Delete permanently", type="primary", disabled=confirm.strip() != c
     st.success(f"Deleted {done.responses} response(s).")
     st.info(as_markdown(done.note))
 
-st.subheader("Audit log")
+st.header("Audit log")
 with db().cursor() as con:
     entries = recent_audit(con, 200)
 audit = pd.DataFrame([asdict(e) for e in entries], columns=["logged_at", "actor", "action", "detail"])

@@ -4,7 +4,7 @@ import streamlit as st
 
 from pages.ui import public
 from pages.ui import survey_steps as ui
-from pages.ui.common import settle_memory
+from pages.ui.common import accessible_style, settle_memory
 from survey.campaigns import CampaignError
 from survey.instrument import InstrumentError
 from survey.journey import INTRO, OUTLOOK, PROFILE, REVIEW, VALUE, steps
@@ -13,6 +13,7 @@ from survey.texts import t
 
 st.set_page_config(page_title="Coherence Scan survey", page_icon=":material/edit_note:", initial_sidebar_state="collapsed")
 settle_memory()
+accessible_style()
 
 params = st.query_params
 try:

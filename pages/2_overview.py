@@ -53,14 +53,15 @@ st.caption(
 
 left, right = st.columns(2)
 with left:
-    st.subheader("Participation")
+    st.header("Participation")
     shown = part.assign(group=part["group"].map(view.group_labels()), response_rate=part["response_rate"] * 100)
     ui.table(
         shown[["group", "n", "headcount", "response_rate"]],
         column_config={"response_rate": st.column_config.ProgressColumn("response rate", format="%.0f%%", min_value=0.0, max_value=100.0)},
     )
+    ui.representation_note(view.get("representation"), view)
 with right:
-    st.subheader("Reliability")
+    st.header("Reliability")
     rel = reliability.assign(dimension=reliability["dimension"].map(view.dimension_labels()))
     ui.table(
         rel[["dimension", "items", "n", "alpha", "low"]],

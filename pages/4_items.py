@@ -22,7 +22,7 @@ if item.reverse:
     st.caption("Reverse-keyed statement: agreeing is the less favourable answer, so scores use the reversed value.")
 
 result = view.get("item_distribution", item_id=item_id, by=by, lang=view.lang)
-st.subheader("How each group answered")
+st.header("How each group answered")
 ui.chart(
     distribution_chart(result.data, scale_min=scale.min, scale_max=scale.max, threshold=view.threshold, group_labels=view.group_labels())
 )
@@ -33,7 +33,7 @@ st.caption(
 )
 findings.splits(view, item_id=item_id, by=by)
 
-st.subheader(f"Agreement within groups · {as_markdown(dims[dimension])}")
+st.header(f"Agreement within groups · {as_markdown(dims[dimension])}")
 agreement = view.get("agreement", unit="dimension", by=by)
 ui.chart(
     agreement_chart(

@@ -32,7 +32,7 @@ if vas is None:
 result = view.get("value_at_stake", by="level")
 losses = {loss: plain(text[view.lang]) for loss, text in vas.losses.items()}
 ranking = result.ranking.assign(loss_label=result.ranking["loss"].map(losses))
-st.subheader("Priorities")
+st.header("Priorities")
 st.caption(
     "Ranked by a priority score: half the € at stake (relative to the largest), half how far board and shop "
     "floor disagree about the loss (relative to the largest disagreement). Enter € estimates on the Campaigns page."
@@ -72,7 +72,7 @@ ui.table(
     },
 )
 
-st.subheader("Share of each level naming the loss")
+st.header("Share of each level naming the loss")
 shares = result.shares.assign(loss_label=result.shares["loss"].map(losses), group_label=result.shares["group"].map(view.group_labels()))
 shown = shares[~shares["suppressed"]]
 heat = (

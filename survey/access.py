@@ -9,7 +9,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 
 ROLES = ("leader", "facilitator")
@@ -42,8 +42,15 @@ def secrets_lines(role: str, hashed: str) -> str:
     )
 
 
-def configured_hashes(secrets: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Role → Argon2id hash, from `[auth]` in secrets.toml (leader_hash, facilitator_hash) or environment variables."""
+def configured_hashes(
+    secrets: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None, stored: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Role → Argon2id hash, from `[auth]` in secrets.toml (leader_hash, facilitator_hash) or environment variables,
+    else the hashes set on first run (`stored`, survey.setup).
+
+    The files override the database as a whole, not per role: once an operator writes any hash down, what
+    they wrote is all that signs in, and a password set on first run and forgotten cannot linger beside it.
+    """
     environ = os.environ if environ is None else environ
     auth = dict((secrets or {}).get("auth", {}) or {})
     out = {}
@@ -51,7 +58,34 @@ def configured_hashes(secrets: Mapping[str, object] | None = None, environ: Mapp
         value = environ.get(ENV_HASH[role]) or auth.get(f"{role}_hash")
         if value and str(value).startswith("$argon2id$"):
             out[role] = str(value)
+    if not out:
+        out = {role: str(v) for role, v in (stored or {}).items() if role in ROLES and str(v).startswith("$argon2id$")}
     return out
+
+
+# OWASP Password Storage Cheat Sheet, Argon2id: at least m = 19 MiB, t = 2, p = 1.
+OWASP_MIN_MEMORY_KIB, OWASP_MIN_TIME = 19 * 1024, 2
+
+
+def weak_hashes(hashes: Mapping[str, str]) -> list[str]:
+    """A warning per configured hash whose Argon2id parameters are below OWASP's minimum (or cannot be read).
+
+    A hash made elsewhere (another tool, an old default) may be cheap to guess offline if the file leaks;
+    the server says so at start rather than refusing, so a working sign-in is never locked out.
+    """
+    warnings = []
+    for role, hashed in hashes.items():
+        try:
+            params = extract_parameters(hashed)
+        except InvalidHashError:
+            warnings.append(f"the {role} password hash cannot be read as Argon2id")
+            continue
+        if params.memory_cost < OWASP_MIN_MEMORY_KIB or params.time_cost < OWASP_MIN_TIME:
+            warnings.append(
+                f"the {role} password hash is weaker than OWASP's Argon2id minimum (m={params.memory_cost // 1024} MiB, "
+                f"t={params.time_cost}; at least m=19 MiB, t=2): make a new one with `python -m survey hash-password`"
+            )
+    return warnings
 
 
 def allows(role: str | None, needed: str) -> bool:

@@ -79,10 +79,23 @@ def answer_options(instrument: Instrument) -> list[int | str]:
 
 
 def option_label(instrument: Instrument, value: int | str, lang: str) -> str:
-    """Scale points as bare numbers so a whole row fits a phone; `scale_legend` says what they mean."""
+    """What a scale point is called, so a screen reader says "Agree", not "4": its label where the instrument gives
+    one for every point; with only the ends labelled, "1 · Strongly disagree" … "5 · Strongly agree" and the numbers between.
+    """
+    scale = instrument.scale
     if value == DONT_KNOW:
-        return instrument.scale.dont_know_label.get(lang, "?")
+        return scale.dont_know_label.get(lang, "?")
+    labels = scale.labels.get(lang, ())
+    if len(labels) == len(scale.values):
+        return labels[scale.values.index(value)]
+    if len(labels) == 2 and value in (scale.min, scale.max):
+        return f"{value} · {labels[0] if value == scale.min else labels[1]}"
     return str(value)
+
+
+def labelled_everywhere(instrument: Instrument, lang: str) -> bool:
+    """Every scale point has its own label, so the radios say it all and no separate legend is needed."""
+    return len(instrument.scale.labels.get(lang, ())) == len(instrument.scale.values)
 
 
 def scale_legend(instrument: Instrument, lang: str) -> str:
@@ -150,3 +163,17 @@ def estimated_minutes(instrument: Instrument) -> int:
     ratings = len(instrument.targets.questions) if instrument.targets else 0
     ratings += max((len(meta.questions) - 1) * len(instrument.dimensions), 0) if meta else 0
     return max(3, round(len(instrument.items) * 0.25 + ratings * 0.13 + 1.5))
+
+
+def browser_language(languages: tuple[str, ...] | list[str], locale: str | None, accept_language: str | None = None) -> str | None:
+    """The instrument language the browser asks for: its locale ("nl-NL" → "nl"), else the first match in Accept-Language.
+
+    An nl-NL browser opens the survey in Dutch when the instrument has Dutch; None when nothing matches
+    (the instrument's first language is used then).
+    """
+    wanted = [locale or ""] + [part.split(";")[0] for part in (accept_language or "").split(",")]
+    for tag in wanted:
+        primary = tag.strip().replace("_", "-").split("-")[0].lower()
+        if primary in languages:
+            return primary
+    return None

@@ -150,6 +150,16 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             CHECK ((kind = 'target') = (about IS NULL)));
         """,
     ),
+    (
+        8,
+        "passwords set on first run",
+        # Set once from the home page with the setup code the server printed (survey/setup.py); secrets.toml or the
+        # environment override them. A used setup code is kept as its SHA-256 so it never works twice.
+        """
+        CREATE TABLE role_hashes (role VARCHAR PRIMARY KEY, hash VARCHAR NOT NULL, set_on TIMESTAMP NOT NULL);
+        CREATE TABLE setup_codes_used (code_sha256 VARCHAR PRIMARY KEY, used_on TIMESTAMP NOT NULL);
+        """,
+    ),
 )
 
 

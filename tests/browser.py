@@ -70,7 +70,10 @@ def answer_survey(page: object, instrument: object, lang: str, shot: object = No
     for d, dim in enumerate(instrument.dimensions):
         page.get_by_text(dim.label[lang], exact=True).first.wait_for()
         for i, item in enumerate(dim.items):
-            page.get_by_role("radiogroup", name=item.text[lang]).get_by_text(str(1 + (i + d) % 5), exact=True).click()
+            label = instrument.scale.labels[lang][(i + d) % 5]  # each radio is named by its label ("Agree"), not a number
+            group = page.get_by_role("radiogroup", name=item.text[lang])
+            assert group.get_by_role("radio", name=label, exact=True).count() == 1
+            group.get_by_text(label, exact=True).click()
         if d == 0:
             shot("section")
         click_button(page, words[1])

@@ -173,7 +173,7 @@ def test_without_a_configured_password_results_stay_locked_and_the_page_says_how
     assert titles(at) == ["Sign-in needed"]
     assert any("python -m survey hash-password" in w.value for w in at.warning)
     at = open_page("pages/12_sign_in.py")
-    assert any("No password is configured" in w.value for w in at.warning)
+    assert any("no password is configured" in w.value and "setup code" in w.value for w in at.warning)
     assert not at.text_input
 
 

@@ -37,9 +37,28 @@ def test_heatmap_marks_hidden_cells_and_centres_the_colours(demo):
     assert all(r["mean"] is None and r["n"] is None for r in hidden)
     shown = [r for r in rows if not r["hidden"]]
     assert all(r["label"].endswith(f"n={int(r['n'])}") for r in shown)
-    scales = [layer["encoding"]["color"]["scale"] for layer in content["layer"] if "scale" in layer.get("encoding", {}).get("color", {})]
-    assert scales == [{"domain": [1, 5], "domainMid": 3.0, "scheme": "redblue"}]
-    assert set(rows[0]) == {"unit", "group", "mean", "n", "hidden", "label"}
+    scales = [layer["encoding"]["color"]["scale"] for layer in content["layer"] if layer.get("encoding", {}).get("color", {}).get("scale")]
+    assert len(scales) == 1 and scales[0]["range"] == list(charts.DIVERGING) and scales[0]["interpolate"] == "rgb"
+    domain = scales[0]["domain"]
+    assert domain[0] == 1 and domain[-1] == 5 and domain[len(domain) // 2] == 3.0, "white sits at the scale's midpoint"
+    assert set(rows[0]) == {"unit", "group", "mean", "n", "hidden", "label", "ink"}
+
+
+def test_heatmap_cell_text_meets_aa_contrast_and_every_cell_is_described(demo):
+    """Each cell's number is black or white, whichever reaches 4.5:1 on that cell's own fill (a fixed rule did not)."""
+    result = engine.heatmap(demo, GENT, unit="item", by="level")
+    chart = charts.heatmap_chart(result.data, scale_min=1, scale_max=5, threshold=result.threshold)
+    for row in layer_data(chart):
+        fill = charts.HIDDEN_FILL if row["hidden"] else charts.diverging_fill(row["mean"], 1, 5)
+        assert charts.contrast_ratio(row["ink"], fill) >= 4.5, row
+    content = spec(chart)
+    assert content["description"].startswith("Heatmap of mean scores")
+    described = [layer for layer in content["layer"] if "description" in layer.get("encoding", {})]
+    assert len(described) == 2, "shown and hidden cells each say what they are"
+    for layer in described:
+        assert any(t.get("calculate", "").startswith("datum.unit + ', ' + datum.group") for t in layer["transform"])
+    every_value = [charts.diverging_fill(1 + 4 * i / 400, 1, 5) for i in range(401)]
+    assert min(charts.contrast_ratio(charts.readable_ink(f), f) for f in every_value) >= 4.5
 
 
 def test_heatmap_of_items_stays_light(demo):

@@ -50,7 +50,7 @@ def _answer_everything(at: AppTest, lang: str) -> AppTest:
     at.selectbox(key="attr_site").set_value("venlo")
     _next(at)
     for d, dim in enumerate(instrument.dimensions):
-        assert dim.label[lang] in [s.value for s in at.subheader]
+        assert dim.label[lang] in [s.value for s in at.header]
         for i, item in enumerate(dim.items):
             at.radio(key=f"q_{item.id}").set_value("dk" if (d, i) == (0, 0) else 1 + (i + d) % 5)
         if dim.id == "operations":
@@ -107,7 +107,7 @@ def test_language_switch_keeps_answers_and_back_navigation(app_db: Path) -> None
     _run(at)
     [b for b in at.button if b.label == "Terug"][0].click()
     _run(at)
-    assert "Strategie" in [s.value for s in at.subheader]
+    assert "Strategie" in [s.value for s in at.header]
     assert at.radio(key="q_STR2").value == 4
 
 
@@ -193,7 +193,7 @@ def test_personal_link_resumes_a_draft_and_works_once(app_db: Path) -> None:
     again.query_params["invite"] = token
     _run(again)
     assert again.session_state["sv_draft"].attributes == {"level": "supervisor", "function": "quality", "site": "eindhoven"}
-    assert "Strategy" in [s.value for s in again.subheader]
+    assert "Strategy" in [s.value for s in again.header]
     for _ in range(len(default_instrument().dimensions) + 2):  # dimensions, value at stake, outlook (all optional)
         _next(again)
     again.button(key="sv_submit").click()
@@ -216,3 +216,22 @@ def _run_with_invite(token: str) -> AppTest:
 def test_malformed_invite_gets_a_friendly_page(app_db: Path, raw: str) -> None:
     at = _run_with_invite(raw)
     assert any("not valid" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize(
+    ("locale", "accept", "expected"),
+    [
+        ("nl-NL", None, "nl"),
+        ("nl", None, "nl"),
+        ("nl-BE", "nl-BE,nl;q=0.9", "nl"),
+        ("en-US", None, "en"),
+        ("de-DE", "de-DE,de;q=0.9,nl;q=0.8,en;q=0.5", "nl"),
+        ("fr-FR", "fr-FR", None),
+        (None, None, None),
+        (None, "nl_NL", "nl"),
+    ],
+)
+def test_the_survey_opens_in_the_browsers_language_when_the_instrument_has_it(locale, accept, expected) -> None:
+    from survey.journey import browser_language
+
+    assert browser_language(("en", "nl"), locale, accept) == expected

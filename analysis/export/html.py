@@ -389,6 +389,7 @@ def write_html(report: WorkshopReport, out: Path, progress: Callable[[float, str
             trend_after=report.t("col_before", wave=f"{report.t('wave').lower()} {report.wave}"),
             closure=ctx.closure(),
             participation=ctx.participation(),
+            representation=report.representation_lines(),
             reliability=ctx.reliability(),
             comments=ctx.comments(),
             comment_notes=report.comment_notes(),

@@ -222,6 +222,7 @@ class _Deck:
                 (str(n) if n is not None else r.hidden_text, 60, True, NAVY),
                 (r.t("respondents"), 18, False, MUTED),
                 (r.t("deck_participation_take", n=n if n is not None else r.hidden_text, rate=rate_text, k=r.k), 16, False, INK),
+                *((line, 12, i == 1, INK) for i, line in enumerate(r.representation_lines())),
             ],
         )
         result = r.participation_by

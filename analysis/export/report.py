@@ -227,6 +227,35 @@ class WorkshopReport:
         return {self.by: self.participation_by, **{x: engine.participation(self.con, self.scope, by=x) for x in others}}
 
     @cached_property
+    def representation(self) -> dict[str, object]:
+        """Shop-floor response rate ÷ the other shown levels' (analysis.representation), from the shown participation."""
+        return engine.representation(self.con, self.scope)
+
+    def representation_lines(self) -> list[str]:
+        """The representation ratio in words for every export: the ratio, the flag with what to do, what was left out."""
+        rep = self.representation
+        if rep["ratio"] is None:
+            return [self.t("representation_none")]
+        focus = self.option_label(rep["attribute"], rep["focus"])
+        lines = [
+            self.t(
+                "representation_line",
+                focus=focus,
+                focus_rate=percent(rep["focus_rate"], self.lang),
+                others_rate=percent(rep["others_rate"], self.lang),
+                ratio=number(rep["ratio"], 2, self.lang),
+                limit=number(rep["flag_below"], 1, self.lang),
+            )
+        ]
+        if rep["flagged"]:
+            lines.append(self.t("representation_flag", focus=focus))
+        if rep["excluded"]:
+            lines.append(
+                self.t("representation_excluded", groups=", ".join(self.option_label(rep["attribute"], o) for o in rep["excluded"]))
+            )
+        return lines
+
+    @cached_property
     def population(self) -> tuple[int | None, float | None]:
         """The scope's respondents and response rate, None where hidden or unknown."""
         frame = self.participation_by.data

@@ -63,6 +63,26 @@ TEXTS: dict[str, dict[str, str]] = {
     "comments": {"en": "Comments", "nl": "Opmerkingen"},
     "participation": {"en": "Response rates", "nl": "Respons"},
     "participation_title": {"en": "Who took part", "nl": "Wie deed mee"},
+    "representation_line": {
+        "en": "Representation: {focus} responded at {focus_rate}, the other levels together at {others_rate}: ratio {ratio} "
+        "(under-represented below {limit}).",
+        "nl": "Vertegenwoordiging: {focus} reageerde voor {focus_rate}, de andere niveaus samen voor {others_rate}: verhouding "
+        "{ratio} (ondervertegenwoordigd onder {limit}).",
+    },
+    "representation_flag": {
+        "en": "{focus} is under-represented. To reach it: a kiosk tablet on the shop floor, the offline survey site where "
+        "there is no network, or paper and Forms answers brought in through the import.",
+        "nl": "{focus} is ondervertegenwoordigd. Zo bereik je ze: een kiosktablet op de werkvloer, de offline vragenlijst "
+        "waar geen netwerk is, of antwoorden op papier en uit Forms via de import.",
+    },
+    "representation_excluded": {
+        "en": "Left out of the other levels' rate (hidden or without headcount): {groups}.",
+        "nl": "Niet meegeteld in de respons van de andere niveaus (verborgen of zonder aantal medewerkers): {groups}.",
+    },
+    "representation_none": {
+        "en": "Representation ratio: not available (the shop floor is hidden or has no headcount, or the view is filtered).",
+        "nl": "Vertegenwoordiging: niet beschikbaar (de werkvloer is verborgen of heeft geen aantal medewerkers, of de weergave is gefilterd).",
+    },
     "trend": {"en": "Trend", "nl": "Trend"},
     "trend_title": {"en": "Change since {earlier}", "nl": "Verandering sinds {earlier}"},
     "closure": {"en": "Gap closure", "nl": "Verschillen gedicht"},

@@ -556,6 +556,8 @@ def _participation(book: _Book, report: WorkshopReport) -> None:
             _cell(s, row, 4, p, "response_rate", "pct")
             row += 1
     s.table(2, row - 1, 5)
+    for offset, line in enumerate(r.representation_lines(), start=1):
+        s.text(row + offset, 0, line, "bold" if offset == 1 else "text", measure=False)
     s.fit()
 
 

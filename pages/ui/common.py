@@ -15,10 +15,11 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from pages.ui import page_index
+from pages.ui import page_index, web
 from survey.access import Throttle, allows, client_key, configured_hashes, oidc_configured, role_for_email
 from survey.grants import row_level_hash
 from survey.instrument import InstrumentError
+from survey.setup import stored_hashes
 from survey.store import Database, DatabaseBusy, DatabaseDamaged, resolve_db_path
 from survey.user_text import as_markdown, plain
 
@@ -107,10 +108,29 @@ def settle_memory() -> None:
     gc.freeze()
 
 
+# What the theme cannot set (ACCESSIBILITY.md): captions at 6.8:1 instead of Streamlit's faded #828180 (3.88:1), a focus
+# ring that every control shows when reached by keyboard, and on phones a rating scale as a vertical list (one answer
+# a line, a large target) rather than options wrapped across the screen.
+ACCESSIBLE_CSS = """<style>
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #5c5b59 !important; opacity: 1 !important; }
+:focus-visible { outline: 3px solid #17576e !important; outline-offset: 2px !important; }
+[data-baseweb="radio"]:has(input:focus-visible) { outline: 3px solid #17576e; outline-offset: 2px; border-radius: 4px; }
+@media (max-width: 640px) {
+  [data-testid="stRadio"] [role="radiogroup"] { flex-direction: column !important; align-items: flex-start; gap: 0.35rem; }
+}
+</style>"""
+
+
+def accessible_style() -> None:
+    """The CSS above, on every page (the menu and the survey call it)."""
+    web.stylesheet(ACCESSIBLE_CSS)
+
+
 def menu() -> None:
     """The sidebar menu shows only what the signed-in role may open (each page still checks for itself)."""
     settle_memory()
     _warm_export_assets()
+    accessible_style()
     with st.sidebar:
         st.markdown("### Coherence Scan")
         for path, label, icon, needed in MENU:
@@ -129,7 +149,7 @@ def require(needed: str) -> str:
     if allows(current, needed):
         return current or ""
     st.title("Sign-in needed")
-    if not configured_hashes(_secrets()):
+    if not hashes():
         password_needed()
     else:
         st.info(f"This page is for the **{needed}** role. Please sign in first.")
@@ -139,12 +159,13 @@ def require(needed: str) -> str:
 
 
 def password_needed() -> None:
-    """Nobody can sign in until a facilitator configures a password: say exactly how."""
+    """Nobody can sign in until a password is configured: say exactly how."""
     st.warning(
-        "Results are locked because no password is configured yet. A facilitator sets one with "
-        "`python -m survey hash-password` and puts the printed hash in `.streamlit/secrets.toml` under `[auth]` "
+        "Results are locked because no password is configured yet. Whoever started the server sets the first passwords "
+        "on the **home page** with the setup code the server printed in its console. Alternatively, create a hash with "
+        "`python -m survey hash-password` and put it in `.streamlit/secrets.toml` under `[auth]` "
         '(`leader_hash = "..."`, `facilitator_hash = "..."`) or in the environment variables '
-        "`COHERENCE_LEADER_HASH` / `COHERENCE_FACILITATOR_HASH`, then restarts the app."
+        "`COHERENCE_LEADER_HASH` / `COHERENCE_FACILITATOR_HASH`, then restart the app."
     )
 
 
@@ -156,8 +177,19 @@ def _secrets() -> dict:
         return {}
 
 
+def secrets_auth() -> dict:
+    """`[auth]` of secrets.toml as a plain dict (empty without one)."""
+    return _secrets()
+
+
 def hashes() -> dict[str, str]:
-    return configured_hashes(_secrets())
+    """The role hashes that sign in: secrets.toml or the environment, else those set on first run (survey.setup)."""
+    try:
+        with db().cursor() as con:
+            stored = stored_hashes(con)
+    except (DatabaseBusy, DatabaseDamaged):
+        stored = {}
+    return configured_hashes(_secrets(), stored=stored)
 
 
 def row_hash() -> str | None:

@@ -222,3 +222,30 @@ def no_data(view: View) -> bool:
         st.info("No responses in this campaign yet. Share the survey link (Invites page) or load the demo on the home page.")
         return True
     return False
+
+
+def representation_note(rep: dict[str, Any], view: View) -> None:
+    """The representation ratio under the participation table, with what to do when the shop floor is under-represented."""
+    if rep["ratio"] is None:
+        st.caption(f"Representation ratio: not available ({plain(rep['note'] or '')}).")
+        return
+    focus = as_markdown(view.option_label(rep["attribute"], rep["focus"]))
+    st.metric(
+        "Representation ratio",
+        f"{rep['ratio']:.2f}",
+        help=f"{focus} response rate ÷ the other levels' combined rate. {focus}: {rep['focus_rate']:.0%} responded; "
+        f"the other shown levels together: {rep['others_rate']:.0%}. "
+        f"Below {rep['flag_below']} the {focus} is under-represented. Hidden levels (fewer than k) and levels without "
+        "a headcount are left out of the other levels' rate.",
+    )
+    if rep["flagged"]:
+        st.warning(
+            f"**{focus} under-represented** (ratio {rep['ratio']:.2f}, below {rep['flag_below']}): its voice weighs less "
+            "in every chart than its headcount. To reach it: " + "; ".join(rep["advice"]) + ".",
+            icon=":material/campaign:",
+        )
+    if rep["excluded"]:
+        st.caption(
+            "Left out of the other levels' rate (hidden or no headcount): "
+            + ", ".join(as_markdown(view.option_label(rep["attribute"], o)) for o in rep["excluded"])
+        )

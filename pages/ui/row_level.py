@@ -24,7 +24,7 @@ def active_grant(campaign_id: str) -> RowGrant | None:
 
 def grant_panel(campaign: Campaign) -> RowGrant | None:
     """The facilitator's switch for row-level data of one campaign; returns the grant while it is on."""
-    st.subheader("Row-level data")
+    st.header("Row-level data")
     grant = active_grant(campaign.campaign_id)
     if grant is not None:
         st.success(f"Row-level data of '{campaign.campaign_id}' is on until {grant.expires_at:%H:%M} UTC. Reason: {grant.reason}")

@@ -34,8 +34,10 @@ from survey.journey import (
     VALUE,
     Draft,
     answer_options,
+    browser_language,
     build_submission,
     estimated_minutes,
+    labelled_everywhere,
     missing_attributes,
     open_items,
     option_label,
@@ -238,7 +240,8 @@ def _instrument(db_path: str, key: str, fingerprint: str) -> Instrument:
 def language_picker(instrument: Instrument) -> str:
     names = {"en": "English", "nl": "Nederlands", "de": "Deutsch", "fr": "Français"}
     if st.session_state.get("sv_lang") not in instrument.languages:
-        st.session_state.sv_lang = instrument.languages[0]
+        asked = browser_language(instrument.languages, st.context.locale, st.context.headers.get("Accept-Language"))
+        st.session_state.sv_lang = asked or instrument.languages[0]
     if len(instrument.languages) > 1:
         st.segmented_control(
             "Language / Taal",
@@ -277,7 +280,7 @@ def intro(instrument: Instrument, campaign: Campaign, lang: str) -> None:
 
 
 def profile(instrument: Instrument, campaign: Campaign, draft: Draft, lang: str) -> None:
-    st.subheader(t("about_you", lang))
+    st.header(t("about_you", lang))
     st.caption(t("about_you_help", lang, k=campaign.threshold))
     with st.form("sv_profile", border=False):
         for attr_id, attr in instrument.attributes.items():
@@ -311,11 +314,12 @@ def _save_profile(instrument: Instrument, draft: Draft, lang: str, target: int) 
 
 def dimension(instrument: Instrument, campaign: Campaign, draft: Draft, step: int, dim_id: str, lang: str) -> None:
     dim = instrument.dimension(dim_id)
-    st.subheader(as_markdown(dim.label[lang]))
+    st.header(as_markdown(dim.label[lang]))
     if dim.description:
         st.caption(as_markdown(dim.description[lang]))
     options = answer_options(instrument)
-    st.info(scale_legend(instrument, lang))
+    if not labelled_everywhere(instrument, lang):
+        st.info(scale_legend(instrument, lang))
     with st.form(f"sv_dim_{dim_id}", border=False):
         for item in dim.items:
             current = draft.answers.get(item.id)
@@ -325,7 +329,7 @@ def dimension(instrument: Instrument, campaign: Campaign, draft: Draft, step: in
                 index=options.index(current) if current in options else None,
                 format_func=lambda v: as_markdown(option_label(instrument, v, lang)),
                 key=f"q_{item.id}",
-                horizontal=True,
+                horizontal=True,  # a row on a desktop; a vertical list on a phone (pages/ui/common.py ACCESSIBLE_CSS)
             )
         prompt = dim.comment_prompt[lang] if dim.comment_prompt else t("comment", lang)
         st.text_area(
@@ -354,7 +358,7 @@ def _save_dimension(dim: Dimension, draft: Draft, target: int) -> None:
 def value_at_stake(instrument: Instrument, draft: Draft, step: int, lang: str) -> None:
     vas = instrument.value_at_stake
     assert vas is not None
-    st.subheader(t("value_title", lang))
+    st.header(t("value_title", lang))
     with st.form("sv_value", border=False):
         st.pills(
             as_markdown(vas.prompt[lang]),
@@ -426,7 +430,7 @@ def _save_outlook(keys: list[str], draft: Draft, target: int) -> None:
 
 def review(instrument: Instrument, campaign: Campaign, wave: int, draft: Draft, lang: str, source: str) -> None:
     """The last look before submitting; the submit button's callback stores the answers (see `_submit`)."""
-    st.subheader(t("review", lang))
+    st.header(t("review", lang))
     st.caption(t("review_help", lang))
     order = steps(instrument)
     for dim in instrument.dimensions:
