@@ -296,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="fill a campaign with realistic synthetic answers")
-    demo.add_argument("--respondents", type=int, required=True)
+    demo.add_argument("--respondents", type=int, default=400, help="respondents per full wave (default 400)")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument(
         "--waves",

@@ -89,7 +89,7 @@ def heatmap_options(view: ui.View, *, unit: str, by: str) -> tuple[bool, dict[tu
     colour = left.segmented_control(
         tr("heatmap_colour", lang), list(names), format_func=names.get, default="score", required=True, key="overview_colour"
     )
-    earlier = [w for w in ui.waves(view) if w < view.wave]
+    earlier = [w for w in ui.full_waves(view) if w < view.wave]
     if not earlier:
         return colour == "relative", None, None
     if not right.toggle(tr("heatmap_change", lang, wave=earlier[-1]), key="overview_change"):

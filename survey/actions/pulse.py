@@ -90,7 +90,10 @@ def pulse_instrument(full: Instrument, actions: pd.DataFrame) -> Instrument:
             ],
         }
     )
-    raw.pop("value_at_stake", None)
+    # A pulse is the linked statements and "I see this being acted on", two minutes: no value block, no targets
+    # and no predictions (their dimensions are mostly gone, and they belong to the full waves that measure them).
+    for block in ("value_at_stake", "targets", "meta_perception"):
+        raw.pop(block, None)
     raw["dimensions"] = dimensions
     raw["title"] = {lang: _TITLE.get(lang, _TITLE["en"]).format(title=full.title.get(lang, full.title.get("en", ""))) for lang in languages}
     raw["intro"] = _text(_INTRO, languages)
