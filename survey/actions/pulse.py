@@ -90,7 +90,9 @@ def pulse_instrument(full: Instrument, actions: pd.DataFrame) -> Instrument:
             ],
         }
     )
-    raw.pop("value_at_stake", None)
+    # A two-minute pulse asks statements only: no value at stake, no two-year targets, no predictions of another level.
+    for section in ("value_at_stake", "targets", "meta_perception"):
+        raw.pop(section, None)
     raw["dimensions"] = dimensions
     raw["title"] = {lang: _TITLE.get(lang, _TITLE["en"]).format(title=full.title.get(lang, full.title.get("en", ""))) for lang in languages}
     raw["intro"] = _text(_INTRO, languages)
