@@ -40,7 +40,7 @@ def _plan(at, key: str, owner: str = "Plant management") -> None:  # noqa: ANN00
 def test_a_blind_spot_becomes_an_action_on_that_dimension_and_pair(loop_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page("pages/3_perception.py", loop_db, monkeypatch, role="leader")
     key = "blind_level=shop_floor_level=board_strategy"
-    assert at.text_input(key=f"plan_title_{key}").value == "Strategy: Operator / shop floor vs Board / executive team"
+    assert at.text_area(key=f"plan_title_{key}").value == "Strategy: Operator / shop floor vs Board / executive team"
     _plan(at, key)
     assert [s.value for s in at.success] == ["Action A3 planned. See it on the Actions page."]
     new = _newest(loop_db)
@@ -84,7 +84,7 @@ def test_a_value_hypothesis_becomes_an_action_with_its_loss_and_euros(loop_db: P
     at = open_page("pages/5_value.py", loop_db, monkeypatch, role="leader")
     top = at.dataframe[-1].value.iloc[0]
     assert (top["Area"], top["Loss"], top["€ per year"]) == ("Governance", "Unplanned downtime", 1_400_000.0)
-    assert at.text_input(key="plan_title_prio_1").value == "Governance: Unplanned downtime"
+    assert at.text_area(key="plan_title_prio_1").value == "Governance: Unplanned downtime"
     _plan(at, "prio_1")
     new = _newest(loop_db)
     assert (new["target_kind"], new["target_id"], new["loss"], new["eur_per_year"], new["status"], bool(new["published"])) == (

@@ -329,7 +329,8 @@ def plan_action(
         return
     draft = action_from(target, wave=wave, title=title, loss=loss, eur_per_year=eur_per_year)
     with st.popover(plan_text(lang, "plan"), icon=":material/add_task:", width="stretch"), st.form(f"plan_form_{key}"):
-        named = st.text_input(plan_text(lang, "title"), value=str(draft["title"]), max_chars=200, key=f"plan_title_{key}")
+        # A text area, not a line: the prefilled title ("Governance: Middle management vs Board / executive team") reads whole in a narrow popover.
+        named = st.text_area(plan_text(lang, "title"), value=str(draft["title"]), max_chars=200, height=80, key=f"plan_title_{key}")
         owner = st.text_input(plan_text(lang, "owner"), max_chars=120, key=f"plan_owner_{key}")
         due = st.date_input(plan_text(lang, "due"), value=dt.date.today() + dt.timedelta(days=90), key=f"plan_due_{key}")
         if st.form_submit_button(plan_text(lang, "add"), type="primary", key=f"plan_add_{key}"):

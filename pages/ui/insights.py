@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from analysis.export.report import number
 from pages.ui import dashboard as ui
 from pages.ui.actions import may_plan, plan_action, plan_text, target_title
 from survey.user_text import as_markdown
@@ -170,7 +171,7 @@ def _plan_blind_spot(view: ui.View, row: dict) -> None:
     target = {"kind": "blind_spot", "id": row["dimension"], "a": row["by"], "b": row["about"]}
     left, right = st.columns([4, 1], vertical_alignment="center")
     left.markdown(
-        f"**{as_markdown(row['dim_label'])}** · {as_markdown(row['by_label'])}: {w('diff', view.lang).lower()} {row['diff']:+.2f}"
+        f"**{as_markdown(row['dim_label'])}** · {as_markdown(row['by_label'])}: {w('diff', view.lang).lower()} {number(row['diff'], 2, view.lang, sign=True)}"
     )
     with right:
         plan_action(
