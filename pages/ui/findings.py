@@ -29,6 +29,7 @@ KIND_ICONS = {
 PAGE_NAMES = {
     "pages/2_overview.py": {"en": "Overview", "nl": "Overzicht"},
     "pages/3_gaps.py": {"en": "Gaps", "nl": "Verschillen"},
+    "pages/3_perception.py": {"en": "Blind spots", "nl": "Blinde vlekken"},
     "pages/4_items.py": {"en": "Item detail", "nl": "Stellingen"},
     "pages/5_value.py": {"en": "Value at stake", "nl": "Waarde op het spel"},
     "pages/7_trends.py": {"en": "Trends", "nl": "Trends"},
