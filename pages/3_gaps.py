@@ -68,4 +68,4 @@ ui.table(
         headers["suppressed"]: st.column_config.CheckboxColumn(),
     },
 )
-plan_from_gaps(view.campaign, result.wave, data, a, b, labels, (view.option_label(*a), view.option_label(*b)))
+plan_from_gaps(view.campaign, result.wave, data, a, b, labels, (view.option_label(*a), view.option_label(*b)), lang)

@@ -108,12 +108,12 @@ def test_workshop_walks_every_screen_forward_and_back(small_db: Path, monkeypatc
         seen.append((at.header[0].value, [i.value for i in at.info]))
     assert seen == [
         ("Demo: Industry 4.0 coherence scan", []),
-        ("What the numbers say", ["Not available for this campaign."]),
+        ("What the numbers say", []),  # the summary's findings (about groups of at least k), since issue 14
         (
             "Largest gaps: Board / executive team minus Operator / shop floor",
             ["No gap between Board / executive team and Operator / shop floor can be shown without describing fewer than 5 people."],
         ),
-        ("Blind spots", ["Not available for this campaign."]),
+        ("Blind spots", []),  # predictions by and about the levels of at least k people
         ("Value at stake", []),
         ("Actions", []),
     ]

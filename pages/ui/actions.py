@@ -1,4 +1,4 @@
-"""The actions editor, the one-step "plan an action" from a gap, and the re-pulse panel, with their texts in English and Dutch."""
+"""The actions editor, the one-step "plan an action" (from a gap, blind spot, finding or priority row), and the re-pulse panel, with their texts in English and Dutch."""
 
 from __future__ import annotations
 
@@ -13,7 +13,18 @@ from analysis.labels import Labels
 from pages.ui.campaign_picker import clear_caches
 from pages.ui.common import db, role
 from survey.access import allows
-from survey.actions import EDITABLE, KINDS, STATUSES, ActionsRefused, Catalogue, action_from, add_action, list_actions, save_actions
+from survey.actions import (
+    EDITABLE,
+    KINDS,
+    STATUSES,
+    ActionsRefused,
+    Catalogue,
+    action_from,
+    add_action,
+    list_actions,
+    save_actions,
+    target_of,
+)
 from survey.actions.pulse import start_pulse
 from survey.campaigns import Campaign, CampaignError, is_pulse_key, list_waves
 from survey.user_text import as_markdown, plain
@@ -249,6 +260,92 @@ def pulse_panel(campaign: Campaign, lang: str) -> None:
         st.success(text(lang, "pulse_done", wave=wave.wave, items=len(instrument.items)))
 
 
+PLAN_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "plan": "Plan action",
+        "title": "Title",
+        "owner": "Owner (a role or team)",
+        "due": "Due",
+        "add": "Add planned action",
+        "done": "Action {action_id} planned. See it on the Actions page.",
+        "gaps": "Plan an action on a gap",
+        "blind_spots": "Plan an action on a blind spot",
+    },
+    "nl": {
+        "plan": "Actie plannen",
+        "title": "Titel",
+        "owner": "Eigenaar (een rol of team)",
+        "due": "Uiterlijk",
+        "add": "Geplande actie toevoegen",
+        "done": "Actie {action_id} gepland. Zie de pagina Acties.",
+        "gaps": "Plan een actie op een verschil",
+        "blind_spots": "Plan een actie op een blinde vlek",
+    },
+}
+
+
+def plan_text(lang: str, key: str, **values: object) -> str:
+    return PLAN_TEXTS.get(lang, PLAN_TEXTS["en"])[key].format(**values)
+
+
+def may_plan() -> bool:
+    """The Actions page's rule: leaders and facilitators edit actions, so only they get a "Plan action" control."""
+    return allows(role(), "leader")
+
+
+def target_title(labels: Labels, target: Mapping[str, object]) -> str:
+    """What a target is, in the reader's language: "Strategy: Board vs Shop floor", "Unplanned downtime"."""
+    fields = target_of(target)
+    name = target_label(labels, str(fields["target_kind"]), str(fields["target_id"]))
+
+    def group(value: object) -> str:
+        try:
+            return labels.group(str(value))
+        except (KeyError, ValueError):
+            return str(value)
+
+    if fields["group_a"] and fields["group_b"]:
+        return f"{name}: {group(fields['group_a'])} vs {group(fields['group_b'])}"
+    return name
+
+
+def plan_action(
+    campaign: Campaign,
+    wave: int,
+    target: Mapping[str, object],
+    *,
+    key: str,
+    lang: str = "en",
+    title: str | None = None,
+    loss: str | None = None,
+    eur_per_year: float | None = None,
+) -> None:
+    """One "Plan action" popover: a small form prefilled from `target` (see `survey.actions.action_from`); the owner is the one field to fill in.
+
+    The one control behind every "plan an action from here" (gaps, blind spots, findings, priority rows), so
+    they save alike; it shows nothing to a role that may not edit actions.
+    """
+    if not may_plan():
+        return
+    draft = action_from(target, wave=wave, title=title, loss=loss, eur_per_year=eur_per_year)
+    with st.popover(plan_text(lang, "plan"), icon=":material/add_task:", width="stretch"), st.form(f"plan_form_{key}"):
+        # A text area, not a line: the prefilled title ("Governance: Middle management vs Board / executive team") reads whole in a narrow popover.
+        named = st.text_area(plan_text(lang, "title"), value=str(draft["title"]), max_chars=200, height=80, key=f"plan_title_{key}")
+        owner = st.text_input(plan_text(lang, "owner"), max_chars=120, key=f"plan_owner_{key}")
+        due = st.date_input(plan_text(lang, "due"), value=dt.date.today() + dt.timedelta(days=90), key=f"plan_due_{key}")
+        if st.form_submit_button(plan_text(lang, "add"), type="primary", key=f"plan_add_{key}"):
+            try:
+                with db().cursor() as con:
+                    action_id = add_action(
+                        con, campaign.campaign_id, {**draft, "title": named, "owner": owner, "due_on": due}, actor=role() or "leader"
+                    )
+            except ActionsRefused as exc:
+                st.error(plain("; ".join(str(p) for p in exc.problems)))
+            else:
+                clear_caches()
+                st.success(plan_text(lang, "done", action_id=action_id))
+
+
 def plan_from_gaps(
     campaign: Campaign,
     wave: int,
@@ -257,34 +354,23 @@ def plan_from_gaps(
     b: tuple[str, str],
     labels: Mapping[str, str],
     pair_names: tuple[str, str] | None = None,
+    lang: str = "en",
 ) -> None:
-    """One "Plan an action" per shown gap: a small form prefilled with the gap; the owner is the one field to fill in."""
+    """One "Plan action" per shown gap, prefilled with the gap."""
     shown = rows[~rows["suppressed"]].head(10)
-    if shown.empty:
+    if shown.empty or not may_plan():
         return
-    st.subheader("Plan an action on a gap")
+    st.subheader(plan_text(lang, "gaps"))
     pair = {"a": f"{a[0]}={a[1]}", "b": f"{b[0]}={b[1]}"}
     for row in shown.itertuples(index=False):
         name = labels.get(row.unit, row.unit)
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.markdown(f"**{as_markdown(name)}** · gap {row.diff:+.2f}")
-        with right.popover("Plan action", icon=":material/add_task:", width="stretch"), st.form(f"plan_{row.unit_type}_{row.unit}"):
-            named = f"{name}: {pair_names[0]} vs {pair_names[1]}" if pair_names else None
-            draft = action_from({"kind": row.unit_type, "id": row.unit, "label": name, **pair}, wave=wave, title=named)
-            title = st.text_input("Title", value=draft["title"], max_chars=200, key=f"plan_title_{row.unit}")
-            owner = st.text_input("Owner (a role or team)", max_chars=120, key=f"plan_owner_{row.unit}")
-            due = st.date_input("Due", value=dt.date.today() + dt.timedelta(days=90), key=f"plan_due_{row.unit}")
-            if st.form_submit_button("Add planned action", type="primary", key=f"plan_add_{row.unit}"):
-                try:
-                    with db().cursor() as con:
-                        action_id = add_action(
-                            con, campaign.campaign_id, {**draft, "title": title, "owner": owner, "due_on": due}, actor=role() or "leader"
-                        )
-                except ActionsRefused as exc:
-                    st.error("; ".join(str(p) for p in exc.problems))
-                else:
-                    clear_caches()
-                    st.success(f"Action {action_id} planned. See it on the Actions page.")
+        named = f"{name}: {pair_names[0]} vs {pair_names[1]}" if pair_names else None
+        with right:
+            plan_action(
+                campaign, wave, {"kind": row.unit_type, "id": row.unit, "label": name, **pair}, key=str(row.unit), lang=lang, title=named
+            )
 
 
 def closure_panel(result: Closure, labels: Labels) -> None:

@@ -13,6 +13,8 @@ from analysis.export.texts import tr
 from analysis.insights.coherence import DEFINITION
 from analysis.insights.findings import PAGES
 from pages.ui import dashboard as ui
+from pages.ui.actions import plan_action, target_title
+from survey.actions import finding_target
 from survey.user_text import as_markdown
 
 KIND_ICONS = {
@@ -27,6 +29,7 @@ KIND_ICONS = {
 PAGE_NAMES = {
     "pages/2_overview.py": {"en": "Overview", "nl": "Overzicht"},
     "pages/3_gaps.py": {"en": "Gaps", "nl": "Verschillen"},
+    "pages/3_perception.py": {"en": "Blind spots", "nl": "Blinde vlekken"},
     "pages/4_items.py": {"en": "Item detail", "nl": "Stellingen"},
     "pages/5_value.py": {"en": "Value at stake", "nl": "Waarde op het spel"},
     "pages/7_trends.py": {"en": "Trends", "nl": "Trends"},
@@ -43,12 +46,25 @@ def findings(view: ui.View) -> None:
         return
     for position, finding in enumerate(doc["findings"], start=1):
         with st.container(border=True):
-            text, link = st.columns([5, 1], vertical_alignment="center")
+            text, link, plan = st.columns([6, 1.3, 1.3], vertical_alignment="center")
             text.markdown(f"{KIND_ICONS.get(finding['kind'], '')} **{position}.** {as_markdown(finding['text'][lang])}")
             page = finding["refs"].get("page", PAGES.get(finding["kind"]))
             if page in PAGE_NAMES and page != "pages/2_overview.py":
                 with contextlib.suppress(StreamlitAPIException):  # a page run on its own (not through app.py) has no pages to link to
                     link.page_link(page, label=PAGE_NAMES[page][lang], icon=":material/arrow_forward:")
+            target = finding_target(finding)
+            if target is not None:
+                with plan:
+                    plan_action(
+                        view.campaign,
+                        view.wave,
+                        target,
+                        key=f"finding_{position}",
+                        lang=lang,
+                        title=target_title(view.labels, target),
+                        loss=target["id"] if target["kind"] == "loss" else None,
+                        eur_per_year=finding["refs"].get("eur_per_year") if target["kind"] == "loss" else None,
+                    )
     st.caption(tr("findings_how", lang))
 
 

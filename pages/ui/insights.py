@@ -6,7 +6,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from analysis.export.report import number
 from pages.ui import dashboard as ui
+from pages.ui.actions import may_plan, plan_action, plan_text, target_title
+from survey.user_text import as_markdown
 
 WORDS: dict[str, dict[str, str]] = {
     "blind_title": {"en": "Blind spots: how well each level knows another", "nl": "Blinde vlekken: hoe goed kent elk niveau een ander"},
@@ -24,6 +27,7 @@ WORDS: dict[str, dict[str, str]] = {
         "nl": "Voor deze keuze is geen blinde vlek te tonen: de vragenlijst vraagt geen schattingen, de groepen zijn kleiner "
         "dan de anonimiteitsdrempel, of het filter legt het niveau vast.",
     },
+    "more": {"en": "{n} more blind spots", "nl": "Nog {n} blinde vlekken"},
     "by": {"en": "Who predicts", "nl": "Wie schat"},
     "about": {"en": "About", "nl": "Over"},
     "dimension": {"en": "Area", "nl": "Onderdeel"},
@@ -75,6 +79,7 @@ WORDS: dict[str, dict[str, str]] = {
         "nl": "De prioriteitenmatrix heeft het verschil bestuur–werkvloer en de ambitiekloof nodig, zichtbaar voor minstens één onderdeel.",
     },
 }
+PLAN_FIRST = 5  # blind spots with a "Plan action" in view; the rest behind one expander, so the page stays short
 
 
 def w(key: str, lang: str) -> str:
@@ -144,6 +149,39 @@ def blind_spot_section(view: ui.View) -> None:
             w("p_adj", lang): st.column_config.NumberColumn(format="%.3f"),
         },
     )
+    plan_blind_spots(view, frame)
+
+
+def plan_blind_spots(view: ui.View, frame: pd.DataFrame) -> None:
+    """One "Plan action" per shown blind spot, largest first: the dimension, who predicts (A) and the level predicted (B)."""
+    if not may_plan():
+        return
+    lang = view.lang
+    st.markdown(f"**{plan_text(lang, 'blind_spots')}**")
+    rows = frame.assign(_size=frame["diff"].abs()).sort_values("_size", ascending=False, kind="stable").to_dict("records")
+    for row in rows[:PLAN_FIRST]:
+        _plan_blind_spot(view, row)
+    if len(rows) > PLAN_FIRST:
+        with st.expander(w("more", lang).format(n=len(rows) - PLAN_FIRST)):
+            for row in rows[PLAN_FIRST:]:
+                _plan_blind_spot(view, row)
+
+
+def _plan_blind_spot(view: ui.View, row: dict) -> None:
+    target = {"kind": "blind_spot", "id": row["dimension"], "a": row["by"], "b": row["about"]}
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.markdown(
+        f"**{as_markdown(row['dim_label'])}** · {as_markdown(row['by_label'])}: {w('diff', view.lang).lower()} {number(row['diff'], 2, view.lang, sign=True)}"
+    )
+    with right:
+        plan_action(
+            view.campaign,
+            view.wave,
+            target,
+            key=f"blind_{row['by']}_{row['about']}_{row['dimension']}",
+            lang=view.lang,
+            title=target_title(view.labels, target),
+        )
 
 
 def ambition_section(view: ui.View) -> None:
@@ -248,3 +286,30 @@ def priority_section(view: ui.View) -> None:
             w("score", lang): st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f"),
         },
     )
+    plan_priorities(view, table, losses)
+
+
+def plan_priorities(view: ui.View, table: pd.DataFrame, losses: dict) -> None:
+    """One "Plan action" per value hypothesis: its dimension, with the loss and its € per year prefilled."""
+    if table.empty or not may_plan():
+        return
+    lang, dims = view.lang, view.dimension_labels()
+    for row in table.to_dict("records"):
+        loss = row["loss"] if isinstance(row["loss"], str) else None
+        eur = None if pd.isna(row["eur_per_year"]) else float(row["eur_per_year"])
+        target = {"kind": "dimension", "id": row["dimension"]}
+        name = dims.get(row["dimension"], row["dimension"])
+        loss_name = losses[loss][lang] if loss in losses else None
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        left.markdown(f"{int(row['rank'])}. **{as_markdown(name)}**" + (f" · {as_markdown(loss_name)}" if loss_name else ""))
+        with right:
+            plan_action(
+                view.campaign,
+                view.wave,
+                target,
+                key=f"prio_{int(row['rank'])}",
+                lang=lang,
+                title=f"{name}: {loss_name}" if loss_name else name,
+                loss=loss,
+                eur_per_year=eur,
+            )

@@ -24,11 +24,13 @@ from analysis.labels import Labels
 from pages.ui import dashboard, web
 from pages.ui.campaign_picker import clear_caches
 from pages.ui.common import db
+from pages.ui.findings import KIND_ICONS
 from survey.actions import action_from, add_action
 from survey.campaigns import Campaign
 from survey.user_text import as_markdown, plain
 
 STEP_KEY = "ws_step"
+BLIND_SPOTS_SHOWN = 6  # a room reads six lines; the Blind spots page has the rest
 # Large type for a room: the page's text, headings and tables at about twice their usual size.
 STYLE = """
 <style>
@@ -65,6 +67,22 @@ WORDS: dict[str, dict[str, str]] = {
     "no_gaps": {
         "en": "No gap between {a} and {b} can be shown without describing fewer than {k} people.",
         "nl": "Geen verschil tussen {a} en {b} kan getoond worden zonder minder dan {k} mensen te beschrijven.",
+    },
+    "blind_line": {
+        "en": "**{dimension}**: {by} expects {about} to score {predicted}; they score {actual} ({diff} points, 95% CI {low} … {high})",
+        "nl": "**{dimension}**: {by} verwacht dat {about} {predicted} scoort; het is {actual} ({diff} punten, 95%-BI {low} … {high})",
+    },
+    "blind_how": {
+        "en": "Prediction minus the predicted level's own score, largest first: above zero, the predicting level thinks better of it than they do.",
+        "nl": "Schatting min de eigen score van het geschatte niveau, grootste eerst: boven nul denkt het schattende niveau er gunstiger over dan zij.",
+    },
+    "value_line": {
+        "en": "**{dimension}** × {loss}{eur}  \n{a} − {b}: {misalignment} · ambition gap {ambition}",
+        "nl": "**{dimension}** × {loss}{eur}  \n{a} − {b}: {misalignment} · ambitiekloof {ambition}",
+    },
+    "value_how": {
+        "en": "Value hypotheses: an area where the levels disagree and people want to move, paired with a loss; ranked by both, with the € of the loss.",
+        "nl": "Waardehypotheses: een onderdeel waarover de niveaus het oneens zijn en men wil bewegen, gekoppeld aan een verlies; gerangschikt op beide, met de € van het verlies.",
     },
     "add": {"en": "Capture an action", "nl": "Actie vastleggen"},
     "owner": {"en": "Owner (a role or team, never a person who answered)", "nl": "Eigenaar (een rol of team, nooit een respondent)"},
@@ -146,8 +164,11 @@ class Workshop:
         if not found:
             st.info(word("not_available", self.lang))
             return
-        for entry in found:
-            st.markdown(f"- {as_markdown(_in_language(entry, self.lang))}")
+        lines = [
+            f"{KIND_ICONS.get(entry.get('kind', ''), '') if isinstance(entry, dict) else ''} {as_markdown(_in_language(entry, self.lang))}"
+            for entry in found
+        ]
+        st.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1)))
 
     def gap_overview(self) -> None:
         st.header(word("gaps", self.lang, a=self.a, b=self.b))
@@ -197,13 +218,53 @@ class Workshop:
 
     def blind_spots(self) -> None:
         st.header(word("blind_spots", self.lang))
-        _records(self.summary().get("blind_spots"), self.lang)
+        spots = [s for s in self.summary().get("blind_spots") or [] if isinstance(s, dict) and s.get("diff") is not None]
+        if not spots:
+            st.info(word("not_available", self.lang))
+            return
+        lang, lab = self.lang, self.labels
+        lines = [
+            word(
+                "blind_line",
+                lang,
+                dimension=as_markdown(lab.dimension(s["dimension"])),
+                by=as_markdown(lab.group(s["by"])),
+                about=as_markdown(lab.group(s["about"])),
+                predicted=number(s["predicted"], 2, lang),
+                actual=number(s["actual"], 2, lang),
+                diff=number(s["diff"], 2, lang, sign=True),
+                low=number(s["ci"][0], 2, lang, sign=True),
+                high=number(s["ci"][1], 2, lang, sign=True),
+            )
+            for s in spots[:BLIND_SPOTS_SHOWN]
+        ]
+        st.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1)))
+        st.caption(word("blind_how", lang))
 
     def value(self) -> None:
         st.header(word("value", self.lang))
-        priorities = self.summary().get("priorities")
+        priorities = [p for p in self.summary().get("priorities") or [] if isinstance(p, dict) and p.get("dimension")]
         if priorities:
-            _records(priorities, self.lang)
+            lang, lab = self.lang, self.labels
+            lines = []
+            for p in priorities:
+                eur = euros(p.get("eur_per_year"), lang)
+                lines.append(
+                    f"{int(p['rank'])}. "
+                    + word(
+                        "value_line",
+                        lang,
+                        dimension=as_markdown(lab.dimension(p["dimension"])),
+                        loss=as_markdown(lab.loss(p["loss"])) if p.get("loss") else "—",
+                        eur=f" · € {eur}" if eur else "",
+                        a=as_markdown(self.a),
+                        b=as_markdown(self.b),
+                        misalignment=number(p.get("misalignment"), 2, lang, sign=True),
+                        ambition=number(p.get("ambition"), 2, lang, sign=True),
+                    )
+                )
+            st.markdown("\n".join(lines))
+            st.caption(word("value_how", lang))
             return
         if self.view.instrument.value_at_stake is None:
             st.info(word("not_available", self.lang))
@@ -252,22 +313,6 @@ def _in_language(entry: object, lang: str) -> str:
             return plain(str(entry.get(lang) or entry.get("en")))
         return plain(", ".join(f"{k}: {v}" for k, v in entry.items() if not isinstance(v, dict | list)))
     return plain(str(entry))
-
-
-def _records(entries: object, lang: str) -> None:
-    """A list of summary records as a table of their shown values (hidden records and nested values left out)."""
-    if not entries:
-        st.info(word("not_available", lang))
-        return
-    rows = [
-        {k: (_in_language(v, lang) if isinstance(v, dict) else v) for k, v in e.items() if not isinstance(v, list)}
-        for e in entries
-        if isinstance(e, dict) and not e.get("suppressed")
-    ]
-    if not rows:
-        st.info(word("not_available", lang))
-        return
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def capture_form(ws: Workshop) -> None:

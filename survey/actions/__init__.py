@@ -15,6 +15,7 @@ Storage API (every write checked whole, one transaction, one audit-log entry; no
 - `action_from(target: dict, *, wave=None, title=None, owner="", ...) -> dict` — pure: a planned,
   unpublished action answering a target `{"kind": "dimension"|"item"|"blind_spot"|"loss", "id": ...,
   "a": "level=board", "b": "level=shop_floor", "label": ...}` (gap rows with `unit_type`/`unit` work too).
+  `finding_target(finding) -> dict | None` says what a written finding is about, as such a target.
 - `check_rows(frame, catalogue, rows=None) -> pd.DataFrame` and `campaign_catalogue(con, campaign_id)`:
   the validation on its own (pandera `raw_schema`), e.g. to check an edited table before asking to save.
 
@@ -29,7 +30,7 @@ every backup (`survey.backup` copies every table); deleting a wave keeps them (`
 reference, not a `wave` column).
 """
 
-from survey.actions.build import action_from, target_of
+from survey.actions.build import action_from, finding_target, target_of
 from survey.actions.schema import COLUMNS, EDITABLE, KINDS, STATUSES, STORED, ActionsRefused, Catalogue, check_rows, raw_schema
 from survey.actions.storage import (
     SaveResult,
@@ -55,6 +56,7 @@ __all__ = [
     "campaign_catalogue",
     "check_rows",
     "delete_action",
+    "finding_target",
     "list_actions",
     "raw_schema",
     "save_actions",

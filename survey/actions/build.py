@@ -42,6 +42,33 @@ def target_of(target: Mapping[str, object]) -> dict[str, object]:
     return {"target_kind": kind, "target_id": ident, "group_a": a, "group_b": b}
 
 
+def finding_target(finding: Mapping[str, object]) -> dict[str, object] | None:
+    """What a written finding (`analysis.insights.findings`: kind, text, refs) is about, as a target for `action_from`.
+
+    Gap, coherence and trend findings are about a dimension (a gap keeps its pair, so gap closure can
+    measure it); a blind spot keeps who predicts (a) and who was predicted (b); a split is about its
+    statement; a value finding about its loss and pair; a reliability finding about the dimension with
+    the lowest alpha (the action there is usually rewording it). None when the refs name nothing.
+    """
+    kind, refs = finding.get("kind"), finding.get("refs")
+    if not isinstance(refs, Mapping):
+        return None
+    if kind == "gap" and refs.get("dimension"):
+        return {"kind": "dimension", "id": refs["dimension"], "a": refs.get("a"), "b": refs.get("b")}
+    if kind == "blind_spot" and refs.get("dimension"):
+        return {"kind": "blind_spot", "id": refs["dimension"], "a": refs.get("by"), "b": refs.get("about")}
+    if kind == "split" and refs.get("item"):
+        return {"kind": "item", "id": refs["item"]}
+    if kind in ("coherence", "trend") and refs.get("dimension"):
+        return {"kind": "dimension", "id": refs["dimension"]}
+    if kind == "value" and refs.get("loss"):
+        return {"kind": "loss", "id": refs["loss"], "a": refs.get("a"), "b": refs.get("b")}
+    alpha = refs.get("alpha")
+    if kind == "reliability" and isinstance(alpha, Mapping) and alpha:
+        return {"kind": "dimension", "id": min(alpha, key=lambda d: alpha[d])}
+    return None
+
+
 def action_from(
     target: Mapping[str, object],
     *,
