@@ -1,0 +1,65 @@
+"""Targeted attacks on the numbers the adversary's linear algebra does not reach: chart marks, colours and the public board.
+
+A change mark (▲/▼) and the colour "difference from everyone" are numbers too: a mark on a cell hidden in
+one of two waves gives the hidden wave's mean (the shown mean minus the change), and a colour computed
+from a hidden mean paints it. The chart data Vega-Lite receives is what the browser holds, so it is
+read here, not only the text drawn.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from analysis import engine
+from analysis.charts import heatmap_chart
+from analysis.engine import Scope
+from tests.test_anonymity_adversary import population, store
+
+MARKS = ("▲", "▼", "=")
+
+
+def _chart_rows(chart) -> pd.DataFrame:
+    spec = chart.to_dict()
+    datasets = spec["datasets"]
+    return pd.DataFrame(next(iter(datasets.values())))
+
+
+def _two_waves(con, k: int = 5):
+    """Two waves where a level's cells are shown in one wave and hidden in the other (the board is two people in wave 2)."""
+    rng = np.random.default_rng(21)
+    first, second = population(rng, 60, 1), population(rng, 40, 2)
+    for p in second:
+        if p.attrs["level"] == "board":
+            p.attrs["level"] = "shop"
+    for p in second[:2]:
+        p.attrs["level"] = "board"
+    store(con, {1: first, 2: second}, k, k + 3)
+
+
+def test_a_cell_hidden_in_one_wave_has_no_change_mark_and_no_number_in_the_chart(con):
+    _two_waves(con)
+    for scope in (Scope("adv", wave=2), Scope("adv", wave=2, filters=(("site", "north"),))):
+        now = engine.heatmap(con, scope, unit="dimension", by="level").data
+        before = engine.heatmap(con, Scope("adv", wave=1, filters=scope.filters), unit="dimension", by="level").data
+        trend = engine.trend(con, scope, earlier_wave=1, unit="dimension", by="level").data
+        shown = trend[~trend["suppressed"]]
+        changes = {(u, g): float(c) for u, g, c in zip(shown["unit"], shown["group"], shown["change"], strict=True)}
+        hidden_once = {
+            (r.unit, r.group)
+            for r, b in zip(now.itertuples(), before.itertuples(), strict=True)
+            if bool(r.suppressed) != bool(b.suppressed)
+        }
+        assert hidden_once or scope.filters, "the fixture must hide a level in one wave only"
+        assert not hidden_once & set(changes), "a change is given for a cell hidden in one wave"
+        rows = _chart_rows(heatmap_chart(now, scale_min=1, scale_max=5, threshold=5, relative=True, changes=changes, group_labels=None))
+        rows["key"] = list(zip(now["unit"], now["group"], strict=True))
+        for row in rows.itertuples():
+            if row.key in hidden_once or row.hidden:
+                assert not any(mark in row.label for mark in MARKS), row.label
+            if row.hidden:
+                for column in ("mean", "diff", "n"):
+                    value = getattr(row, column)
+                    assert value is None or (isinstance(value, float) and math.isnan(value)), (column, row)
