@@ -12,10 +12,13 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from analysis import engine
 from analysis.charts import heatmap_chart
+from analysis.closure import closure
 from analysis.engine import Scope
+from survey.actions import action_from, add_action
 from tests.test_anonymity_adversary import population, store
 
 MARKS = ("▲", "▼", "=")
@@ -63,3 +66,25 @@ def test_a_cell_hidden_in_one_wave_has_no_change_mark_and_no_number_in_the_chart
                 for column in ("mean", "diff", "n"):
                     value = getattr(row, column)
                     assert value is None or (isinstance(value, float) and math.isnan(value)), (column, row)
+
+
+def test_closure_gives_nothing_of_a_group_hidden_in_the_after_wave(con):
+    """The board is shown in wave 1 and two people in wave 2: no gap after, no change (it would be the hidden gap minus the shown one), no closure."""
+    _two_waves(con)
+    board_shop = (("level", "board"), ("level", "shop"))
+    for dim in ("work", "lead"):
+        add_action(
+            con, "adv", action_from({"kind": "dimension", "id": dim, "a": "level=board", "b": "level=shop"}, wave=1, owner="Ops"), actor="t"
+        )
+    before = engine.gaps(con, Scope("adv", wave=1), *board_shop).data.set_index("unit")
+    after = engine.gaps(con, Scope("adv", wave=2), *board_shop).data.set_index("unit")
+    assert not before.loc[["work", "lead"], "suppressed"].any() and after.loc[["work", "lead"], "suppressed"].all(), "the fixture"
+    found = closure(con, "adv", *board_shop)
+    for row in found.actions.to_dict("records"):
+        assert row["gap_before"] == pytest.approx(before.loc[row["target_id"], "diff"])
+        for column in ("gap_after", "gap_after_low", "gap_after_high", "change", "ci_low", "ci_high"):
+            assert row[column] is None or pd.isna(row[column]), (column, row)
+    assert found.did is None and found.ci is None and found.n_targeted == 0
+    doc = engine.summary(con, Scope("adv", wave=2), *board_shop)
+    assert all(a["change"] is None and a.get("gap_after") is None for a in doc["actions"]), doc["actions"]
+    assert doc["closure"]["did"] is None and doc["closure"]["targeted"] is None
