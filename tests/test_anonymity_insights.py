@@ -18,8 +18,11 @@ from analysis import engine
 from analysis.charts import heatmap_chart
 from analysis.closure import closure
 from analysis.engine import Scope
+from analysis.export.poster import poster_html
+from analysis.public import public_board
 from survey.actions import action_from, add_action
-from tests.test_anonymity_adversary import population, store
+from survey.publication import publish
+from tests.test_anonymity_adversary import INSTRUMENT, population, store
 
 MARKS = ("▲", "▼", "=")
 
@@ -88,3 +91,41 @@ def test_closure_gives_nothing_of_a_group_hidden_in_the_after_wave(con):
     doc = engine.summary(con, Scope("adv", wave=2), *board_shop)
     assert all(a["change"] is None and a.get("gap_after") is None for a in doc["actions"]), doc["actions"]
     assert doc["closure"]["did"] is None and doc["closure"]["targeted"] is None
+
+
+@pytest.mark.parametrize("breakdown", ["level", "site", "function"])
+def test_the_public_board_alone_gives_no_small_group_by_subtraction(con, breakdown):
+    """Without sign-in the board is all one sees: everyone's n·mean minus the shown groups' must not be a group of 1..k-1.
+
+    Two people stated no site and three no function, and one level is small; the board and the poster
+    show only cells the heatmap shows, and what is left over after the shown groups is nobody or at least k.
+    """
+    k = 5
+    people = population(np.random.default_rng(31), 50, 1)
+    for p in people:
+        p.attrs["site"] = p.attrs["site"] or "north"
+        p.attrs["function"] = p.attrs["function"] or "ops"
+    for p in people[:2]:
+        p.attrs["site"] = None
+    for p in people[2:5]:
+        p.attrs["function"] = None
+    for p in people:
+        p.attrs["level"] = "shop" if p.attrs["level"] == "board" else p.attrs["level"]
+    for p in people[5:8]:
+        p.attrs["level"] = "board"
+    store(con, {1: people}, k, k + 3)
+    publish(con, "adv", 1, ["work", "lead"], breakdown, actor="leader")
+    board = public_board(con, "adv", "en")
+    html = poster_html(board, "https://example.org/p/adv")
+    frame = engine.heatmap(con, Scope("adv", 1), unit="dimension", by=breakdown).data
+    assert frame["suppressed"].any(), "the fixture must hide a group"
+    for dim in board.dimensions:
+        assert dim.overall is not None and dim.overall.n >= k
+        left = dim.overall.n - sum(g.n for g in dim.groups)
+        assert left == 0 or left >= k, (breakdown, dim.dimension, left)
+        hidden = frame[(frame["unit"] == dim.dimension) & frame["suppressed"]]
+        assert dim.hidden == len(hidden)
+        assert all(g.n >= k for g in dim.groups)
+        for option in hidden["option"].dropna():
+            label = INSTRUMENT.attributes[breakdown].options[option]["en"]
+            assert all(g.group != label for g in dim.groups) and f">{label}<" not in html, label
