@@ -249,6 +249,13 @@ class Published:
 def collect_insights(con, scope: Scope, conditions: dict[str, str], seen: Published) -> None:
     """Ambition cells (targets and the score they are compared with) and blind spots (the predictions, the rated level's score)."""
     found = engine.insights(con, scope)
+    # The adversary reads only rows not marked hidden, so a hidden row must carry nothing (these frames skip analysis.schemas).
+    for frame, numbers in (
+        (found.ambition, ["n", "n_current", "target", "current", "gap", "ci_low", "ci_high", "p"]),
+        (found.blind_spots, ["predicted", "actual", "diff", "ci_low", "ci_high", "p", "p_adj", "n_by", "n_about"]),
+    ):
+        hidden = frame[frame["suppressed"].astype(bool)]
+        assert hidden[numbers].isna().all().all(), hidden[numbers].dropna(how="all")
     for row in found.ambition.to_dict("records"):
         if not row["suppressed"]:
             cell = {**conditions, **({row["attribute"]: row["option"]} if isinstance(row["attribute"], str) else {})}
@@ -411,6 +418,7 @@ def summary_cells(entry: dict, conditions: dict[str, str]) -> list[tuple[dict[st
     found = [(conditions, entry["overall"])] if "overall" in entry else []
     for attribute, options in entry.get("by", {}).items():
         found += [({**conditions, attribute: option}, c) for option, c in options.items()]
+    assert all(set(c) == {"suppressed"} for _, c in found if c.get("suppressed")), "a hidden entry carries a number"
     return [(cell, c) for cell, c in found if not c.get("suppressed") and c.get("n") is not None]
 
 
