@@ -19,9 +19,12 @@ from analysis.charts import heatmap_chart
 from analysis.closure import closure
 from analysis.engine import Scope
 from analysis.export.poster import poster_html
+from analysis.labels import Labels
 from analysis.public import public_board
 from survey.actions import action_from, add_action
+from survey.campaigns import campaign_instrument
 from survey.publication import publish
+from tests.conftest import MakeDemo, open_cursor
 from tests.test_anonymity_adversary import INSTRUMENT, population, store
 
 MARKS = ("▲", "▼", "=")
@@ -129,3 +132,24 @@ def test_the_public_board_alone_gives_no_small_group_by_subtraction(con, breakdo
         for option in hidden["option"].dropna():
             label = INSTRUMENT.attributes[breakdown].options[option]["en"]
             assert all(g.group != label for g in dim.groups) and f">{label}<" not in html, label
+
+
+def test_findings_under_a_filter_never_name_a_group_that_filter_hides(make_demo: MakeDemo):
+    """Differencing by wording: read under one site, the findings (EN and NL) name no level the filtered view hides."""
+    with open_cursor(make_demo(90, seed=5, waves=2)) as con:
+        instrument = campaign_instrument(con, "demo", 2)
+        sites = list(instrument.attributes["site"].options)
+        checked = 0
+        for site in sites:
+            doc = engine.summary(con, Scope("demo", filters=(("site", site),)))
+            shown = {f"{a}={o}" for e in doc["dimensions"].values() for a, opts in e["by"].items() for o, c in opts.items() if "n" in c}
+            hidden = {s["group"] for s in doc["suppressed"] if s["group"] != "all"} - shown
+            for f in doc["findings"]:
+                for group in hidden:
+                    attribute, _, option = group.partition("=")
+                    assert group not in str(f["refs"])
+                    for lang in ("en", "nl"):
+                        label = Labels(instrument, lang).option(attribute, option)
+                        assert label not in f["text"][lang], (site, label, f["text"][lang])
+                        checked += 1
+    assert checked, "some filtered view must both hide a level and say something"
