@@ -30,6 +30,7 @@ from scipy import linalg
 from analysis import engine
 from analysis import scope as scope_module
 from analysis.engine import Scope
+from analysis.insights.agreement import agreement_a
 from analysis.scope import MAX_ATTRIBUTES
 from survey.campaigns import create_campaign, start_wave
 from survey.instrument import parse_instrument
@@ -80,6 +81,8 @@ ATTRIBUTES = {"level": ["board", "shop", "staff"], "site": ["north", "south"], "
 DIMENSIONS = {"work": ["W1", "W2", "W3"], "lead": ["L1", "L2"]}
 ITEMS = [i for items in DIMENSIONS.values() for i in items]
 LOSSES = ["downtime", "scrap"]
+VALUES = range(1, 6)
+REVERSED = {"W2"}
 
 
 @dataclass
@@ -168,6 +171,12 @@ def scopes(wave: int):
                 yield Scope("adv", wave=wave, filters=filters), by
 
 
+def scored(person: Person, item: str) -> int | None:
+    """The answer as scored (reverse items turned around), the value the engine's distributions count."""
+    answer = person.answers[item]
+    return None if answer is None else (6 - answer if item in REVERSED else answer)
+
+
 def in_cell(person: Person, conditions: dict[str, str]) -> bool:
     return all(person.attrs[a] == o for a, o in conditions.items())
 
@@ -181,7 +190,8 @@ class Published:
         for p in people:
             for item in ITEMS:
                 if p.answers[item] is not None:
-                    self.columns[(p.rid, item)] = len(self.columns)
+                    for v in VALUES:  # whether the (scored) answer is v: sums, squares and distributions are all linear in these
+                        self.columns[(p.rid, item, v)] = len(self.columns)
             if p.answered_block:
                 for loss in LOSSES:
                     self.columns[(p.rid, loss)] = len(self.columns)
@@ -205,13 +215,18 @@ class Published:
         counted = 0
         for p in members:
             if unit in ITEMS and p.answers[unit] is not None:
-                row[self.columns[(p.rid, unit)]] += 1
+                for v in VALUES:
+                    row[self.columns[(p.rid, unit, v)]] += v
+                counted += 1
+            elif unit.startswith("v:") and p.answers[unit.split(":")[1]] is not None:
+                row[self.columns[(p.rid, unit.split(":")[1], int(unit.split(":")[2]))]] += 1
                 counted += 1
             elif unit in DIMENSIONS:
                 answered = [i for i in DIMENSIONS[unit] if p.answers[i] is not None]
                 if 2 * len(answered) >= len(DIMENSIONS[unit]):
                     for i in answered:
-                        row[self.columns[(p.rid, i)]] += 1 / len(answered)
+                        for v in VALUES:
+                            row[self.columns[(p.rid, i, v)]] += v / len(answered)
                     counted += 1
             elif unit in LOSSES and p.answered_block:
                 row[self.columns[(p.rid, unit)]] += 1
@@ -234,6 +249,13 @@ class Published:
 def collect_insights(con, scope: Scope, conditions: dict[str, str], seen: Published) -> None:
     """Ambition cells (targets and the score they are compared with) and blind spots (the predictions, the rated level's score)."""
     found = engine.insights(con, scope)
+    # The adversary reads only rows not marked hidden, so a hidden row must carry nothing (these frames skip analysis.schemas).
+    for frame, numbers in (
+        (found.ambition, ["n", "n_current", "target", "current", "gap", "ci_low", "ci_high", "p"]),
+        (found.blind_spots, ["predicted", "actual", "diff", "ci_low", "ci_high", "p", "p_adj", "n_by", "n_about"]),
+    ):
+        hidden = frame[frame["suppressed"].astype(bool)]
+        assert hidden[numbers].isna().all().all(), hidden[numbers].dropna(how="all")
     for row in found.ambition.to_dict("records"):
         if not row["suppressed"]:
             cell = {**conditions, **({row["attribute"]: row["option"]} if isinstance(row["attribute"], str) else {})}
@@ -256,12 +278,16 @@ def collect(con, wave: int, people: list[Person]) -> Published:
                 if not row["suppressed"]:
                     cell = {**conditions, **({row["attribute"]: row["option"]} if isinstance(row["attribute"], str) else {})}
                     seen.number(row["unit"], cell, int(row["n"]))
-        # van der Eijk's A is given per item and shown group: each such cell counts as a shown item cell (its n and,
-        # through the distribution the item page shows, its answers), so a cell the heatmap hides must not appear here.
+        # van der Eijk's A (and r_wg, the SD) are functions of a shown group's answer distribution, so the adversary is
+        # given that whole distribution (the v:<item>:<value> counts) for every cell where A is shown, not only the mean.
         for row in engine.item_agreement(con, scope, by=by).data.to_dict("records"):
             if not row["suppressed"]:
                 cell = {**conditions, **({row["attribute"]: row["option"]} if isinstance(row["attribute"], str) else {})}
                 seen.number(row["item"], cell, int(row["n"]))
+                counts = [sum(1 for p in seen.people if in_cell(p, cell) and scored(p, row["item"]) == v) for v in VALUES]
+                assert agreement_a(counts) == pytest.approx(row["agreement_a"]), (row, counts)  # the model's distribution is the engine's
+                for v in VALUES:
+                    seen.number(f"v:{row['item']}:{v}", cell, int(row["n"]))
         pair = (("site", "north"), ("site", "south")) if "level" in conditions else (("level", "board"), ("level", "shop"))
         if "site" in conditions and "level" in conditions:
             pair = (("function", "ops"), ("function", "qa"))
@@ -298,7 +324,7 @@ def answer_disclosures(seen: Published, k: int) -> list[str]:
             groups.setdefault(members, f"the {len(members)} respondents with {dict(zip(ATTRIBUTES, combo, strict=True))}")
     found = []
     for members, label in groups.items():
-        coords = [i for (rid, _), i in seen.columns.items() if rid in members]
+        coords = [i for key, i in seen.columns.items() if key[0] in members]
         if coords and np.linalg.matrix_rank(null[coords], tol=1e-7) < len(coords):
             found.append(label)
     return found
@@ -385,3 +411,61 @@ def test_a_view_of_three_attributes_is_refused(con):
     store(con, people, 5, 8)
     with pytest.raises(ValueError, match="at most 2 attributes"):
         engine.heatmap(con, Scope("adv", filters=(("site", "north"), ("function", "ops"))), by="level")
+
+
+def summary_cells(entry: dict, conditions: dict[str, str]) -> list[tuple[dict[str, str], dict]]:
+    """The shown cells of one summary entry (its `overall` and its `by` attribute and option), with their conditions."""
+    found = [(conditions, entry["overall"])] if "overall" in entry else []
+    for attribute, options in entry.get("by", {}).items():
+        found += [({**conditions, attribute: option}, c) for option, c in options.items()]
+    assert all(set(c) == {"suppressed"} for _, c in found if c.get("suppressed")), "a hidden entry carries a number"
+    return [(cell, c) for cell, c in found if not c.get("suppressed") and c.get("n") is not None]
+
+
+def collect_summary(con, wave: int, people: list[Person]) -> Published:
+    """Every group number of `summary --json` (scores, ambition, blind spots, splits) for the wave unfiltered and under each one-option filter.
+
+    Filters are where differencing lives (the whole minus one option's filter minus the other's is the
+    group that stated neither), so the document is read under every filter it can be asked for. A split
+    (van der Eijk's A) is taken as its group's whole answer distribution.
+    """
+    seen = Published(people)
+    for filters in [(), *[((a, o),) for a, options in ATTRIBUTES.items() for o in options]]:
+        doc = engine.summary(con, Scope("adv", wave=wave, filters=filters))
+        conditions = dict(filters)
+
+        for unit, entry in {**doc["dimensions"], **doc["items"]}.items():
+            for cell, c in summary_cells(entry, conditions):
+                seen.number(unit, cell, int(c["n"]))
+        for dimension, entry in doc["ambition"].items():
+            for cell, c in summary_cells(entry, conditions):
+                seen.number(f"t:{dimension}", cell, int(c["n"]))
+                seen.number(dimension, cell, int(c["n_current"]))
+        for s in doc["blind_spots"]:
+            if s.get("n_by") is not None:
+                by_level, about = s["by"].split("=")[1], s["about"].split("=")[1]
+                seen.number(f"x:{about}:{s['dimension']}", {**conditions, "level": by_level}, int(s["n_by"]))
+                seen.number(s["dimension"], {**conditions, "level": about}, int(s["n_about"]))
+        for s in doc["splits"]:
+            cell = conditions if s["group"] == "all" else {**conditions, s["group"].split("=")[0]: s["group"].split("=")[1]}
+            for v in VALUES:
+                seen.number(f"v:{s['item']}:{v}", cell, int(s["n"]))
+    return seen
+
+
+@pytest.mark.parametrize(("seed", "size", "k"), [(11, 70, 5), (12, 45, 4)])
+def test_the_summary_under_every_filter_gives_nothing_away(con, seed, size, k):
+    """summary --json read unfiltered and under every filter, its new sections included, solved together."""
+    people = {1: population(np.random.default_rng(seed), size, 1)}
+    store(con, people, k, k + 3)
+    seen = collect_summary(con, 1, people[1])
+    assert any(key[1].startswith("t:") for key in seen.columns) and len(seen.rows) > 50, "the document must hold numbers"
+    assert answer_disclosures(seen, k) == [] and count_disclosures(seen, k) == []
+
+
+def test_the_summary_adversary_breaks_the_rules_alone(con, rules_only):
+    """The same reading of the summary, on the engine before the audit, finds small groups: the search is not blind."""
+    people = {1: population(np.random.default_rng(11), 70, 1)}
+    store(con, people, 5, 8)
+    seen = collect_summary(con, 1, people[1])
+    assert answer_disclosures(seen, 5) + count_disclosures(seen, 5)
