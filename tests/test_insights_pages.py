@@ -89,8 +89,8 @@ def test_trends_page_shows_coherence_change(demo_db, doc, monkeypatch):
     at = open_page("pages/7_trends.py", demo_db, monkeypatch, role="leader")
     assert any(s.value == "Coherence since wave 1" for s in at.subheader)
     table = at.dataframe[-1].value
-    assert list(table.columns) == ["Dimension", "wave 1", "wave 2", "change"]
-    assert table.iloc[0]["wave 2"] == pytest.approx(doc["coherence"]["overall"])
+    assert list(table.columns) == ["Dimension", "Wave 1", "Wave 2", "Change"]
+    assert table.iloc[0]["Wave 2"] == pytest.approx(doc["coherence"]["overall"])
 
 
 def test_gaps_page_speaks_in_labels(demo_db, monkeypatch):
