@@ -21,7 +21,7 @@ from analysis.export.report import DISCUSSION_GAPS, euros, number, percent
 from analysis.export.texts import tr
 from analysis.gaps import DEFAULT_A, DEFAULT_B
 from analysis.labels import Labels
-from pages.ui import dashboard
+from pages.ui import dashboard, insights
 from pages.ui.campaign_picker import clear_caches
 from pages.ui.common import db
 from survey.actions import action_from, add_action
@@ -196,14 +196,15 @@ class Workshop:
             st.markdown("\n".join(f"{i}. {as_markdown(p)}" for i, p in enumerate(prompts, start=1)))
 
     def blind_spots(self) -> None:
+        """The Blind spots page's own section (labels, two decimals, chart): the room sees what leaders saw."""
         st.header(word("blind_spots", self.lang))
-        _records(self.summary().get("blind_spots"), self.lang)
+        insights.blind_spot_section(self.view)
 
     def value(self) -> None:
+        """The priority matrix and its value hypotheses where there are any; else the losses ranked by their €."""
         st.header(word("value", self.lang))
-        priorities = self.summary().get("priorities")
-        if priorities:
-            _records(priorities, self.lang)
+        if not self.view.get("insights").points.empty:
+            insights.priority_section(self.view)
             return
         if self.view.instrument.value_at_stake is None:
             st.info(word("not_available", self.lang))
@@ -252,22 +253,6 @@ def _in_language(entry: object, lang: str) -> str:
             return plain(str(entry.get(lang) or entry.get("en")))
         return plain(", ".join(f"{k}: {v}" for k, v in entry.items() if not isinstance(v, dict | list)))
     return plain(str(entry))
-
-
-def _records(entries: object, lang: str) -> None:
-    """A list of summary records as a table of their shown values (hidden records and nested values left out)."""
-    if not entries:
-        st.info(word("not_available", lang))
-        return
-    rows = [
-        {k: (_in_language(v, lang) if isinstance(v, dict) else v) for k, v in e.items() if not isinstance(v, list)}
-        for e in entries
-        if isinstance(e, dict) and not e.get("suppressed")
-    ]
-    if not rows:
-        st.info(word("not_available", lang))
-        return
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def capture_form(ws: Workshop) -> None:
