@@ -124,3 +124,13 @@ def test_value_page_shows_dashes_and_whole_percentages(demo_db, monkeypatch, lan
     assert "—" in eur and any(v.startswith("€ ") for v in eur)
     share = [c for c in table.columns if c.startswith("named by" if lang == "en" else "genoemd door")][0]
     assert all(v == "—" or (v.endswith("%") and v[:-1].lstrip("-").isdigit()) for v in table[share])
+
+
+def test_gap_closure_on_trends_speaks_in_labels(make_demo: MakeDemo, monkeypatch):
+    """The closure table names the action, its area and the two groups; no raw ids ("level=board") or engine columns."""
+    at = open_page("pages/7_trends.py", make_demo(400, seed=11, waves=3), monkeypatch, role="leader")
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert list(table.columns) == ["Action", "Area", "Gap between", "Gap before", "Gap after", "Change", "95% CI", "Note"]
+    assert not table["Gap between"].str.contains("=").any() and table["Gap between"].str.contains("Board / executive team").any()
+    assert table["Action"].str.startswith("A1 · ").any()

@@ -71,6 +71,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Hebben onze acties de verschillen gedicht? ({a} min {b})",
     },
     "col_action": {"en": "Action", "nl": "Actie"},
+    "col_gap_pair": {"en": "Gap between", "nl": "Verschil tussen"},
+    "col_note": {"en": "Note", "nl": "Opmerking"},
     "col_action_status": {"en": "Status", "nl": "Status"},
     "col_action_target": {"en": "Answers", "nl": "Gaat over"},
     "col_gap_wave": {"en": "gap in wave {wave}", "nl": "verschil in ronde {wave}"},

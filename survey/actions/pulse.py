@@ -90,7 +90,10 @@ def pulse_instrument(full: Instrument, actions: pd.DataFrame) -> Instrument:
             ],
         }
     )
-    raw.pop("value_at_stake", None)
+    # A pulse asks only the actions' items: no losses, and no two-year target or level predictions, which the
+    # questionnaire asks once per dimension of the full questionnaire and would name dimensions the pulse leaves out.
+    for block in ("value_at_stake", "targets", "meta_perception"):
+        raw.pop(block, None)
     raw["dimensions"] = dimensions
     raw["title"] = {lang: _TITLE.get(lang, _TITLE["en"]).format(title=full.title.get(lang, full.title.get("en", ""))) for lang in languages}
     raw["intro"] = _text(_INTRO, languages)
