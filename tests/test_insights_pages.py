@@ -134,3 +134,11 @@ def test_gap_closure_on_trends_speaks_in_labels(make_demo: MakeDemo, monkeypatch
     assert list(table.columns) == ["Action", "Area", "Gap between", "Gap before", "Gap after", "Change", "95% CI", "Note"]
     assert not table["Gap between"].str.contains("=").any() and table["Gap between"].str.contains("Board / executive team").any()
     assert table["Action"].str.startswith("A1 · ").any()
+
+
+def test_value_hypotheses_show_whole_euros(demo_db, monkeypatch):
+    """The hypotheses' € reads like the ranking above it ("€ 1,400,000"), not "€1,400,000.00"."""
+    at = open_page("pages/5_value.py", demo_db, monkeypatch, role="leader")
+    assert not at.exception
+    table = next(f.value for f in at.dataframe if "€ per year" in f.value.columns)
+    assert table["€ per year"].tolist()[0] == "€ 1,400,000"
