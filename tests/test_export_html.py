@@ -166,3 +166,12 @@ def test_hostile_text_never_runs_and_shows_as_text(reports: dict) -> None:
         assert page.get_by_text(XSS).count() == 15  # one block per shop-floor comment, shown as written
         assert page.locator("svg text", has_text=SCRIPT_LABEL).count() > 0  # the hostile site label drawn as a chart label
     assert network == [] and errors == []
+
+
+def test_every_table_scrolls_inside_its_own_wrapper_on_a_phone(reports: dict) -> None:
+    """At 390 px a wide table scrolls on its own; one outside a wrapper (trend, participation, closure) widened the whole page."""
+    html = reports["demo"][0].read_text(encoding="utf-8")
+    body = re.sub(r"<script.*?</script>", "", html, flags=re.S)  # the chart library's own strings are no tables
+    before = re.findall(r"(\S*)\s*<table[ >]", body)
+    assert len(before) >= 5
+    assert all(b == 'class="table-wrap">' for b in before), before

@@ -148,3 +148,19 @@ def test_zero_responses_is_a_short_deck_with_a_note(decks: dict) -> None:
     assert [s.shapes.title.text for s in prs.slides] == ["Nobody yet", "Nothing to show yet", "How to read these numbers"]
     assert "No responses in this wave yet: there are no results to show." in _texts(prs.slides[1])
     assert result.empty
+
+
+@pytest.mark.parametrize("name", ["demo", "nl"])
+def test_table_numbers_and_header_words_fit_their_columns(decks: dict, name: str) -> None:
+    """Intervals, dates and numbers never break mid-number, nor headers mid-word ("gecorrige|erd")."""
+    from analysis.export.pptx import BODY_CHAR, CELL_PADDING, HEAD_CHAR
+
+    tables = [s.table for slide in Presentation(decks[name][0]).slides for s in slide.shapes if s.has_table]
+    assert len(tables) >= 3
+    for table in tables:
+        for c, column in enumerate(table.columns):
+            for r, row in enumerate(table.rows):
+                text = row.cells[c].text
+                words = text.split() if any(ch.isalpha() for ch in text) else [text]
+                per_char = HEAD_CHAR if r == 0 else BODY_CHAR
+                assert all(len(w) * per_char + CELL_PADDING <= column.width + 1 for w in words), (text, column.width)

@@ -89,8 +89,8 @@ def test_trends_page_shows_coherence_change(demo_db, doc, monkeypatch):
     at = open_page("pages/7_trends.py", demo_db, monkeypatch, role="leader")
     assert any(s.value == "Coherence since wave 1" for s in at.subheader)
     table = at.dataframe[-1].value
-    assert list(table.columns) == ["Dimension", "wave 1", "wave 2", "change"]
-    assert table.iloc[0]["wave 2"] == pytest.approx(doc["coherence"]["overall"])
+    assert list(table.columns) == ["Dimension", "Wave 1", "Wave 2", "Change"]
+    assert table.iloc[0]["Wave 2"] == pytest.approx(doc["coherence"]["overall"])
 
 
 def test_gaps_page_speaks_in_labels(demo_db, monkeypatch):
@@ -124,3 +124,21 @@ def test_value_page_shows_dashes_and_whole_percentages(demo_db, monkeypatch, lan
     assert "—" in eur and any(v.startswith("€ ") for v in eur)
     share = [c for c in table.columns if c.startswith("named by" if lang == "en" else "genoemd door")][0]
     assert all(v == "—" or (v.endswith("%") and v[:-1].lstrip("-").isdigit()) for v in table[share])
+
+
+def test_gap_closure_on_trends_speaks_in_labels(make_demo: MakeDemo, monkeypatch):
+    """The closure table names the action, its area and the two groups; no raw ids ("level=board") or engine columns."""
+    at = open_page("pages/7_trends.py", make_demo(400, seed=11, waves=3), monkeypatch, role="leader")
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert list(table.columns) == ["Action", "Area", "Gap between", "Gap before", "Gap after", "Change", "95% CI", "Note"]
+    assert not table["Gap between"].str.contains("=").any() and table["Gap between"].str.contains("Board / executive team").any()
+    assert table["Action"].str.startswith("A1 · ").any()
+
+
+def test_value_hypotheses_show_whole_euros(demo_db, monkeypatch):
+    """The hypotheses' € reads like the ranking above it ("€ 1,400,000"), not "€1,400,000.00"."""
+    at = open_page("pages/5_value.py", demo_db, monkeypatch, role="leader")
+    assert not at.exception
+    table = next(f.value for f in at.dataframe if "€ per year" in f.value.columns)
+    assert table["€ per year"].tolist()[0] == "€ 1,400,000"

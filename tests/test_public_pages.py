@@ -158,3 +158,17 @@ def test_workshop_captures_an_action_and_refuses_one_without_owner(small_db: Pat
     )
     assert added["eur_per_year"] == 120_000.0 and (added["target_kind"], added["group_a"]) == ("dimension", "level=board")
     assert "Weekly gemba walk with the IT lead" in _texts(at) and at.text_input(key="ws_f_title_1").value == ""
+
+
+def test_workshop_blind_spots_and_value_speak_in_labels(make_demo: MakeDemo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The room sees group, area and loss names with two decimals, never the summary's raw records ("level=board", 0.29863)."""
+    at = open_page(WORKSHOP, make_demo(300, seed=9, waves=1, into=tmp_path / "w.duckdb"), monkeypatch, role="leader")
+    texts = {}
+    while not at.button(key="ws_next").disabled:
+        at.button(key="ws_next").click().run()
+        assert not at.exception
+        texts[at.header[0].value] = _texts(at)
+    for screen in ("Blind spots", "Value at stake"):
+        shown = texts[screen]
+        assert "level=" not in shown and "unplanned_downtime" not in shown and "n_by" not in shown, shown[:800]
+    assert "Operator / shop floor" in texts["Blind spots"] and "Unplanned downtime" in texts["Value at stake"]

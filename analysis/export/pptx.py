@@ -43,6 +43,36 @@ CONTENT_BOTTOM = Inches(6.85)
 TEXT_SCALE = 1.3
 TITLE_LAYOUT, TITLE_ONLY_LAYOUT = 0, 5
 ACTIONS_PER_SLIDE = 10
+BODY_CHAR, HEAD_CHAR, CELL_PADDING = Inches(0.115), Inches(0.125), Inches(0.22)  # 14 pt body, 12 pt bold header, both margins
+
+
+def fit_widths(rows: list[list[str]], width: int) -> list[int]:
+    """Column widths that keep numbers, intervals and dates on one line and let only words wrap, at word breaks.
+
+    Fixed shares gave a nine-column table the same width for "Specialist / engineer / staffunctie" as for "+0,01 … +0,59",
+    so the intervals broke mid-number and Dutch headers mid-word ("gecorrige|erd"). Each column first gets what its
+    longest unbreakable piece needs (a whole cell without letters counts as one piece), then the rest goes to the
+    columns that would otherwise wrap, in proportion to how much more they want.
+    """
+
+    def pieces(text: str) -> list[str]:
+        return [text] if not any(ch.isalpha() for ch in text) else text.split()
+
+    need, want = [], []
+    for c in range(len(rows[0])):
+        head, body = rows[0][c], [row[c] for row in rows[1:]]
+        need.append(
+            max([len(w) * HEAD_CHAR for w in pieces(head)] + [len(w) * BODY_CHAR for cell in body for w in pieces(cell)] + [0])
+            + CELL_PADDING
+        )
+        want.append(max([len(head) * HEAD_CHAR] + [len(cell) * BODY_CHAR for cell in body]) + CELL_PADDING)
+    spare = width - sum(need)
+    if spare <= 0:
+        return [int(width * n / sum(need)) for n in need]
+    extra = [w - n for w, n in zip(want, need, strict=True)]
+    if sum(extra) <= spare:
+        return [int(width * w / sum(want)) for w in want]
+    return [int(n + spare * e / sum(extra)) for n, e in zip(need, extra, strict=True)]
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -138,14 +168,22 @@ class _Deck:
         slide.shapes.add_picture(io.BytesIO(png), left + (width - w) // 2, top, Emu(w), Emu(h))
 
     def table(
-        self, slide: Slide, left: int, top: int, width: int, rows: list[list[str]], widths: list[float], hidden: set[tuple[int, int]]
+        self,
+        slide: Slide,
+        left: int,
+        top: int,
+        width: int,
+        rows: list[list[str]],
+        widths: list[float] | None,
+        hidden: set[tuple[int, int]],
     ) -> None:
+        """A native table; `widths` are shares of `width`, or None to fit the columns to what they hold (`fit_widths`)."""
         height = Inches(0.36) * len(rows)
         shape = slide.shapes.add_table(len(rows), len(rows[0]), left, top, width, height)
         table = shape.table
-        total = sum(widths)
-        for i, w in enumerate(widths):
-            table.columns[i].width = int(width * w / total)
+        columns = fit_widths(rows, width) if widths is None else [int(width * w / sum(widths)) for w in widths]
+        for i, w in enumerate(columns):
+            table.columns[i].width = w
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 cell = table.cell(r, c)
@@ -242,7 +280,7 @@ class _Deck:
                         "" if pd.isna(p["response_rate"]) else percent(p["response_rate"], r.lang),
                     ]
                 )
-        self.table(slide, Inches(4.9), CONTENT_TOP + Inches(0.1), Inches(7.8), rows, [2.4, 1.8, 1.8, 1.8], hidden)
+        self.table(slide, Inches(4.9), CONTENT_TOP + Inches(0.1), Inches(7.8), rows, None, hidden)
 
     def heatmap_slide(self) -> None:
         r = self.r
@@ -357,7 +395,7 @@ class _Deck:
             )
             if not shown:
                 hidden |= {(i, 3)}
-        self.table(slide, MARGIN, CONTENT_TOP, WIDTH - 2 * MARGIN, rows, [4.4, 1.3, 1.3, 1.3, 2.0], hidden)
+        self.table(slide, MARGIN, CONTENT_TOP, WIDTH - 2 * MARGIN, rows, None, hidden)
         if c.did is not None and c.ci is not None:
             lines = [
                 (
@@ -394,15 +432,14 @@ class _Deck:
             slide = self.slide(r.t("actions_title"))
             part = rows[start : start + ACTIONS_PER_SLIDE]
             table = [header] + [[a["title"], a["owner"], a["due"], a["status"], a["loss"], a["eur"]] for a in part]
-            self.table(slide, MARGIN, CONTENT_TOP + Inches(0.1), WIDTH - 2 * MARGIN, table, [4.2, 2.0, 1.3, 1.3, 2.2, 1.6], set())
+            self.table(slide, MARGIN, CONTENT_TOP + Inches(0.1), WIDTH - 2 * MARGIN, table, None, set())
             self._text(slide, MARGIN, Inches(6.4), WIDTH - 2 * MARGIN, Inches(0.5), [(r.t("actions_lead"), 13, False, MUTED)])
 
     def insight_slide(self, title: str, header: list[str], body: list[list[str]]) -> None:
         """One slide per insight table (blind spots, ambition, value hypotheses), with their definition in the notes."""
         r = self.r
         slide = self.slide(title, notes=r.t("insights_definition"))
-        widths = [2.2 if i < 3 else 1.2 for i in range(len(header))]
-        self.table(slide, MARGIN, CONTENT_TOP + Inches(0.1), WIDTH - 2 * MARGIN, [header, *body], widths, set())
+        self.table(slide, MARGIN, CONTENT_TOP + Inches(0.1), WIDTH - 2 * MARGIN, [header, *body], None, set())
 
     def empty_slide(self) -> None:
         r = self.r

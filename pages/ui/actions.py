@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.closure import LIMITS, Closure
+from analysis.export.texts import tr
 from analysis.labels import Labels
 from pages.ui.campaign_picker import clear_caches
 from pages.ui.common import db, role
@@ -379,31 +380,33 @@ def closure_panel(result: Closure, labels: Labels) -> None:
     if result.actions.empty:
         st.caption("No actions yet: plan them on the Gaps or Actions page, then compare after a follow-up wave.")
         return
-    rows = result.actions.assign(
-        target=[target_label(labels, k, t) for k, t in zip(result.actions["target_kind"], result.actions["target_id"], strict=True)]
+    lang = labels.language if labels.language in ("en", "nl") else "en"
+    acts = result.actions
+    shown = acts["change"].notna()
+    table = pd.DataFrame(
+        {
+            tr("col_action", lang): [f"{i} · {plain(t)}" for i, t in zip(acts["action_id"], acts["title"], strict=True)],
+            tr("col_area", lang): [target_label(labels, k, t) for k, t in zip(acts["target_kind"], acts["target_id"], strict=True)],
+            tr("col_gap_pair", lang): [
+                f"{labels.group(a)} − {labels.group(b)}" if isinstance(a, str) and isinstance(b, str) else ""
+                for a, b in zip(acts["a"], acts["b"], strict=True)
+            ],
+            tr("col_gap_before", lang): acts["gap_before"],
+            tr("col_gap_after", lang): acts["gap_after"],
+            tr("col_change", lang): acts["change"],
+            tr("col_ci", lang): [
+                f"{lo:+.2f} … {hi:+.2f}" if ok else "" for lo, hi, ok in zip(acts["ci_low"], acts["ci_high"], shown, strict=True)
+            ],
+            tr("col_note", lang): acts["reason"].fillna("").astype(str),
+        }
     )
+    # Raw columns (action_id, a = "level=board", wave_before…) overflowed the page and spoke in ids; these are the deck's words.
     st.dataframe(
-        rows[
-            [
-                "action_id",
-                "title",
-                "target",
-                "a",
-                "b",
-                "wave_before",
-                "gap_before",
-                "wave_after",
-                "gap_after",
-                "change",
-                "ci_low",
-                "ci_high",
-                "reason",
-            ]
-        ],
+        table,
         hide_index=True,
         width="stretch",
         column_config={
-            c: st.column_config.NumberColumn(c, format="%+.2f") for c in ("gap_before", "gap_after", "change", "ci_low", "ci_high")
+            tr(c, lang): st.column_config.NumberColumn(format="%+.2f") for c in ("col_gap_before", "col_gap_after", "col_change")
         },
     )
     if result.did is None or result.ci is None:

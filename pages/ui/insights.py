@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analysis.export.report import number
+from analysis.export.report import euros, number
 from pages.ui import dashboard as ui
 from pages.ui.actions import may_plan, plan_action, plan_text, target_title
 from survey.user_text import as_markdown
@@ -275,14 +275,13 @@ def priority_section(view: ui.View) -> None:
                 w("loss", lang): [losses[x][lang] if x in losses else "—" for x in table["loss"]],
                 w("misalignment", lang): table["misalignment"],
                 w("ambition", lang): table["ambition"],
-                w("eur", lang): table["eur_per_year"],
+                w("eur", lang): [f"€ {euros(v, lang)}" if euros(v, lang) else "—" for v in table["eur_per_year"]],
                 w("score", lang): table["score"],
             }
         ),
         column_config={
             w("misalignment", lang): st.column_config.NumberColumn(format="%+.2f"),
             w("ambition", lang): st.column_config.NumberColumn(format="%+.2f"),
-            w("eur", lang): st.column_config.NumberColumn(format="euro"),
             w("score", lang): st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f"),
         },
     )

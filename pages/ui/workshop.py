@@ -217,6 +217,7 @@ class Workshop:
             st.markdown("\n".join(f"{i}. {as_markdown(p)}" for i, p in enumerate(prompts, start=1)))
 
     def blind_spots(self) -> None:
+        """The largest blind spots as sentences the room can read (labels, local decimals, CI)."""
         st.header(word("blind_spots", self.lang))
         spots = [s for s in self.summary().get("blind_spots") or [] if isinstance(s, dict) and s.get("diff") is not None]
         if not spots:
@@ -242,6 +243,7 @@ class Workshop:
         st.caption(word("blind_how", lang))
 
     def value(self) -> None:
+        """The priority matrix and its value hypotheses where there are any; else the losses ranked by their €."""
         st.header(word("value", self.lang))
         priorities = [p for p in self.summary().get("priorities") or [] if isinstance(p, dict) and p.get("dimension")]
         if priorities:
