@@ -83,7 +83,7 @@ def test_findings_become_actions_on_what_they_are_about(loop_db: Path, monkeypat
 def test_a_value_hypothesis_becomes_an_action_with_its_loss_and_euros(loop_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page("pages/5_value.py", loop_db, monkeypatch, role="leader")
     top = at.dataframe[-1].value.iloc[0]
-    assert (top["Area"], top["Loss"], top["€ per year"]) == ("Governance", "Unplanned downtime", 1_400_000.0)
+    assert (top["Area"], top["Loss"], top["€ per year"]) == ("Governance", "Unplanned downtime", "€ 1,400,000")
     assert at.text_area(key="plan_title_prio_1").value == "Governance: Unplanned downtime"
     _plan(at, "prio_1")
     new = _newest(loop_db)
