@@ -224,7 +224,12 @@ def synthetic_frames(
 
 
 def _ratings(
-    instrument: Instrument, rng: np.random.Generator, rids: np.ndarray, levels: np.ndarray, scores: dict[str, np.ndarray], gap_scale: float
+    instrument: Instrument,
+    rng: np.random.Generator,
+    rids: np.ndarray,
+    levels: np.ndarray,
+    scores: dict[str, np.ndarray],
+    gap_scale: float | Mapping[str, float],
 ) -> pd.DataFrame:
     """Targets and predictions around the wave's own numbers, so the built-in blind spots and ambition hold in every sample.
 
@@ -264,7 +269,8 @@ def _ratings(
             for dim_id in questions:
                 actual = scores[dim_id][of_about & ~np.isnan(scores[dim_id])]
                 center = float(actual.mean()) if len(actual) else lo + (hi - lo) * LEVEL_VIEW.get(about, {}).get(dim_id, 0.55)
-                bias = np.array([PREDICTION_BIAS.get(about, {}).get(str(lv), {}).get(dim_id, 0.0) for lv in levels]) * gap_scale
+                scale = gap_scale.get(dim_id, 1.0) if isinstance(gap_scale, Mapping) else gap_scale  # per dimension in a closing loop
+                bias = np.array([PREDICTION_BIAS.get(about, {}).get(str(lv), {}).get(dim_id, 0.0) for lv in levels]) * scale
                 frames.append(rows(~of_about, "prediction", about, dim_id, rounded(center + bias)))
     return pd.concat(frames, ignore_index=True).astype({"value": "Int16", "about": object})
 

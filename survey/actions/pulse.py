@@ -91,6 +91,9 @@ def pulse_instrument(full: Instrument, actions: pd.DataFrame) -> Instrument:
         }
     )
     raw.pop("value_at_stake", None)
+    # A pulse stays short: no targets and no predictions of other levels (they name every dimension of the full instrument).
+    raw.pop("targets", None)
+    raw.pop("meta_perception", None)
     raw["dimensions"] = dimensions
     raw["title"] = {lang: _TITLE.get(lang, _TITLE["en"]).format(title=full.title.get(lang, full.title.get("en", ""))) for lang in languages}
     raw["intro"] = _text(_INTRO, languages)
