@@ -115,6 +115,40 @@ def test_a_second_replica_follows_appends_incrementally_and_deletions_by_a_full_
         two.close()
 
 
+def test_a_second_replica_follows_actions_publications_and_ratings_and_keeps_its_cells(
+    pg_server: Server, make_demo: MakeDemo, tmp_path: Path
+) -> None:
+    """The tables of issues 14 and 15 in the sync: actions and publications reload whole on a change, dimension ratings
+    travel in the copy, and neither an action nor a publication throws away the waves' stored cells of a replica."""
+    from analysis.scoring import respondent_matrix
+    from survey.actions import action_from, add_action, list_actions
+
+    with open_cursor(make_demo(60, seed=2, waves=1, into=tmp_path / "small.duckdb")) as con:
+        backup(con, tmp_path / "bk")
+    url = pg_server.create()
+    one, two = Database(url, linger_s=0), Database(url, linger_s=0)
+    try:
+        with one.cursor() as con:
+            restore(con, tmp_path / "bk")
+        mirror = two.replica.mirror
+        with two.cursor() as con:
+            respondent_matrix(con, "demo", 1)  # the dashboard was looked at: the wave's cells are stored in the copy
+            assert con.execute("SELECT count(*) FROM wave_cells").fetchone()[0] == 1
+            ratings = con.execute("SELECT count(*) FROM dimension_ratings").fetchone()[0]
+            assert ratings > 0
+        with one.cursor() as con:
+            add_action(con, "demo", action_from({"kind": "dimension", "id": "strategy"}, owner="COO office"), actor="tester")
+            publish(con, "demo", 1, ["strategy"], "level", actor="tester")
+        mirror.sync()
+        with two.cursor() as con:
+            assert len(list_actions(con, "demo")) == 1
+            assert con.execute("SELECT count(*) FROM published_results").fetchone()[0] == 1
+            assert con.execute("SELECT count(*) FROM wave_cells").fetchone()[0] == 1, "an action or a publication keeps the cells"
+    finally:
+        one.close()
+        two.close()
+
+
 def test_results_identical_to_the_last_digit_after_moving_a_file_into_postgresql(
     make_demo: MakeDemo, pg_server: Server, tmp_path: Path
 ) -> None:
