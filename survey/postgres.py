@@ -46,6 +46,9 @@ SERVER_ONLY = ("resume_drafts",)
 # Reads that must see the store of record, not the copy: invite state (one winner per invite) and the
 # response already stored under a submission key (a retry answered on another replica).
 LIVE_READS = re.compile(r"\binvites\b|\bsubmission_key\b|\bresume_drafts\b", re.IGNORECASE)
+# Tables the stored cells (`wave_cells`) are never computed from: reloading one keeps every wave's cells, so
+# publishing a result or editing an action does not make each replica read its waves again.
+CELLS_IGNORE = ("actions", "published_results", "invites", "imports", "audit_log")
 # Statements only DuckDB understands, run on the copy even inside a transaction.
 DUCKDB_ONLY = re.compile(r"\bduckdb_\w+\(|\bread_parquet\(|^\s*COPY\s*\(|^\s*CHECKPOINT|^\s*PRAGMA|txid_current\(\)", re.IGNORECASE)
 SYNC_EVERY_S = 5.0  # the background sync of each process: dashboards are at most about this (plus one pull) behind
@@ -275,7 +278,7 @@ class Mirror:
                             cur.execute(f'INSERT INTO "{table}" SELECT * FROM _pulled')
                             cur.unregister("_pulled")
                         loaded += frame.num_rows
-                    if any(whole for whole, _ in frames.values()):
+                    if any(whole and table not in CELLS_IGNORE for table, (whole, _) in frames.items()):
                         cur.execute("DELETE FROM wave_cells")  # derived from rows that may be gone
                     cur.execute("COMMIT")
                 except BaseException:

@@ -30,7 +30,20 @@ def db_path(tmp_path: Path) -> Path:
 
 
 # Test modules whose `db` and `con` fixtures run on both backends: a DuckDB file and a PostgreSQL server.
-BOTH_BACKENDS = frozenset({"test_postgres", "test_group_commit", "test_invites", "test_import", "test_organisation", "test_progress"})
+BOTH_BACKENDS = frozenset(
+    {
+        "test_postgres",
+        "test_group_commit",
+        "test_invites",
+        "test_import",
+        "test_organisation",
+        "test_progress",
+        "test_actions_storage",
+        "test_publication",
+        "test_backup",
+        "test_retention",
+    }
+)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -23,6 +23,7 @@ from survey.campaigns import create_campaign
 from survey.importer import run_import
 from survey.invites import create_invites
 from survey.postgres import translate
+from survey.publication import publish
 from survey.responses import response_count, sample_submission, submit
 from survey.store import MIGRATIONS, Database, transaction
 from tests.conftest import MakeDemo, open_cursor
@@ -114,21 +115,64 @@ def test_a_second_replica_follows_appends_incrementally_and_deletions_by_a_full_
         two.close()
 
 
+def test_a_second_replica_follows_actions_publications_and_ratings_and_keeps_its_cells(
+    pg_server: Server, make_demo: MakeDemo, tmp_path: Path
+) -> None:
+    """The tables of issues 14 and 15 in the sync: actions and publications reload whole on a change, dimension ratings
+    travel in the copy, and neither an action nor a publication throws away the waves' stored cells of a replica."""
+    from analysis.scoring import respondent_matrix
+    from survey.actions import action_from, add_action, list_actions
+
+    with open_cursor(make_demo(60, seed=2, waves=1, into=tmp_path / "small.duckdb")) as con:
+        backup(con, tmp_path / "bk")
+    url = pg_server.create()
+    one, two = Database(url, linger_s=0), Database(url, linger_s=0)
+    try:
+        with one.cursor() as con:
+            restore(con, tmp_path / "bk")
+        mirror = two.replica.mirror
+        with two.cursor() as con:
+            respondent_matrix(con, "demo", 1)  # the dashboard was looked at: the wave's cells are stored in the copy
+            assert con.execute("SELECT count(*) FROM wave_cells").fetchone()[0] == 1
+            ratings = con.execute("SELECT count(*) FROM dimension_ratings").fetchone()[0]
+            assert ratings > 0
+        with one.cursor() as con:
+            add_action(con, "demo", action_from({"kind": "dimension", "id": "strategy"}, owner="COO office"), actor="tester")
+            publish(con, "demo", 1, ["strategy"], "level", actor="tester")
+        mirror.sync()
+        with two.cursor() as con:
+            assert len(list_actions(con, "demo")) == 1
+            assert con.execute("SELECT count(*) FROM published_results").fetchone()[0] == 1
+            assert con.execute("SELECT count(*) FROM wave_cells").fetchone()[0] == 1, "an action or a publication keeps the cells"
+    finally:
+        one.close()
+        two.close()
+
+
 def test_results_identical_to_the_last_digit_after_moving_a_file_into_postgresql(
     make_demo: MakeDemo, pg_server: Server, tmp_path: Path
 ) -> None:
-    """The README's way over: back up the file, restore into PostgreSQL; the summary is the same document, digit for digit."""
-    source = make_demo(300, seed=5, waves=2, into=tmp_path / "source.duckdb")
+    """The README's way over: back up the file, restore into PostgreSQL; the summary is the same document, digit for digit.
+
+    The three-wave demo closes the loop (actions after wave 1, a pulse, a follow-up), so every key of the summary
+    is compared, the insights and the actions with their closure included, not only the heatmap and the gaps.
+    """
+    source = make_demo(300, seed=5, waves=3, into=tmp_path / "source.duckdb")
+    waves = (1, 2, 3)
     with open_cursor(source) as con:
+        publish(con, "demo", 3, ["strategy", "it_ot"], "level", actor="tester")
         backup(con, tmp_path / "backup")
-        on_file = {w: build_summary(con, Scope("demo", w)) for w in (1, 2)}
+        on_file = {w: build_summary(con, Scope("demo", w)) for w in waves}
+    for key in ("blind_spots", "ambition", "priorities", "coherence", "splits", "findings", "actions", "closure"):
+        assert key in on_file[3], key
+    assert on_file[3]["actions"] and on_file[3]["closure"], "the three-wave demo has actions and their closure"
     url = pg_server.create()
     db = Database(url, linger_s=0)
     try:
         with db.cursor() as con:
             result = restore(con, tmp_path / "backup")
-            assert result.rows["answers"] == 600 * 30
-            on_server = {w: build_summary(con, Scope("demo", w)) for w in (1, 2)}
+            assert result.rows["published_results"] == 2 and result.rows["actions"] == 2
+            on_server = {w: build_summary(con, Scope("demo", w)) for w in waves}
             backup(con, tmp_path / "again")
     finally:
         db.close()
@@ -136,7 +180,7 @@ def test_results_identical_to_the_last_digit_after_moving_a_file_into_postgresql
     # ... and back: the server's backup restores into a new file exactly
     with open_cursor(tmp_path / "back.duckdb") as con:
         restore(con, tmp_path / "again")
-        assert json.dumps({w: build_summary(con, Scope("demo", w)) for w in (1, 2)}, sort_keys=True) == json.dumps(on_file, sort_keys=True)
+        assert json.dumps({w: build_summary(con, Scope("demo", w)) for w in waves}, sort_keys=True) == json.dumps(on_file, sort_keys=True)
 
 
 _WORKER = textwrap.dedent(
@@ -355,9 +399,10 @@ def test_every_command_runs_on_postgresql_and_matches_the_file(make_demo: MakeDe
 
 @pytest.fixture(scope="module")
 def demo_url(make_demo: MakeDemo, pg_server: Server, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The demo campaign moved into a PostgreSQL database (backup of the file, restore into the server)."""
+    """The three-wave demo (actions, a pulse, a published wave) moved into PostgreSQL (backup of the file, restore into the server)."""
     folder = tmp_path_factory.mktemp("pg-demo")
-    with open_cursor(make_demo(300, seed=3, waves=2)) as con:
+    with open_cursor(make_demo(300, seed=3, waves=3)) as con:
+        publish(con, "demo", 3, ["strategy", "it_ot"], "level", actor="tester")  # "you said, we did" has something to show
         backup(con, folder / "backup")
     url = pg_server.create("pages")
     db = Database(url, linger_s=0)
@@ -365,6 +410,35 @@ def demo_url(make_demo: MakeDemo, pg_server: Server, tmp_path_factory: pytest.Te
         restore(con, folder / "backup")
     db.close()
     return url
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "html", "pptx"])
+def test_exports_build_from_postgresql_as_from_the_file(fmt: str, demo_url: str, make_demo: MakeDemo, tmp_path: Path) -> None:
+    """A leader's workbook, report and deck from a server-backed database: built, and (the workbook) the same numbers as the file's."""
+    import openpyxl
+
+    from analysis.export import export
+
+    db = Database(demo_url, linger_s=0)
+    try:
+        with db.cursor() as con:
+            on_server = export(con, fmt, tmp_path / f"server.{fmt}", Scope("demo"), role="leader")
+    finally:
+        db.close()
+    assert on_server.path.stat().st_size > 0
+    if fmt != "xlsx":
+        return
+    with open_cursor(make_demo(300, seed=3, waves=3)) as con:
+        publish(con, "demo", 3, ["strategy", "it_ot"], "level", actor="tester")
+        on_file = export(con, fmt, tmp_path / f"file.{fmt}", Scope("demo"), role="leader")
+
+    def cells(path: Path) -> dict[str, list[tuple]]:
+        book = openpyxl.load_workbook(path, read_only=True)
+        rows = {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+        rows["Comments"] = sorted(rows["Comments"], key=repr)  # shown in random order on purpose (no row order to link)
+        return rows
+
+    assert cells(on_server.path) == cells(on_file.path)
 
 
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py") if p.name != "__init__.py")

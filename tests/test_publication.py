@@ -20,10 +20,10 @@ from analysis.public import public_board, public_link
 from analysis.scope import Scope
 from survey.actions import action_from, add_action, set_published
 from survey.backup import backup, restore
+from survey.demo import load_demo
 from survey.publication import PublicationError, latest_published_wave, publish, published
 from survey.retention import delete_campaign
 from survey.store import Database, recent_audit
-from tests.conftest import MakeDemo, open_cursor
 
 PUBLIC_TITLE = "Monthly shop-floor review of the digital roadmap"
 SECRET_TITLE = "Close the Venlo night shift"
@@ -47,11 +47,11 @@ def add_actions(con: duckdb.DuckDBPyConnection, campaign_id: str = "demo") -> No
 
 
 @pytest.fixture
-def small(make_demo: MakeDemo, tmp_path: Path):
-    """60 respondents in one wave: the board and senior management are below the threshold of 5."""
-    with open_cursor(make_demo(60, seed=7, waves=1, into=tmp_path / "small.duckdb")) as con:
-        add_actions(con)
-        yield con
+def small(con: duckdb.DuckDBPyConnection):
+    """60 respondents in one wave: the board and senior management are below the threshold of 5 (on either backend)."""
+    load_demo(con, 60, seed=7, waves=1)
+    add_actions(con)
+    return con
 
 
 def test_publishing_replaces_the_waves_choice_and_is_audited(small: duckdb.DuckDBPyConnection) -> None:

@@ -56,27 +56,38 @@ def acme(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _sorted(rows: list[tuple]) -> list[tuple]:
+    """Rows in one order on both backends: some tables are read live from PostgreSQL, which has no `ORDER BY ALL`."""
+    return sorted(rows, key=repr)
+
+
+def _cached_aside(rows: dict[str, list[tuple]], backend: str) -> dict[str, list[tuple]]:
+    """The rows to compare after a deletion. On PostgreSQL a deletion makes every replica pull its copy whole, which
+    drops every wave's stored cells (a cache of the copy, read again on the next view), so they are left out there."""
+    return {t: r for t, r in rows.items() if not (backend == "postgresql" and t == "wave_cells")}
+
+
 def _scope_rows(con: duckdb.DuckDBPyConnection, campaign_id: str, wave: int | None) -> dict[str, list[tuple]]:
     """Every row that belongs to a campaign (or one of its waves), table by table."""
     where = "campaign_id = ?" + (" AND wave = ?" if wave is not None else "")
     params = [campaign_id] + ([wave] if wave is not None else [])
-    rows = {t: con.execute(f"SELECT * FROM {t} WHERE {where} ORDER BY ALL", params).fetchall() for t in BY_WAVE}
+    rows = {t: _sorted(con.execute(f"SELECT * FROM {t} WHERE {where}", params).fetchall()) for t in BY_WAVE}
     for table in CHILDREN:
-        rows[table] = con.execute(
-            f"SELECT * FROM {table} WHERE response_id IN (SELECT response_id FROM responses WHERE {where}) ORDER BY ALL", params
-        ).fetchall()
+        rows[table] = _sorted(
+            con.execute(f"SELECT * FROM {table} WHERE response_id IN (SELECT response_id FROM responses WHERE {where})", params).fetchall()
+        )
     if wave is None:
         for table in BY_CAMPAIGN:
-            rows[table] = con.execute(f"SELECT * FROM {table} WHERE campaign_id = ? ORDER BY ALL", [campaign_id]).fetchall()
+            rows[table] = _sorted(con.execute(f"SELECT * FROM {table} WHERE campaign_id = ?", [campaign_id]).fetchall())
     return rows
 
 
 def _all_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()]
-    return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall() for t in tables}
+    return {t: _sorted(con.execute(f'SELECT * FROM "{t}"').fetchall()) for t in tables}
 
 
-def test_delete_wave_removes_every_dependent_row_and_nothing_else(acme: duckdb.DuckDBPyConnection) -> None:
+def test_delete_wave_removes_every_dependent_row_and_nothing_else(acme: duckdb.DuckDBPyConnection, backend: str) -> None:
     doomed = _scope_rows(acme, "acme", 1)
     assert all(doomed[t] for t in (*BY_WAVE, *CHILDREN)), "the fixture must fill every table of the wave"
     kept_wave = _scope_rows(acme, "acme", 2)
@@ -89,8 +100,8 @@ def test_delete_wave_removes_every_dependent_row_and_nothing_else(acme: duckdb.D
     assert all(rows == [] for rows in _scope_rows(acme, "acme", 1).values())
     assert done.rows == {t: len(doomed[t]) for t in (*BY_WAVE, *CHILDREN)}
     assert done.responses == len(doomed["responses"]) == 20 + 10 + 1
-    assert _scope_rows(acme, "acme", 2) == kept_wave
-    assert _scope_rows(acme, "other", None) == kept_other
+    assert _cached_aside(_scope_rows(acme, "acme", 2), backend) == _cached_aside(kept_wave, backend)
+    assert _cached_aside(_scope_rows(acme, "other", None), backend) == _cached_aside(kept_other, backend)
     for table, rows in kept_campaign.items():
         assert acme.execute(f"SELECT * FROM {table} WHERE campaign_id = 'acme' ORDER BY ALL").fetchall() == rows
     assert acme.execute("SELECT * FROM instruments ORDER BY ALL").fetchall() == instruments
@@ -125,14 +136,14 @@ def test_refused_deletions_change_nothing(acme: duckdb.DuckDBPyConnection, call,
     assert _all_rows(acme) == before
 
 
-def test_delete_campaign_removes_it_entirely_and_keeps_the_other(acme: duckdb.DuckDBPyConnection) -> None:
+def test_delete_campaign_removes_it_entirely_and_keeps_the_other(acme: duckdb.DuckDBPyConnection, backend: str) -> None:
     doomed = _scope_rows(acme, "acme", None)
     kept = _scope_rows(acme, "other", None)
     done = delete_campaign(acme, "acme", actor="fiona")
     assert all(rows == [] for rows in _scope_rows(acme, "acme", None).values())
     assert done.rows == {t: len(rows) for t, rows in doomed.items()}
     assert done.responses == 20 + 15 + 2 * 11
-    assert _scope_rows(acme, "other", None) == kept
+    assert _cached_aside(_scope_rows(acme, "other", None), backend) == _cached_aside(kept, backend)
     assert acme.execute("SELECT count(*) FROM instruments").fetchone()[0] == 1
     entry = recent_audit(acme, 1)[0]
     assert (entry.actor, entry.action) == ("fiona", "delete campaign")
@@ -154,6 +165,7 @@ def test_deletion_is_all_or_nothing(acme: duckdb.DuckDBPyConnection, monkeypatch
     assert _all_rows(acme) == before
 
 
+@pytest.mark.file_only  # a table made outside the migrations exists on the server only, never in a replica's copy
 def test_tables_added_later_are_covered(acme: duckdb.DuckDBPyConnection) -> None:
     """Dependents are found by their columns, so a table from a later migration cannot be forgotten."""
     acme.execute("CREATE TABLE response_tags (response_id VARCHAR, tag VARCHAR)")
