@@ -330,7 +330,7 @@ def capture_form(ws: Workshop) -> None:
         left, right = st.columns(2)
         owner = left.text_input(word("owner", lang), max_chars=100, key=f"ws_f_owner_{n}")
         due = right.date_input(tr("col_due", lang), value=dt.date.today() + dt.timedelta(days=90), key=f"ws_f_due_{n}")
-        dimension = left.selectbox(tr("col_answers", lang), list(dims), format_func=dims.get, key=f"ws_f_dimension_{n}")
+        dimension = left.selectbox(tr("col_area", lang), list(dims), format_func=dims.get, key=f"ws_f_dimension_{n}")
         loss = right.selectbox(
             tr("col_loss", lang), [None, *losses], format_func=lambda x: "—" if x is None else ws.labels.loss(x), key=f"ws_f_loss_{n}"
         )
