@@ -31,6 +31,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,9 +160,15 @@ def backup(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, actor: str = 
     if replica is not None:
         # PostgreSQL: the entry is committed first, then the copy catches up with everything (the entry included)
         # in one snapshot, and the files are written from the copy: the same DuckDB COPY as for a file.
+        # The entry cannot share the files' transaction there, so a backup that fails after it says so in a second one.
         audit(con, actor, "backup", f"{len(_tables(con))} tables to {out.resolve()}{granted}")
-        replica.mirror.sync(full=True)
-        return _write_backup(con.local, out, None)
+        try:
+            replica.mirror.sync(full=True)
+            return _write_backup(con.local, out, None)
+        except BaseException as exc:
+            with suppress(Exception):
+                audit(con, actor, "backup failed", f"to {out.resolve()}: nothing kept ({type(exc).__name__})")
+            raise
     return _write_backup(con, out, lambda tables: audit(con, actor, "backup", f"{len(tables)} tables to {out.resolve()}{granted}"))
 
 
@@ -190,7 +197,8 @@ def _write_backup(con: duckdb.DuckDBPyConnection, out: Path, record: Callable[[l
             written.append(manifest_path)
             manifest_path.write_text(json.dumps(_manifest_json(manifest), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     except BaseException:
-        # No audit entry was kept, so no half-written backup may stay behind looking like one.
+        # No audit entry was kept (on PostgreSQL: a "backup failed" entry follows), so no half-written backup may stay
+        # behind looking like one.
         for path in written:
             path.unlink(missing_ok=True)
         raise
