@@ -81,6 +81,9 @@ def answer_survey(page: object, instrument: object, lang: str, shot: object = No
         page.get_by_text(next(iter(instrument.value_at_stake.losses.values()))[lang]).click()
         shot("value")
         click_button(page, words[1])
+    if instrument.targets or instrument.meta_perception:  # the outlook step: optional, left open here
+        shot("outlook")
+        click_button(page, words[1])
     shot("review")
     click_button(page, words[2])
     page.get_by_text(words[3]).wait_for()

@@ -103,6 +103,9 @@ def _walk_survey(page: object, url: str, lang: str, found: dict[str, list[str]],
     if instrument.value_at_stake:
         found[f"{tag}: value at stake"] = audit(page)
         click_button(page, WORDS[lang][1])
+    if instrument.targets or instrument.meta_perception:
+        found[f"{tag}: outlook"] = audit(page)
+        click_button(page, WORDS[lang][1])
     found[f"{tag}: review"] = audit(page)
     click_button(page, WORDS[lang][2])
     expect_text(page, WORDS[lang][3])

@@ -84,6 +84,9 @@ def test_the_survey_can_be_completed_with_the_keyboard_alone(tmp_path: Path, wid
         tab_to(page, "button", "Next")  # value at stake: choosing none is allowed
         page.keyboard.press("Enter")
         wait_idle(page)
+        tab_to(page, "button", "Next")  # the outlook (targets, predictions): optional too
+        page.keyboard.press("Enter")
+        wait_idle(page)
         tab_to(page, "button", "Submit my answers")
         page.keyboard.press("Enter")
         expect_text(page, "Thank you!")

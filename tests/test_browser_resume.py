@@ -18,7 +18,8 @@ pytestmark = pytest.mark.browser
 def _answer_dimension(page: object, dim: object, value: int) -> None:
     page.get_by_text(dim.label["en"], exact=True).first.wait_for()
     for item in dim.items:
-        page.get_by_role("radiogroup", name=item.text["en"]).get_by_text(str(value), exact=True).click()
+        label = default_instrument().scale.labels["en"][value - 1]  # each radio is named by its label, not its number
+        page.get_by_role("radiogroup", name=item.text["en"]).get_by_text(label, exact=True).click()
     click_button(page, "Next")
 
 
@@ -51,6 +52,7 @@ def test_the_saved_url_continues_in_a_fresh_browser_context(tmp_path: Path) -> N
             _answer_dimension(other, dim, 4)
         other.get_by_text(next(iter(instrument.value_at_stake.losses.values()))["en"]).click()
         click_button(other, "Next")
+        click_button(other, "Next")  # the outlook: optional
         click_button(other, "Submit my answers")
         expect_text(other, "Thank you!")
         assert "resume=" not in other.url

@@ -107,7 +107,7 @@ def answer_with_hostile_comment(page: object, url: str) -> None:
     first = INSTRUMENT.dimensions[0]
     for i, dim in enumerate(INSTRUMENT.dimensions):
         page.get_by_text(dim.label["en"], exact=True).first.wait_for()
-        page.get_by_role("radiogroup", name=dim.items[0].text["en"]).get_by_text("3", exact=True).click()
+        page.get_by_role("radiogroup", name=dim.items[0].text["en"]).get_by_text(INSTRUMENT.scale.labels["en"][2], exact=True).click()
         if i == 0:
             page.get_by_role("textbox", name=first.comment_prompt["en"]).fill(PAYLOAD)
         if i == 1:
@@ -115,6 +115,7 @@ def answer_with_hostile_comment(page: object, url: str) -> None:
         _click(page, "Next")
         _inert(page, f"after section {dim.id}")
     _click(page, "Next")  # value at stake: nothing chosen
+    _click(page, "Next")  # the outlook: nothing chosen
     _inert(page, "review")
     # Back to the first section: the comment comes back into its text box as text.
     page.get_by_role("button", name="Change").first.click()
@@ -123,7 +124,8 @@ def answer_with_hostile_comment(page: object, url: str) -> None:
     _inert(page, "comment shown again for editing")
     for _ in INSTRUMENT.dimensions:
         _click(page, "Next")
-    _click(page, "Next")
+    _click(page, "Next")  # value at stake
+    _click(page, "Next")  # the outlook
     _click(page, "Submit my answers")
     page.get_by_text("Thank you!").wait_for()
     _inert(page, "thank-you page")

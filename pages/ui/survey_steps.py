@@ -388,7 +388,7 @@ def _save_losses(instrument: Instrument, draft: Draft, lang: str, target: int) -
 
 def outlook(instrument: Instrument, draft: Draft, step: int, lang: str) -> None:
     """Targets and meta-perception, asked once at the end: one tap per question, on the instrument's scale."""
-    st.subheader(t("outlook_title", lang))
+    st.header(t("outlook_title", lang))
     st.info(scale_legend(instrument, lang))
     options = answer_options(instrument)
     questions = outlook_questions(instrument, draft)
