@@ -25,14 +25,32 @@ PASSWORDS = {"leader": "leader-pass-1234", "facilitator": "facilitator-pass-123"
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
 BLOCKING = ("serious", "critical")
 DASHBOARD = {
-    "leader": ["Overview", "Gaps", "Item detail", "Value at stake", "Comments", "Trends", "Exports"],
-    "facilitator": [
+    "leader": [
         "Overview",
         "Gaps",
+        "Blind spots and ambition",
         "Item detail",
         "Value at stake",
         "Comments",
         "Trends",
+        "Actions",
+        "Exports",
+        "Workshop",
+        "Publish",
+        "You said, we did",
+    ],
+    "facilitator": [
+        "Overview",
+        "Gaps",
+        "Blind spots and ambition",
+        "Item detail",
+        "Value at stake",
+        "Comments",
+        "Trends",
+        "Actions",
+        "Workshop",
+        "Publish",
+        "You said, we did",
         "Campaigns",
         "Invites",
         "Import",
