@@ -47,7 +47,10 @@ def test_xlsx_with_filter_language_and_role(demo_file: Path, tmp_path: Path, cap
     ]
     assert main(args) == 0
     printed = capsys.readouterr().out
-    assert "wrote 7 sheets (Samenvatting, Heatmap, Verschillen, Stellingen, Waarde op het spel, Opmerkingen, Respons)" in printed
+    assert (
+        "wrote 9 sheets (Bevindingen, Samenvatting, Heatmap, Verschillen, Stellingen, Waarde op het spel, "
+        "Blinde vlekken & ambitie, Opmerkingen, Respons)"
+    ) in printed
     assert out.exists() and _audit(demo_file) == [f"xlsx campaign=demo wave=1 filters=site=venlo role=leader lang=nl file={out.name}"]
 
 
