@@ -89,7 +89,9 @@ def test_migrations_from_one_list_give_both_backends_the_same_tables(pg_server: 
 def test_a_second_replica_follows_appends_incrementally_and_deletions_by_a_full_pull(pg_server: Server, instrument) -> None:
     url = pg_server.create()
     one, two = Database(url, linger_s=0), Database(url, linger_s=0)
-    per_response = 1 + 30 + 3 + 1 + 1  # responses, answers, attributes, comments, value choices of one sample submission
+    # responses, answers, attributes, comments, value choices and the 10 dimension ratings (5 targets, 5 predictions) of one
+    # sample submission
+    per_response = 1 + 30 + 3 + 1 + 1 + 10
     try:
         with one.cursor() as con:
             create_campaign(con, "C", instrument, campaign_id="c")
