@@ -26,6 +26,7 @@ from analysis.labels import Labels, text_in
 from analysis.scope import Scope
 from survey.campaigns import Campaign, CampaignError, campaign_instrument, get_campaign, list_waves
 from survey.publication import latest_published_wave, published
+from survey.texts import wording
 from survey.user_text import plain
 
 LANGUAGES = ("en", "nl")
@@ -73,9 +74,7 @@ def public_link(base_url: str, campaign_id: str) -> str:
 
 def tr(key: str, lang: str, **values: object) -> str:
     """The public wording for `key` in `lang` (English when missing), placeholders filled in."""
-    entry = TEXTS[key]
-    text = entry.get(lang) or entry["en"]
-    return text.format(**values) if values else text
+    return wording(TEXTS, key, lang, **values)
 
 
 @dataclass(frozen=True)

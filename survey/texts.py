@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 TEXTS: dict[str, dict[str, str]] = {
     "language": {"en": "Language", "nl": "Taal"},
     "start": {"en": "Start the survey", "nl": "Start de vragenlijst"},
@@ -78,8 +80,13 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, lang: str, **values: object) -> str:
-    """The text for `key` in `lang` (English when a language lacks it), with {placeholders} filled in."""
-    entry = TEXTS[key]
+def wording(table: Mapping[str, Mapping[str, str]], key: str, lang: str, **values: object) -> str:
+    """`table[key]` in `lang` (English when a language lacks it), with {placeholders} filled in: every wording table's lookup."""
+    entry = table[key]
     text = entry.get(lang) or entry["en"]
     return text.format(**values) if values else text
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The text for `key` in `lang` (English when a language lacks it), with {placeholders} filled in."""
+    return wording(TEXTS, key, lang, **values)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from survey.texts import wording
+
 LANGUAGES = ("en", "nl")
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -470,6 +472,4 @@ CHART_TITLES: dict[str, dict[str, str]] = {
 
 def tr(key: str, lang: str, **values: object) -> str:
     """The export wording for `key` in `lang` (English when the language lacks it), placeholders filled in."""
-    entry = TEXTS[key]
-    text = entry.get(lang) or entry["en"]
-    return text.format(**values) if values else text
+    return wording(TEXTS, key, lang, **values)

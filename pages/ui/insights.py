@@ -9,6 +9,7 @@ import streamlit as st
 from analysis.export.report import euros, number
 from pages.ui import dashboard as ui
 from pages.ui.actions import may_plan, plan_action, plan_text, target_title
+from survey.texts import wording
 from survey.user_text import as_markdown
 
 WORDS: dict[str, dict[str, str]] = {
@@ -83,7 +84,7 @@ PLAN_FIRST = 5  # blind spots with a "Plan action" in view; the rest behind one 
 
 
 def w(key: str, lang: str) -> str:
-    return WORDS[key].get(lang, WORDS[key]["en"])
+    return wording(WORDS, key, lang)
 
 
 def blind_spot_section(view: ui.View) -> None:

@@ -27,6 +27,7 @@ from pages.ui.common import db
 from pages.ui.findings import KIND_ICONS
 from survey.actions import action_from, add_action
 from survey.campaigns import Campaign
+from survey.texts import wording
 from survey.user_text import as_markdown, plain
 
 STEP_KEY = "ws_step"
@@ -94,8 +95,7 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def word(key: str, lang: str, **values: object) -> str:
-    text = WORDS[key].get(lang) or WORDS[key]["en"]
-    return text.format(**values) if values else text
+    return wording(WORDS, key, lang, **values)
 
 
 def style() -> None:
