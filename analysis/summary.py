@@ -62,7 +62,7 @@ from analysis.scope import MAX_ATTRIBUTES, Scope, ScopeError, View, open_view, v
 from analysis.scoring import RespondentMatrix
 from analysis.trend import trend_table
 from analysis.value import estimates, ranking_table
-from survey.campaigns import PULSE_MARK, CampaignError, list_waves
+from survey.campaigns import CampaignError, full_waves
 
 AGREEMENT_METHOD = (
     "r_wg = 1 - S^2 / sigma_EU^2 with sigma_EU^2 = (A^2 - 1) / 12 (A scale points), truncated to [0, 1]; "
@@ -257,7 +257,7 @@ def _trend(con: duckdb.DuckDBPyConnection, scope: Scope, base: View, levels: str
     """Change per dimension since the full wave before, overall and per level; null when there is none."""
     # A pulse asks a few statements only: its dimension scores are not comparable with a full wave's, so the trend
     # reaches back to the last full wave.
-    earlier = [w.wave for w in list_waves(con, scope.campaign_id) if w.wave < base.matrix.wave and PULSE_MARK not in w.instrument_key]
+    earlier = [w.wave for w in full_waves(con, scope.campaign_id) if w.wave < base.matrix.wave]
     if not earlier:
         return None
     by = None if levels in base.filters else levels

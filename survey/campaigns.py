@@ -155,11 +155,16 @@ def is_pulse_key(instrument_key: str) -> bool:
     return PULSE_MARK in instrument_key.rsplit("@", 1)[0]
 
 
+def full_waves(con: duckdb.DuckDBPyConnection, campaign_id: str) -> list[Wave]:
+    """The waves that asked the whole questionnaire (not a pulse of a few statements), oldest first: the ones whose
+    dimension scores compare with each other."""
+    return [w for w in list_waves(con, campaign_id) if not is_pulse_key(w.instrument_key)]
+
+
 def full_instrument_key(con: duckdb.DuckDBPyConnection, campaign_id: str) -> str:
     """The newest full questionnaire of the campaign: what a new wave asks unless told otherwise, even after a pulse."""
-    waves = list_waves(con, campaign_id)
-    full = [w.instrument_key for w in waves if not is_pulse_key(w.instrument_key)]
-    return full[-1] if full else current_wave(con, campaign_id).instrument_key
+    full = full_waves(con, campaign_id)
+    return full[-1].instrument_key if full else current_wave(con, campaign_id).instrument_key
 
 
 def start_wave(con: duckdb.DuckDBPyConnection, campaign_id: str, label: str, instrument: Instrument | None = None) -> Wave:

@@ -27,7 +27,7 @@ from survey.actions import (
     target_of,
 )
 from survey.actions.pulse import start_pulse
-from survey.campaigns import Campaign, CampaignError, is_pulse_key, list_waves
+from survey.campaigns import Campaign, CampaignError, full_waves
 from survey.user_text import as_markdown, plain
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -234,7 +234,7 @@ def pulse_panel(campaign: Campaign, lang: str) -> None:
         return
     with db().cursor() as con:
         actions = list_actions(con, campaign.campaign_id)
-        full = [w.wave for w in list_waves(con, campaign.campaign_id) if not is_pulse_key(w.instrument_key)]
+        full = [w.wave for w in full_waves(con, campaign.campaign_id)]
     if actions.empty or not full:
         return
     left, right = st.columns([1, 3])

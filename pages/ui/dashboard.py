@@ -17,7 +17,8 @@ from analysis.labels import Labels
 from analysis.scope import Scope, ScopeError
 from pages.ui.campaign_picker import pick_campaign
 from pages.ui.common import db, menu, require
-from survey.campaigns import PULSE_MARK, Campaign, CampaignError, campaign_instrument, list_waves
+from survey import campaigns
+from survey.campaigns import Campaign, CampaignError, campaign_instrument, list_waves
 from survey.instrument import Instrument
 from survey.user_text import as_markdown, plain
 
@@ -221,7 +222,7 @@ def full_waves(view: View) -> list[int]:
     """The campaign's waves that asked the whole questionnaire (not a pulse of a few statements), oldest first:
     the ones whose dimension scores compare with a full wave's."""
     with db().cursor() as con:
-        return [w.wave for w in list_waves(con, view.campaign.campaign_id) if PULSE_MARK not in w.instrument_key]
+        return [w.wave for w in campaigns.full_waves(con, view.campaign.campaign_id)]
 
 
 def no_data(view: View) -> bool:
