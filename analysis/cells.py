@@ -11,7 +11,17 @@ from collections.abc import Mapping
 import duckdb
 import numpy as np
 
-from analysis.matrix_sql import Columns, RespondentMatrix, Unit, aggregates_sql, attr_col, matrix_sql, quote, unit_values_sql
+from analysis.matrix_sql import (
+    Columns,
+    RespondentMatrix,
+    Unit,
+    aggregates_sql,
+    attr_col,
+    counted_columns,
+    matrix_sql,
+    quote,
+    unit_values_sql,
+)
 
 # Cells of the matrix grouped by attributes, rows sorted so that adding them up later is done in the same order every time.
 CELLS_SQL = """
@@ -55,7 +65,7 @@ def cell_rows(
     )
     params: dict[str, object] = {"campaign": matrix.campaign_id, "wave": matrix.wave}
     params.update({f"m_{table}": mark for table, mark in (since or {}).items()})
-    return fetch_columns(con, sql, params)
+    return counted_columns(fetch_columns(con, sql, params), units)
 
 
 def descaled(rows: Columns, units: Mapping[str, Unit]) -> dict[str, np.ndarray]:

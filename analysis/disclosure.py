@@ -30,7 +30,10 @@ of a cell where such a group could be worked out below k.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -40,6 +43,7 @@ from scipy import linalg
 TOLERANCE = 1e-8
 MAX_HALVES = 40_000  # subsets kept per half of the meet-in-the-middle search
 MAX_ROUNDS = 400  # rounds of one audit at most (each hides at least one cell; never reached in practice)
+MAX_REMEMBERED = 32  # audits kept by `remembered_protect`
 
 
 @dataclass(frozen=True)
@@ -335,3 +339,52 @@ def _null_of(lat: Lattice, shown: np.ndarray, columns: np.ndarray, cache: dict[t
     if key not in cache:
         cache[key] = null_basis(lat.incidence[np.flatnonzero(shown)][:, columns])
     return cache[key]
+
+
+_REMEMBERED: OrderedDict[bytes, tuple[np.ndarray, np.ndarray, bytes | None]] = OrderedDict()
+_REMEMBERED_LOCK = threading.Lock()
+
+
+def _digest(*parts: object) -> bytes:
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        h.update(part.tobytes() if isinstance(part, np.ndarray) else repr(part).encode("utf-8"))
+        h.update(b"|")
+    return h.digest()
+
+
+def remembered_protect(
+    n: np.ndarray,
+    units: Sequence[str],
+    visible: np.ndarray,
+    reason: np.ndarray,
+    k: int,
+    linked: Sequence[tuple[Sequence[str], Sequence[str], Sequence[str]]],
+    hidden_code: int,
+    max_depth: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`protect`, remembered by what its verdicts depend on: a new response in a large cell costs no second audit.
+
+    The search only asks whether a union of finest cells holds between 1 and k-1 counted respondents (and
+    whether a cell is empty); for counts c_j >= 0, sum(min(c_j, k)) < k exactly when sum(c_j) < k, so
+    with the counts capped at k the same unions are found. Which cell is hidden for a union found does
+    depend on the group sizes, but only on their order (`_to_hide` sorts by them, the smallest first), so an audit
+    that hid something is reused only while the cube's cells keep the same order of sizes (ties included); one
+    that hid nothing is reused for any counts with the same capped values and the same verdicts of the rules.
+    """
+    key = _digest(
+        np.minimum(n, k), tuple(units), visible, reason, k, [tuple(map(tuple, group)) for group in linked], hidden_code, max_depth
+    )
+    order = _digest(np.unique(n[..., list(units).index("respondents")], return_inverse=True)[1])
+    with _REMEMBERED_LOCK:
+        found = _REMEMBERED.get(key)
+        if found is not None and (found[2] is None or found[2] == order):
+            _REMEMBERED.move_to_end(key)
+            return found[0].copy(), found[1].copy()
+    vis, why = protect(n, units, visible, reason, k, linked, hidden_code, max_depth)
+    sizes = order if bool(((why == hidden_code) & (reason != hidden_code)).any()) else None
+    with _REMEMBERED_LOCK:
+        _REMEMBERED[key] = (vis.copy(), why.copy(), sizes)
+        while len(_REMEMBERED) > MAX_REMEMBERED:
+            _REMEMBERED.popitem(last=False)
+    return vis, why

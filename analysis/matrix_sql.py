@@ -6,6 +6,7 @@ from the long tables and consumed at once by a GROUP BY over every attribute (`a
 Matrix columns (quoted identifiers, because ids may contain `-`):
     "a:<attribute>"  VARCHAR   option id, NULL when the respondent did not state it
     "i:<item>"       SMALLINT  the answer reverse-scored (min + max − value), NULL for don't know
+    "k:<dimension>"  INTEGER   how many of the dimension's items were answered (not don't know)
     "d:<dimension>"  DOUBLE    mean of the answered items if at least half were answered, else NULL
     "l:<loss>"       BOOLEAN   named this loss in the value-at-stake block
     "vb"             BOOLEAN   named at least one loss (answered the block)
@@ -52,13 +53,20 @@ MATRIX_SQL = """
         LEFT JOIN attrs USING (response_id)
         LEFT JOIN packed USING (response_id)
         LEFT JOIN losses USING (response_id){rated_join}
+    ), counted AS (
+        SELECT *, {answered_columns} FROM items
     )
-    SELECT {selected}, {dimension_columns} FROM items
+    SELECT {selected}, {dimension_columns} FROM counted
 """
-# Dimension ratings (targets, predictions) pivoted per respondent; left out for an instrument that asks none.
-RATED = """, rated AS (
-        SELECT response_id, {rating_pivot}
-        FROM dimension_ratings {picked_ratings} GROUP BY response_id
+# Dimension ratings (targets, predictions) packed per respondent like the answers (one slot per rating asked, the
+# rating's key matched by a join); left out for an instrument that asks none.
+RATED = """, rating_slots(kind, about, dimension, pack, shift) AS (
+        VALUES {rating_slots}
+    ), rated AS (
+        SELECT response_id, {rating_packs}
+        FROM (SELECT * FROM dimension_ratings {picked_ratings}) r
+        JOIN rating_slots s ON s.kind = r.kind AND s.about = coalesce(r.about, '') AND s.dimension = r.dimension
+        GROUP BY response_id
     )"""
 PICKED = "WHERE response_id IN (SELECT response_id FROM picked)"
 # Only rows appended since a mark (rowid at or after it), for adding new responses to cells already read.
@@ -87,6 +95,10 @@ def dim_col(dimension_id: str) -> str:
     return quote(f"d:{dimension_id}")
 
 
+def answered_col(dimension_id: str) -> str:
+    return quote(f"k:{dimension_id}")
+
+
 def loss_col(loss: str) -> str:
     return quote(f"l:{loss}")
 
@@ -110,11 +122,22 @@ def rating_columns(instrument: Instrument) -> tuple[tuple[str, str | None, str],
     return tuple(out)
 
 
-def _rating_pivot(kind: str, about: str | None, dimension: str) -> str:
-    if kind == "target":
-        return f"max(value) FILTER (WHERE kind = 'target' AND dimension = {literal(dimension)}) AS {target_col(dimension)}"
-    where = f"kind = 'prediction' AND about = {literal(about or '')} AND dimension = {literal(dimension)}"
-    return f"max(value) FILTER (WHERE {where}) AS {prediction_col(about or '', dimension)}"
+def _rating_name(kind: str, about: str | None, dimension: str) -> str:
+    return target_col(dimension) if kind == "target" else prediction_col(about or "", dimension)
+
+
+def _packs(slot_count: int, base: int, prefix: str) -> str:
+    """bit_or of every value (shifted to 1..points) into its 8-bit slot, one UBIGINT per SLOTS slots: "<prefix><pack>"."""
+    return ", ".join(
+        f"bit_or(CAST(value - ({base}) + 1 AS UBIGINT) << CAST(shift AS UBIGINT)) FILTER (WHERE pack = {p}) AS {prefix}{p}"
+        for p in range(max(1, math.ceil(slot_count / SLOTS)))
+    )
+
+
+def _unpacked(position: int, base: int, prefix: str) -> str:
+    """The value of one slot back on its scale (NULL where nothing was packed)."""
+    pack, shift = divmod(position, SLOTS)
+    return f"(CAST(NULLIF(({prefix}{pack} >> {SLOTS * shift}) & 255, 0) AS INTEGER) - 1 + ({base}))"
 
 
 @dataclass(frozen=True)
@@ -138,6 +161,8 @@ class Unit:
     expression: str
     scale: int = 1
     bound: float = 1.0  # largest absolute value of the expression, to choose exact arithmetic
+    counted: bool = False  # 1 or NULL for every respondent: only the count is aggregated (sum and sum of squares equal it)
+    tally: tuple[str, int] | None = None  # (item column, value): counted together with the item's other values, see `tallies`
 
 
 class Fingerprint(NamedTuple):
@@ -230,17 +255,21 @@ def _pack_base(catalogue: tuple[CatalogueItem, ...]) -> int:
 
 def _reverse_scored(item: CatalogueItem, position: int, base: int) -> str:
     """Unpack one answer from its slot and apply the reverse key (min + max − value)."""
-    pack, shift = divmod(position, SLOTS)
-    raw = f"(CAST(NULLIF((p{pack} >> {SLOTS * shift}) & 255, 0) AS INTEGER) - 1 + ({base}))"
+    raw = _unpacked(position, base, "p")
     value = f"{item.scale_min + item.scale_max} - {raw}" if item.reverse else raw
     return f"CAST({value} AS SMALLINT) AS {item_col(item.item_id)}"
 
 
+def _answered(dimension_id: str, items: list[str]) -> str:
+    answered = " + ".join(f"CAST({item_col(i)} IS NOT NULL AS INTEGER)" for i in items)
+    return f"CAST({answered} AS INTEGER) AS {answered_col(dimension_id)}"
+
+
 def _dimension_score(dimension_id: str, items: list[str]) -> str:
     """Mean of the answered items if at least half were answered; 2*answered >= items keeps the rule in integers."""
-    answered = " + ".join(f"CAST({item_col(i)} IS NOT NULL AS INTEGER)" for i in items)
+    answered = answered_col(dimension_id)
     total = " + ".join(f"coalesce({item_col(i)}, 0)" for i in items)
-    return f"CASE WHEN 2 * ({answered}) >= {len(items)} THEN CAST({total} AS DOUBLE) / ({answered}) END AS {dim_col(dimension_id)}"
+    return f"CASE WHEN 2 * {answered} >= {len(items)} THEN CAST({total} AS DOUBLE) / {answered} END AS {dim_col(dimension_id)}"
 
 
 def matrix_sql(
@@ -253,12 +282,8 @@ def matrix_sql(
     """
     attributes = list(instrument.attributes)
     losses = list(instrument.value_at_stake.losses) if instrument.value_at_stake else []
-    packs = max(1, math.ceil(len(catalogue) / SLOTS))
     slots = ", ".join(f"({literal(c.item_id)}, {k // SLOTS}, {SLOTS * (k % SLOTS)})" for k, c in enumerate(catalogue)) or "(NULL, 0, 0)"
     base = _pack_base(catalogue)
-    pack_columns = ", ".join(
-        f"bit_or(CAST(value - ({base}) + 1 AS UBIGINT) << CAST(shift AS UBIGINT)) FILTER (WHERE pack = {p}) AS p{p}" for p in range(packs)
-    )
     by_dim: dict[str, list[str]] = {}
     for c in catalogue:
         by_dim.setdefault(c.dimension, []).append(c.item_id)
@@ -268,12 +293,19 @@ def matrix_sql(
         return SINCE.format(mark=f"m_{table}") if since else "" if whole_table else PICKED
 
     ratings = rating_columns(instrument)
-    rating_names = [target_col(d) if kind == "target" else prediction_col(about or "", d) for kind, about, d in ratings]
+    rating_slots = ", ".join(
+        f"({literal(kind)}, {literal(about or '')}, {literal(d)}, {k // SLOTS}, {SLOTS * (k % SLOTS)})"
+        for k, (kind, about, d) in enumerate(ratings)
+    )
+    low = instrument.scale.min
+    rating_values = [f"CAST({_unpacked(k, low, 'r')} AS SMALLINT) AS {_rating_name(*r)}" for k, r in enumerate(ratings)]
     return MATRIX_SQL.format(
-        rated=RATED.format(rating_pivot=", ".join(_rating_pivot(*r) for r in ratings), picked_ratings=picked("dimension_ratings"))
+        rated=RATED.format(
+            rating_slots=rating_slots, rating_packs=_packs(len(ratings), low, "r"), picked_ratings=picked("dimension_ratings")
+        )
         if ratings
         else "",
-        rating_columns="".join(f", {name}" for name in rating_names),
+        rating_columns="".join(f", {value}" for value in rating_values),
         rated_join=" LEFT JOIN rated USING (response_id)" if ratings else "",
         selected="*" if with_id else "* EXCLUDE (response_id)",
         slots=slots,
@@ -282,23 +314,24 @@ def matrix_sql(
         picked_answers=picked("answers"),
         picked_losses=picked("value_choices"),
         attribute_pivot=", ".join(f"max(CASE WHEN attribute = {literal(a)} THEN value END) AS {attr_col(a)}" for a in attributes),
-        packs=pack_columns,
+        packs=_packs(len(catalogue), base, "p"),
         loss_pivot=", ".join(f"bool_or(loss = {literal(x)}) AS {loss_col(x)}" for x in losses) or "true AS _none",
         attribute_columns=", ".join(attr_col(a) for a in attributes),
         item_columns=", ".join(_reverse_scored(c, k, base) for k, c in enumerate(catalogue)),
         loss_columns=", ".join(
             [f"coalesce({loss_col(x)}, false) AS {loss_col(x)}" for x in losses] + ["losses.response_id IS NOT NULL AS vb"]
         ),
+        answered_columns=", ".join(_answered(d, items) for d, items in by_dim.items()) or "0 AS _none_answered",
         dimension_columns=", ".join(_dimension_score(d, items) for d, items in by_dim.items()),
     )
 
 
-def _scaled_dimension_score(items: list[str], top: int) -> Unit:
+def _scaled_dimension_score(dimension_id: str, items: list[str], top: int) -> Unit:
     """score × lcm(1..m): the total of the answered items times lcm / answered, when at least half are answered."""
     scale = math.lcm(*range(1, len(items) + 1))
-    answered = " + ".join(f"CAST({item_col(i)} IS NOT NULL AS INTEGER)" for i in items)
+    answered = answered_col(dimension_id)
     total = " + ".join(f"coalesce(CAST({item_col(i)} AS BIGINT), 0)" for i in items)
-    return Unit(f"CASE WHEN 2 * ({answered}) >= {len(items)} THEN ({total}) * ({scale} // ({answered})) END", scale, float(top * scale))
+    return Unit(f"CASE WHEN 2 * {answered} >= {len(items)} THEN ({total}) * ({scale} // {answered}) END", scale, float(top * scale))
 
 
 def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
@@ -319,18 +352,20 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
     no extra pass; never judged on its own (see `cube_units`), only where its item's cell is shown.
     """
     top = max([abs(matrix.instrument.scale.min), abs(matrix.instrument.scale.max), 1])
-    units = {"respondents": Unit("1")}
-    units.update({f"d:{d}": _scaled_dimension_score(list(matrix.items_of(d)), top) for d in matrix.dimension_ids})
+    units = {"respondents": Unit("1", counted=True)}
+    units.update({f"d:{d}": _scaled_dimension_score(d, list(matrix.items_of(d)), top) for d in matrix.dimension_ids})
     units.update({f"i:{i}": Unit(item_col(i), 1, top) for i in matrix.item_ids})
     units.update({f"l:{x}": Unit(f"CASE WHEN vb THEN CAST({loss_col(x)} AS INTEGER) END") for x in matrix.losses})
     for dimension in matrix.dimension_ids:
         items = matrix.items_of(dimension)
-        complete = " AND ".join(f"{item_col(i)} IS NOT NULL" for i in items)
+        answered = answered_col(dimension)
+        complete = f"{answered} = {len(items)}"
         total = " + ".join(f"CAST({item_col(i)} AS INTEGER)" for i in items)
         units[f"c:{dimension}"] = Unit(f"CASE WHEN {complete} THEN {total} END", 1, float(top * len(items)))
         units.update({f"c:{dimension}:{i}": Unit(f"CASE WHEN {complete} THEN {item_col(i)} END", 1, top) for i in items})
-        answered = " + ".join(f"CAST({item_col(i)} IS NOT NULL AS INTEGER)" for i in items)
-        units.update({f"p:{dimension}:{size}": Unit(f"CASE WHEN {answered} = {size} THEN 1 END") for size in range(1, len(items) + 1)})
+        units.update(
+            {f"p:{dimension}:{size}": Unit(f"CASE WHEN {answered} = {size} THEN 1 END", counted=True) for size in range(1, len(items) + 1)}
+        )
     for kind, about, dimension in rating_columns(matrix.instrument):
         if kind == "prediction":
             units[f"x:{about}:{dimension}"] = Unit(prediction_col(about or "", dimension), 1, top)
@@ -338,7 +373,8 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
         if dimension in matrix.dimension_ids:
             units[f"t:{dimension}"] = Unit(target_col(dimension), 1, top)
     for c in matrix.catalogue:
-        units.update({value_unit(c.item_id, v): Unit(f"CASE WHEN {item_col(c.item_id)} = {v} THEN 1 END") for v in item_values(c)})
+        column = item_col(c.item_id)
+        units.update({value_unit(c.item_id, v): Unit(f"CASE WHEN {column} = {v} THEN 1 END", tally=(column, v)) for v in item_values(c)})
     return units
 
 
@@ -361,15 +397,59 @@ def cube_units(matrix: RespondentMatrix) -> dict[str, Unit]:
 
 def wide_units(units: Mapping[str, Unit], rows: int) -> tuple[str, ...]:
     """Units whose sum of squares over `rows` respondents could pass 2^53, so DOUBLE would no longer be exact."""
-    return tuple(key for key, unit in units.items() if max(rows, 1) * unit.bound * unit.bound >= 2.0**53)
+    return tuple(key for key, unit in units.items() if not unit.counted and max(rows, 1) * unit.bound * unit.bound >= 2.0**53)
+
+
+class Tally(NamedTuple):
+    """Several answer-value counts of one item as one sum: each respondent adds 2^(bits × slot) for the value given."""
+
+    name: str  # the column of the packed value per respondent, "t<k>"
+    column: str  # the item's matrix column
+    slots: tuple[tuple[str, int], ...]  # (unit key, value) per slot, lowest bits first
+    bits: int
+
+
+def tallies(units: Mapping[str, Unit], rows: int) -> tuple[Tally, ...]:
+    """The tally units packed per item: slots of `bits` bits (enough to count `rows` respondents) in a HUGEINT.
+
+    One sum per item instead of one count per answer value (five per item on a five-point scale) keeps the cells'
+    pass short; the counts are taken apart in SQL, exact (whole numbers well inside 127 bits).
+    """
+    bits = max(rows, 1).bit_length()
+    per_sum = max(1, 126 // bits)
+    by_column: dict[str, list[tuple[str, int]]] = {}
+    for key, unit in units.items():
+        if unit.tally is not None:
+            by_column.setdefault(unit.tally[0], []).append((key, unit.tally[1]))
+    out: list[Tally] = []
+    for column, slots in by_column.items():
+        for start in range(0, len(slots), per_sum):
+            out.append(Tally(f"t{len(out)}", column, tuple(slots[start : start + per_sum]), bits))
+    return tuple(out)
+
+
+def _tally_value(tally: Tally) -> str:
+    cases = " ".join(f"WHEN {value} THEN {1 << (tally.bits * slot)}" for slot, (_, value) in enumerate(tally.slots))
+    return f"CAST(CASE {tally.column} {cases} END AS HUGEINT) AS {tally.name}"
+
+
+def _tally_counts(tally: Tally) -> list[str]:
+    mask = (1 << tally.bits) - 1
+    return [
+        f"CAST((sum({tally.name}) >> {tally.bits * slot}) & {mask} AS DOUBLE) AS {quote('n|' + key)}"
+        for slot, (key, _) in enumerate(tally.slots)
+    ]
 
 
 def unit_values_sql(units: Mapping[str, Unit], rows: int) -> str:
-    """Each unit's value per respondent, computed once: "u<k>" in DOUBLE, or HUGEINT where DOUBLE could round."""
+    """Each unit's value per respondent, computed once: "u<k>" in DOUBLE, or HUGEINT where DOUBLE could round; tallies packed."""
     wide = set(wide_units(units, rows))
-    return ", ".join(
-        f"CAST({unit.expression} AS {'HUGEINT' if key in wide else 'DOUBLE'}) AS u{k}" for k, (key, unit) in enumerate(units.items())
-    )
+    values = [
+        f"CAST({unit.expression} AS {'HUGEINT' if key in wide else 'DOUBLE'}) AS u{k}"
+        for k, (key, unit) in enumerate(units.items())
+        if unit.tally is None
+    ]
+    return ", ".join(values + [_tally_value(t) for t in tallies(units, rows)])
 
 
 def aggregates_sql(units: Mapping[str, Unit], rows: int) -> str:
@@ -377,15 +457,31 @@ def aggregates_sql(units: Mapping[str, Unit], rows: int) -> str:
 
     Sums of whole numbers in DOUBLE are exact while they stay below 2^53, in any order; a unit whose
     sum of squares could pass that (large scales, long dimensions, many respondents) is added in HUGEINT.
-    Each unit's expression appears once (in unit_values_sql), which keeps the query small to plan.
+    Each unit's expression appears once (in unit_values_sql), which keeps the query small to plan. A counted unit
+    (and a tally) yields only its count: `counted_columns` adds its sum and sum of squares, which equal it.
     """
     wide = set(wide_units(units, rows))
     parts = []
-    for k, key in enumerate(units):
+    for k, (key, unit) in enumerate(units.items()):
+        if unit.tally is not None:
+            continue
+        parts.append(f"count(u{k}) AS {quote('n|' + key)}")
+        if unit.counted:
+            continue
         total, squares = f"sum(u{k})", f"sum(u{k} * u{k})"
         if key in wide:
             total, squares = f"CAST({total} AS DOUBLE)", f"CAST({squares} AS DOUBLE)"
-        parts.append(f"count(u{k}) AS {quote('n|' + key)}")
         parts.append(f"{total} AS {quote('s|' + key)}")
         parts.append(f"{squares} AS {quote('q|' + key)}")
+    for tally in tallies(units, rows):
+        parts += _tally_counts(tally)
     return ", ".join(parts)
+
+
+def counted_columns(rows: Mapping[str, np.ndarray], units: Mapping[str, Unit]) -> dict[str, np.ndarray]:
+    """Fetched cells with the sum and sum of squares of every counted unit filled in (each equals its count)."""
+    out = dict(rows)
+    for key, unit in units.items():
+        if unit.counted or unit.tally is not None:
+            out[f"s|{key}"] = out[f"q|{key}"] = np.asarray(out[f"n|{key}"], dtype=np.float64)
+    return out

@@ -12,7 +12,7 @@ from threadpoolctl import threadpool_limits
 
 from analysis.anonymity import COMBINATION, AnonymityReport, Thresholds, clamp_thresholds, visibility
 from analysis.cube import Cube, build_cube
-from analysis.disclosure import protect
+from analysis.disclosure import remembered_protect
 from analysis.scoring import RespondentMatrix, respondent_matrix
 from survey.campaigns import CampaignError
 
@@ -204,7 +204,7 @@ def protected_cube(matrix: RespondentMatrix, k: int) -> tuple[Cube, np.ndarray, 
             for d in matrix.dimension_ids
         ]
         with threadpool_limits(1, user_api="blas"):  # small factorisations: one thread is several times faster than two
-            visible, reason = protect(cube.n, cube.units, visible, reason, k, linked, COMBINATION, MAX_ATTRIBUTES)
+            visible, reason = remembered_protect(cube.n, cube.units, visible, reason, k, linked, COMBINATION, MAX_ATTRIBUTES)
         return cube, *anchored(cube, visible, reason)
 
     return cast(tuple[Cube, np.ndarray, np.ndarray], matrix.memo(f"protected:{k}", compute))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from analysis import engine
 from analysis.engine import Scope
-from analysis.scoring import respondent_scores
+from analysis.matrix_sql import matrix_units, tallies, value_unit
+from analysis.scoring import respondent_matrix, respondent_scores
 from survey.campaigns import create_campaign
 from survey.instrument import parse_instrument
 from survey.responses import Submission, submit
@@ -102,3 +105,30 @@ def test_item_distribution_shows_answers_as_asked(con):
     assert dist["n"].iloc[0] == 5
     heat = engine.heatmap(con, Scope("asked"), unit="item", by=None).data.set_index("unit")
     assert heat.loc["T2", "mean"] == pytest.approx((10 + 10 + 0 + 0 + 0) / 5), "the score reverses what the distribution shows"
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(1, 5), (0, 100)])
+def test_answer_value_counts_of_every_cell_match_a_count_of_the_answers(con, lo, hi):
+    """Each item's answer-value counts travel packed (several per sum, `tallies`); taken apart they are the counts, per cell."""
+    instrument = parse_instrument(instrument_text(lo, hi))
+    create_campaign(con, "Counts", instrument, campaign_id="counts", threshold=3)
+    rng = np.random.default_rng(hi)
+    rows = []
+    for i in range(120):
+        answers = {item: (None if rng.random() < 0.2 else int(rng.integers(lo, hi + 1))) for item in instrument.item_ids}
+        team = ("a", "b")[i % 2]
+        submit(con, instrument, Submission("counts", 1, "en", {"team": team}, answers))
+        rows.append({"team": team, **answers})
+    scored = pd.DataFrame(rows)
+    for item in REVERSED:
+        scored[item] = lo + hi - scored[item]
+    matrix = respondent_matrix(con, "counts", 1)
+    packed = tallies(matrix_units(matrix), matrix.respondents)
+    assert len(packed) == (len(instrument.item_ids) if hi - lo < 10 else len(instrument.item_ids) * math.ceil((hi - lo + 1) / (126 // 7)))
+    teams = np.asarray(matrix.cells["team"], dtype=object)
+    for item in instrument.item_ids:
+        for team in ("a", "b"):
+            expected = scored.loc[scored["team"] == team, item].dropna().astype(int).value_counts()
+            counts = {v: matrix.cells[f"n|{value_unit(item, v)}"][teams == team].sum() for v in range(lo, hi + 1)}
+            assert counts == {v: int(expected.get(v, 0)) for v in range(lo, hi + 1)}, (item, team)
+            assert all((matrix.cells[f"s|{value_unit(item, v)}"] == matrix.cells[f"n|{value_unit(item, v)}"]).all() for v in (lo, hi))

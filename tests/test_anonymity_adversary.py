@@ -385,7 +385,7 @@ def test_the_adversary_finds_nothing_in_what_a_leader_can_see(con, seed, size, k
 @pytest.fixture
 def rules_only(monkeypatch):
     """The engine as it was before the audit: the rules' verdicts as they are, comments under any attribute."""
-    monkeypatch.setattr(scope_module, "protect", lambda n, units, visible, reason, *args: (visible, reason))
+    monkeypatch.setattr(scope_module, "remembered_protect", lambda n, units, visible, reason, *args: (visible, reason))
     monkeypatch.setattr(engine, "reveals_one_attribute", lambda *args: True)
 
 
