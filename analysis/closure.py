@@ -236,11 +236,16 @@ def closure(
 ) -> Closure:
     """Every action's gap before and after, and targeted minus untargeted change of the dimension gaps (see the module docstring)."""
     actions = list_actions(con, campaign_id)
+    label_a, label_b = f"{a[0]}={a[1]}", f"{b[0]}={b[1]}"
+    empty = pd.DataFrame(columns=["dimension", "targeted", "before", "after", "change", "se"])
+    no_target = "no action points at a dimension or item gap of this pair yet"
+    if actions.empty:  # nothing to look up in any wave
+        return Closure(
+            pd.DataFrame([], columns=ACTION_COLUMNS), empty, None, None, None, None, 0, 0, None, None, label_a, label_b, no_target
+        )
     gaps = _Gaps(con, campaign_id, filters)
     rows = [_action_row(gaps, action, a, b) for action in actions.to_dict("records")]
     per_action = pd.DataFrame(rows, columns=ACTION_COLUMNS)
-    label_a, label_b = f"{a[0]}={a[1]}", f"{b[0]}={b[1]}"
-    empty = pd.DataFrame(columns=["dimension", "targeted", "before", "after", "change", "se"])
 
     def nothing(note: str, before: int | None = None, after: int | None = None) -> Closure:
         return Closure(per_action, empty, None, None, None, None, 0, 0, before, after, label_a, label_b, note)
@@ -250,7 +255,7 @@ def closure(
     except ScopeError as exc:
         return nothing(str(exc))
     if before is None:
-        return nothing("no action points at a dimension or item gap of this pair yet")
+        return nothing(no_target)
     full_after = [w for w in gaps.answered if w > before and not gaps.pulse.get(w, False)]
     if before not in gaps.answered or not full_after:
         return nothing(f"no full wave after wave {before} yet: closure needs one to compare with", before)

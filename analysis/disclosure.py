@@ -36,6 +36,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import linalg
@@ -266,11 +267,17 @@ def protect(
     hide(vis[:, people] & ~shown, range(unit_count))
     null = null_of(vis[:, people])
 
+    order = _size_order(sizes)
+
     def check(shown: np.ndarray, unit_counts: np.ndarray, hidden: Sequence[int]) -> None:
         """Audit one unit, assuming the adversary knows which finest cells it leaves empty (the search then covers every union)."""
         if np.array_equal(unit_counts, finest[:, people]):
             return
-        safe = audit_unit(lat, null, occupied, shown, unit_counts, k, sizes, unit_counts == 0)
+        key = _digest(b"unit", shape, vis[:, people], shown, np.minimum(unit_counts, k), occupied, k)
+        safe = _UNITS.get(key, order)
+        if safe is None:
+            safe = audit_unit(lat, null, occupied, shown, unit_counts, k, sizes, unit_counts == 0)
+            _UNITS.put(key, safe, order if (shown & ~safe).any() else None)
         hide(shown & ~safe, hidden)
 
     skip = {units.index(key) for _, _, answered in linked for key in answered}
@@ -284,7 +291,17 @@ def protect(
         per_size = finest[:, [units.index(key) for key in answered_keys]]
         answering = per_size.sum(axis=1)
         for size in range(per_size.shape[1]):
-            linked_audit(lat, vis, involved, items, answering - per_size[:, size], occupied, k, sizes, hide, cache)
+            group = answering - per_size[:, size]
+            key = _digest(b"linked", shape, vis[:, involved], items, np.minimum(group, k), occupied, k)
+            found = _LINKED.get(key, order)
+            if found is None:
+                before = vis[:, items].copy()
+                linked_audit(lat, vis, involved, items, group, occupied, k, sizes, hide, cache)
+                newly = before & ~vis[:, items]
+                found = _LINKED.put(key, (newly, why[:, items].copy()), order if newly.any() else None)
+            newly, reasons = found
+            vis[:, items] &= ~newly
+            why[:, items] = np.where(newly, reasons, why[:, items])
     return vis.reshape(visible.shape), why.reshape(reason.shape)
 
 
@@ -341,8 +358,38 @@ def _null_of(lat: Lattice, shown: np.ndarray, columns: np.ndarray, cache: dict[t
     return cache[key]
 
 
-_REMEMBERED: OrderedDict[bytes, tuple[np.ndarray, np.ndarray, bytes | None]] = OrderedDict()
-_REMEMBERED_LOCK = threading.Lock()
+class _Remembered:
+    """Audit results by what they depend on, least recently used dropped first; a result that hid something also
+    carries the order of the cube's sizes it was chosen by (`_size_order`) and is reused only under the same order."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._found: OrderedDict[bytes, tuple[object, bytes | None]] = OrderedDict()
+
+    def get(self, key: bytes, order: bytes) -> Any:
+        with self._lock:
+            found = self._found.get(key)
+            if found is None or (found[1] is not None and found[1] != order):
+                return None
+            self._found.move_to_end(key)
+            return found[0]
+
+    def put(self, key: bytes, value: Any, order: bytes | None) -> Any:
+        with self._lock:
+            self._found[key] = (value, order)
+            while len(self._found) > self._size:
+                self._found.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._found.clear()
+
+
+_REMEMBERED = _Remembered(MAX_REMEMBERED)
+_LINKED = _Remembered(MAX_REMEMBERED * 64)  # one per dimension and number of answered items
+_UNITS = _Remembered(MAX_REMEMBERED * 256)  # one per unit
 
 
 def _digest(*parts: object) -> bytes:
@@ -351,6 +398,11 @@ def _digest(*parts: object) -> bytes:
         h.update(part.tobytes() if isinstance(part, np.ndarray) else repr(part).encode("utf-8"))
         h.update(b"|")
     return h.digest()
+
+
+def _size_order(sizes: np.ndarray) -> bytes:
+    """The order of the group sizes, ties included: all that the choice of a cell to hide reads of them (`_to_hide`)."""
+    return _digest(np.unique(sizes, return_inverse=True)[1])
 
 
 def remembered_protect(
@@ -371,20 +423,16 @@ def remembered_protect(
     depend on the group sizes, but only on their order (`_to_hide` sorts by them, the smallest first), so an audit
     that hid something is reused only while the cube's cells keep the same order of sizes (ties included); one
     that hid nothing is reused for any counts with the same capped values and the same verdicts of the rules.
+    Inside `protect` the audit of each unit, and the don't-know audit of each dimension and number of answered items,
+    are remembered the same way, so a response that changes one small group redoes only the audits it is part of.
     """
     key = _digest(
         np.minimum(n, k), tuple(units), visible, reason, k, [tuple(map(tuple, group)) for group in linked], hidden_code, max_depth
     )
-    order = _digest(np.unique(n[..., list(units).index("respondents")], return_inverse=True)[1])
-    with _REMEMBERED_LOCK:
-        found = _REMEMBERED.get(key)
-        if found is not None and (found[2] is None or found[2] == order):
-            _REMEMBERED.move_to_end(key)
-            return found[0].copy(), found[1].copy()
-    vis, why = protect(n, units, visible, reason, k, linked, hidden_code, max_depth)
-    sizes = order if bool(((why == hidden_code) & (reason != hidden_code)).any()) else None
-    with _REMEMBERED_LOCK:
-        _REMEMBERED[key] = (vis.copy(), why.copy(), sizes)
-        while len(_REMEMBERED) > MAX_REMEMBERED:
-            _REMEMBERED.popitem(last=False)
-    return vis, why
+    order = _size_order(n[..., list(units).index("respondents")])
+    found = _REMEMBERED.get(key, order)
+    if found is None:
+        vis, why = protect(n, units, visible, reason, k, linked, hidden_code, max_depth)
+        hid = bool(((why == hidden_code) & (reason != hidden_code)).any())
+        found = _REMEMBERED.put(key, (vis, why), order if hid else None)
+    return found[0].copy(), found[1].copy()

@@ -341,7 +341,7 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
     "l:<loss>" (1 when named, 0 when not, among respondents who answered the value block),
     "c:<dimension>" (sum of the dimension's items for respondents who answered all of them),
     "c:<dimension>:<item>" (the item over those same complete respondents), which Cronbach's alpha needs, and
-    "p:<dimension>:<s>" (1 for respondents who answered exactly s of the dimension's items), which only the
+    "p:<dimension>:<s>" (1 for respondents who answered exactly s of the dimension's items, a tally), which only the
     disclosure audit reads (analysis.disclosure: don't-knows link a dimension to its items), the dimension
     ratings of analysis.insights: "t:<dimension>" (targets) and "x:<option>:<dimension>" (predictions of how that
     option rates the dimension). Each rating is a unit of its own, never combined with a score per respondent: a
@@ -364,7 +364,10 @@ def matrix_units(matrix: RespondentMatrix) -> dict[str, Unit]:
         units[f"c:{dimension}"] = Unit(f"CASE WHEN {complete} THEN {total} END", 1, float(top * len(items)))
         units.update({f"c:{dimension}:{i}": Unit(f"CASE WHEN {complete} THEN {item_col(i)} END", 1, top) for i in items})
         units.update(
-            {f"p:{dimension}:{size}": Unit(f"CASE WHEN {answered} = {size} THEN 1 END", counted=True) for size in range(1, len(items) + 1)}
+            {
+                f"p:{dimension}:{size}": Unit(f"CASE WHEN {answered} = {size} THEN 1 END", tally=(answered, size))
+                for size in range(1, len(items) + 1)
+            }
         )
     for kind, about, dimension in rating_columns(matrix.instrument):
         if kind == "prediction":
@@ -410,10 +413,11 @@ class Tally(NamedTuple):
 
 
 def tallies(units: Mapping[str, Unit], rows: int) -> tuple[Tally, ...]:
-    """The tally units packed per item: slots of `bits` bits (enough to count `rows` respondents) in a HUGEINT.
+    """The tally units packed per column: slots of `bits` bits (enough to count `rows` respondents) in a HUGEINT.
 
-    One sum per item instead of one count per answer value (five per item on a five-point scale) keeps the cells'
-    pass short; the counts are taken apart in SQL, exact (whole numbers well inside 127 bits).
+    The tallies of one column (an item's answer values, a dimension's numbers of answered items) count consecutive
+    values. One sum per column instead of one count per value keeps the cells' pass short; the counts are taken apart
+    in SQL, exact (whole numbers well inside 127 bits).
     """
     bits = max(rows, 1).bit_length()
     per_sum = max(1, 126 // bits)
@@ -423,14 +427,19 @@ def tallies(units: Mapping[str, Unit], rows: int) -> tuple[Tally, ...]:
             by_column.setdefault(unit.tally[0], []).append((key, unit.tally[1]))
     out: list[Tally] = []
     for column, slots in by_column.items():
+        slots.sort(key=lambda slot: slot[1])
+        if [value for _, value in slots] != list(range(slots[0][1], slots[0][1] + len(slots))):
+            raise ValueError(f"the tallies of {column} do not count consecutive values")
         for start in range(0, len(slots), per_sum):
             out.append(Tally(f"t{len(out)}", column, tuple(slots[start : start + per_sum]), bits))
     return tuple(out)
 
 
 def _tally_value(tally: Tally) -> str:
-    cases = " ".join(f"WHEN {value} THEN {1 << (tally.bits * slot)}" for slot, (_, value) in enumerate(tally.slots))
-    return f"CAST(CASE {tally.column} {cases} END AS HUGEINT) AS {tally.name}"
+    """2^(bits × slot) for the value's slot, NULL for a value of no slot here; slots hold consecutive values (item_values)."""
+    low, high = tally.slots[0][1], tally.slots[-1][1]
+    shift = f"CAST({tally.bits} * ({tally.column} - ({low})) AS INTEGER)"
+    return f"CASE WHEN {tally.column} BETWEEN {low} AND {high} THEN CAST(1 AS HUGEINT) << {shift} END AS {tally.name}"
 
 
 def _tally_counts(tally: Tally) -> list[str]:

@@ -129,37 +129,42 @@ def store(con, people_by_wave: dict[int, list[Person]], k: int, comment_k: int) 
     for wave, people in people_by_wave.items():
         if wave > 1:
             start_wave(con, "adv", f"Wave {wave}")
-        ids = [p.rid for p in people]
-        responses = pd.DataFrame(
-            {
-                "response_id": ids,
-                "campaign_id": "adv",
-                "wave": np.full(len(ids), wave, dtype="int64"),
-                "submitted_on": pd.Series([pd.Timestamp("2024-05-01")] * len(ids), dtype="datetime64[ns]"),
-                "language": "en",
-                "source": "web",
-                "submission_key": pd.Series([None] * len(ids), dtype=object),
-                "import_id": pd.Series([None] * len(ids), dtype=object),
-            }
-        )
-        attrs = [(p.rid, a, v) for p in people for a, v in p.attrs.items() if v is not None]
-        answers = [(p.rid, item, p.answers[item]) for p in people for item in ITEMS]
-        comments = [(p.rid, "work", "en", p.comment) for p in people if p.comment]
-        losses = [(p.rid, loss) for p in people for loss in sorted(p.losses)]
-        frames = ResponseFrames(
-            responses=responses,
-            attributes=pd.DataFrame(attrs, columns=["response_id", "attribute", "value"]),
-            answers=pd.DataFrame(answers, columns=["response_id", "item_id", "value"]).astype({"value": "Int16"}),
-            comments=pd.DataFrame(comments, columns=["response_id", "dimension", "language", "text"]),
-            value_choices=pd.DataFrame(losses, columns=["response_id", "loss"]),
-            ratings=pd.DataFrame(
-                [(p.rid, "target", None, d, v) for p in people for d, v in p.targets.items()]
-                + [(p.rid, "prediction", about, d, v) for p in people for (about, d), v in p.predictions.items()],
-                columns=["response_id", "kind", "about", "dimension", "value"],
-            ).astype({"value": "Int16", "about": object}),
-        )
-        with transaction(con):
-            insert_frames(con, frames, INSTRUMENT)
+        insert_people(con, wave, people)
+
+
+def insert_people(con, wave: int, people: list[Person]) -> None:
+    """People's responses to wave `wave` of campaign adv, as one import."""
+    ids = [p.rid for p in people]
+    responses = pd.DataFrame(
+        {
+            "response_id": ids,
+            "campaign_id": "adv",
+            "wave": np.full(len(ids), wave, dtype="int64"),
+            "submitted_on": pd.Series([pd.Timestamp("2024-05-01")] * len(ids), dtype="datetime64[ns]"),
+            "language": "en",
+            "source": "web",
+            "submission_key": pd.Series([None] * len(ids), dtype=object),
+            "import_id": pd.Series([None] * len(ids), dtype=object),
+        }
+    )
+    attrs = [(p.rid, a, v) for p in people for a, v in p.attrs.items() if v is not None]
+    answers = [(p.rid, item, p.answers[item]) for p in people for item in ITEMS]
+    comments = [(p.rid, "work", "en", p.comment) for p in people if p.comment]
+    losses = [(p.rid, loss) for p in people for loss in sorted(p.losses)]
+    frames = ResponseFrames(
+        responses=responses,
+        attributes=pd.DataFrame(attrs, columns=["response_id", "attribute", "value"]),
+        answers=pd.DataFrame(answers, columns=["response_id", "item_id", "value"]).astype({"value": "Int16"}),
+        comments=pd.DataFrame(comments, columns=["response_id", "dimension", "language", "text"]),
+        value_choices=pd.DataFrame(losses, columns=["response_id", "loss"]),
+        ratings=pd.DataFrame(
+            [(p.rid, "target", None, d, v) for p in people for d, v in p.targets.items()]
+            + [(p.rid, "prediction", about, d, v) for p in people for (about, d), v in p.predictions.items()],
+            columns=["response_id", "kind", "about", "dimension", "value"],
+        ).astype({"value": "Int16", "about": object}),
+    )
+    with transaction(con):
+        insert_frames(con, frames, INSTRUMENT)
 
 
 def scopes(wave: int):

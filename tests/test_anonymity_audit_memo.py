@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 from analysis import disclosure
 from analysis.anonymity import COMBINATION, visibility
 from analysis.cube import cube_from_rows
-from analysis.disclosure import protect, remembered_protect
+from analysis.disclosure import linked_audit, protect, remembered_protect
+from analysis.scope import protected_cube
+from analysis.scoring import clear_matrices, respondent_matrix
+from tests.test_anonymity_adversary import insert_people, population, store
 
 UNITS = ("respondents", "l:x")
 
@@ -60,6 +63,8 @@ def changed(draw):
 def test_a_remembered_audit_equals_the_audit_of_the_new_counts(case):
     options, (before, named), (after, named_after), k = case
     disclosure._REMEMBERED.clear()
+    disclosure._LINKED.clear()
+    disclosure._UNITS.clear()
     audited(cube_n(before, named, options), k, remembered_protect)
     n = cube_n(after, named_after, options)
     remembered, fresh = audited(n, k, remembered_protect), audited(n, k)
@@ -82,3 +87,34 @@ def test_a_response_in_a_large_cell_is_not_audited_again(monkeypatch):
     small = {**grown, ("c", "y"): 3}
     audited(cube_n(small, named, options), 5, remembered_protect)
     assert len(calls) == 2, "a small cell changed: audited again"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_remembered_audits_of_a_growing_wave_equal_fresh_ones(con, seed, monkeypatch):
+    """Real cubes with don't-knows, optional attributes and small groups, one response at a time: the remembered audits
+    (whole and per dimension) give the verdicts a fresh audit gives, and some of the work is not done again."""
+    people = population(np.random.default_rng(seed), 70, 1)
+    store(con, {1: people[:50]}, 5, 8)
+    calls = {"remembered": 0, "fresh": 0}
+    counting = {"mode": "remembered"}
+
+    def counted(*args):
+        calls[counting["mode"]] += 1
+        return linked_audit(*args)
+
+    monkeypatch.setattr(disclosure, "linked_audit", counted)
+    for person in people[50:]:
+        insert_people(con, 1, [person])
+        clear_matrices()
+        matrix = respondent_matrix(con, "adv", 1)
+        counting["mode"] = "remembered"
+        _, remembered_visible, remembered_reason = protected_cube(matrix, 5)
+        disclosure._REMEMBERED.clear()
+        disclosure._LINKED.clear()
+        disclosure._UNITS.clear()
+        matrix._memo.clear()
+        counting["mode"] = "fresh"
+        _, visible, reason = protected_cube(matrix, 5)
+        assert np.array_equal(remembered_visible, visible) and np.array_equal(remembered_reason, reason), person.rid
+    assert calls["remembered"] < calls["fresh"], calls
