@@ -124,7 +124,8 @@ def test_answer_value_counts_of_every_cell_match_a_count_of_the_answers(con, lo,
         scored[item] = lo + hi - scored[item]
     matrix = respondent_matrix(con, "counts", 1)
     packed = tallies(matrix_units(matrix), matrix.respondents)
-    assert len(packed) == (len(instrument.item_ids) if hi - lo < 10 else len(instrument.item_ids) * math.ceil((hi - lo + 1) / (126 // 7)))
+    per_item = math.ceil((hi - lo + 1) / (126 // 7))  # 120 respondents: 7-bit slots, 18 to a sum
+    assert len(packed) == len(instrument.item_ids) * per_item + len(ITEMS), "one sum per item's values, one per dimension's answered counts"
     teams = np.asarray(matrix.cells["team"], dtype=object)
     for item in instrument.item_ids:
         for team in ("a", "b"):
