@@ -21,22 +21,19 @@ def points(share: object, lang: str) -> str:
     return number(None if share is None or share != share else float(share) * 100, 0, lang, sign=True)
 
 
-view = ui.page("Value at stake", ":material/euro:")
+view = ui.page("value", ":material/euro:")
 if view is None or ui.no_data(view):
     st.stop()
 vas = view.instrument.value_at_stake
 if vas is None:
-    st.info("This questionnaire has no value-at-stake block.")
+    st.info(view.say("no_vas"))
     st.stop()
 
 result = view.get("value_at_stake", by="level")
 losses = {loss: plain(text[view.lang]) for loss, text in vas.losses.items()}
 ranking = result.ranking.assign(loss_label=result.ranking["loss"].map(losses))
-st.header("Priorities")
-st.caption(
-    "Ranked by a priority score: half the € at stake (relative to the largest), half how far board and shop "
-    "floor disagree about the loss (relative to the largest disagreement). Enter € estimates on the Campaigns page."
-)
+st.header(view.say("priorities"))
+st.caption(view.say("priorities_how"))
 lang = view.lang if view.lang in ("en", "nl") else "en"
 pair = (ranking["a"].iloc[0], ranking["b"].iloc[0]) if len(ranking) else ("level=board", "level=shop_floor")
 name_a, name_b = (view.group_labels().get(g, g) for g in pair)
@@ -72,7 +69,7 @@ ui.table(
     },
 )
 
-st.header("Share of each level naming the loss")
+st.header(view.say("shares_title"))
 shares = result.shares.assign(loss_label=result.shares["loss"].map(losses), group_label=result.shares["group"].map(view.group_labels()))
 shown = shares[~shares["suppressed"]]
 heat = (
@@ -96,7 +93,7 @@ text = heat.mark_text(fontSize=11).encode(
     opacity=alt.condition(f"width / {max(shares['group'].nunique(), 1)} >= {MIN_TEXT_CELL_PX}", alt.value(1), alt.value(0)),
 )
 ui.chart(alt.layer(heat, text).properties(width="container", height=alt.Step(34)))
-ui.anonymity_note(result.anonymity)
+ui.anonymity_note(result.anonymity, view.lang)
 
 st.divider()
 priority_section(view)
