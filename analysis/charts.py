@@ -22,6 +22,12 @@ ROW_PX = 26
 LABEL_LIMIT = 140
 TITLE_WRAP = 44  # characters per line of a long axis title
 MIN_TEXT_CELL_PX = 44  # narrower heatmap cells show no text (it would run into the next cell)
+MIN_MEAN_CELL_PX = 26  # a cell this wide, but narrower than MIN_TEXT_CELL_PX, shows its mean alone (a phone's heatmap)
+# On a narrow screen (a phone) the row names take at most this many pixels, so the cells keep room for their numbers.
+NARROW_LABEL_LIMIT = alt.ExprRef(expr=f"containerSize()[0] < 560 ? 92 : {LABEL_LIMIT}")
+# Column names on top stand upright on a phone: slanted, the last one reaches past the chart's right edge and the
+# cells shrink to leave it room.
+NARROW_LABEL_ANGLE = alt.ExprRef(expr="containerSize()[0] < 560 ? -90 : -40")
 # Differences in points: about six round ticks (never closer than a quarter point), signed.
 READABLE_AXIS = alt.Axis(tickCount=6, tickMinStep=0.25, format="+.2~f", labelFlush=False)
 
@@ -96,8 +102,8 @@ def heatmap_chart(
     base = (
         alt.Chart(data)
         .encode(
-            x=alt.X("group:N", sort=groups, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=LABEL_LIMIT, orient="top")),
-            y=alt.Y("unit:N", sort=units, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+            x=alt.X("group:N", sort=groups, title=None, axis=alt.Axis(labelAngle=NARROW_LABEL_ANGLE, labelLimit=LABEL_LIMIT, orient="top")),
+            y=alt.Y("unit:N", sort=units, title=None, axis=alt.Axis(labelLimit=NARROW_LABEL_LIMIT)),
         )
         .transform_calculate(  # what a screen reader says for a cell, computed in the browser (the data stays small)
             description=f"datum.unit + ', ' + datum.group + ': ' + (datum.hidden ? {json.dumps(hidden_label(threshold))} "
@@ -136,8 +142,19 @@ def heatmap_chart(
         # On a phone seven groups leave cells too narrow to write in: the colour and the tooltip carry the number there.
         opacity=alt.condition(f"width / {max(len(groups), 1)} >= {MIN_TEXT_CELL_PX}", alt.value(1), alt.value(0)),
     )
+    # A phone's cells are too narrow for "mean, n, change": they show the mean alone (n and change are in the tooltip).
+    cell = f"width / {max(len(groups), 1)}"
+    mean_only = (
+        base.transform_filter("!datum.hidden")
+        .mark_text(fontSize=9, aria=False)
+        .encode(
+            text=alt.Text("mean:Q", format=".2f"),
+            color=alt.condition("datum.ink == '#ffffff'", alt.value("#ffffff"), alt.value("#000000")),
+            opacity=alt.condition(f"{cell} >= {MIN_MEAN_CELL_PX} && {cell} < {MIN_TEXT_CELL_PX}", alt.value(1), alt.value(0)),
+        )
+    )
     rows = 2.2 if changes else 1.6
-    chart = alt.layer(shown, hidden, text).properties(
+    chart = alt.layer(shown, hidden, text, mean_only).properties(
         width="container",
         height=max(ROW_PX * rows * len(units), 60),
         description=f"Heatmap of mean scores on the {scale_min} to {scale_max} scale: {len(units)} rows by {len(groups)} groups; "

@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from analysis.charts import LABEL_LIMIT, MIN_TEXT_CELL_PX
+from analysis.charts import MIN_TEXT_CELL_PX, NARROW_LABEL_ANGLE, NARROW_LABEL_LIMIT
 from analysis.export.report import euros, number, percent
 from analysis.export.texts import tr
 from pages.ui import dashboard as ui
@@ -80,11 +80,20 @@ heat = (
             "group_label:N",
             title=None,
             sort=list(dict.fromkeys(shares["group_label"])),
-            axis=alt.Axis(orient="top", labelAngle=-35, labelLimit=180),
+            axis=alt.Axis(orient="top", labelAngle=NARROW_LABEL_ANGLE, labelLimit=180),
         ),
-        y=alt.Y("loss_label:N", title=None, sort=list(losses.values()), axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-        color=alt.Color("share:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=alt.Legend(format="%", orient="bottom")),
-        tooltip=["loss_label", "group_label", alt.Tooltip("share:Q", format=".0%"), "n"],
+        y=alt.Y("loss_label:N", title=None, sort=list(losses.values()), axis=alt.Axis(labelLimit=NARROW_LABEL_LIMIT)),
+        color=alt.Color(
+            "share:Q",
+            scale=alt.Scale(scheme="blues", domain=[0, 1]),
+            legend=alt.Legend(title=view.say("share"), format="%", orient="bottom"),
+        ),
+        tooltip=[
+            alt.Tooltip("loss_label:N", title=tr("col_loss", lang)),
+            alt.Tooltip("group_label:N", title=view.say("col_group")),
+            alt.Tooltip("share:Q", title=view.say("share"), format=".0%"),
+            alt.Tooltip("n:Q", title="n"),
+        ],
     )
 )
 text = heat.mark_text(fontSize=11).encode(

@@ -157,7 +157,7 @@ def menu() -> None:
     accessible_style()
     with st.sidebar:
         st.markdown("### Coherence Scan")
-        lang = st.session_state.get("dash_lang") or "en"  # the dashboard's language switch, once a leader chose one
+        lang = dashboard_language()
         for path, label, icon, needed in MENU:
             if (needed is None or allows(role(), needed)) and (ROOT / path).exists():
                 try:
@@ -166,6 +166,15 @@ def menu() -> None:
                     return
         if role():
             st.caption(say("signed_in_as", lang, role=role()))
+
+
+def dashboard_language() -> str:
+    """The dashboard's label language: the sidebar switch's value, kept across pages in `dash_lang_kept`.
+
+    Streamlit forgets a widget's value when another page draws the widget anew, so the switch alone would fall
+    back to English on every page change.
+    """
+    return st.session_state.get("dash_lang") or st.session_state.get("dash_lang_kept") or "en"
 
 
 def menu_label(path: str, label: str, lang: str) -> str:

@@ -17,7 +17,7 @@ from analysis.export.report import number, percent
 from analysis.labels import Labels
 from analysis.scope import Scope, ScopeError
 from pages.ui.campaign_picker import pick_campaign
-from pages.ui.common import db, menu, require
+from pages.ui.common import dashboard_language, db, menu, require
 from pages.ui.dashboard_words import language_name, say
 from survey import campaigns
 from survey.campaigns import Campaign, CampaignError, campaign_instrument, list_waves
@@ -114,11 +114,6 @@ class View:
         return self.labels.option(attr_id, option)
 
 
-def chosen_language() -> str:
-    """The label language chosen in the sidebar, before the switch is drawn (English until one is chosen)."""
-    return st.session_state.get("dash_lang") or "en"
-
-
 def page(name: str, icon: str) -> View | None:
     """Shared top of every dashboard page: config, menu, role check, scope controls in the sidebar.
 
@@ -126,32 +121,38 @@ def page(name: str, icon: str) -> View | None:
     into a slot at the top and filled once the sidebar's language switch has its value, so the heading and the
     controls below it never disagree about the language.
     """
-    st.set_page_config(page_title=f"{say(f'title_{name}', chosen_language())} · Coherence Scan", page_icon=icon, layout="wide")
+    st.set_page_config(page_title=f"{say(f'title_{name}', dashboard_language())} · Coherence Scan", page_icon=icon, layout="wide")
     menu()
     require("leader")
     heading = st.empty()
     with st.sidebar:
         st.divider()
-        campaign = pick_campaign(st.sidebar, label=say("campaign", chosen_language()))
+        campaign = pick_campaign(st.sidebar, label=say("campaign", dashboard_language()))
         if campaign is None:
-            heading.title(say(f"title_{name}", chosen_language()))
+            heading.title(say(f"title_{name}", dashboard_language()))
             return None
         with db().cursor() as con:
             waves = list_waves(con, campaign.campaign_id)
         names = {w.wave: f"{w.wave} · {plain(w.label)}" for w in waves}
         wave_key = f"dash_wave_{campaign.campaign_id}"
-        wave = st.selectbox(say("wave", chosen_language()), list(names), index=len(names) - 1, format_func=names.get, key=wave_key)
+        wave = st.selectbox(say("wave", dashboard_language()), list(names), index=len(names) - 1, format_func=names.get, key=wave_key)
         instrument = instrument_of(campaign.campaign_id, wave)
         if st.session_state.get("dash_lang") not in (None, *instrument.languages):
             del st.session_state["dash_lang"]  # a language this wave's questionnaire lacks falls back to its first
-        lang = st.segmented_control(
-            say("language", chosen_language()),
-            list(instrument.languages),
-            default=instrument.languages[0],
-            format_func=language_name,
-            required=True,
-            key="dash_lang",
+        kept = st.session_state.get("dash_lang_kept")  # the choice made on another page
+        default = kept if kept in instrument.languages else instrument.languages[0]
+        lang = (
+            st.segmented_control(
+                say("language", dashboard_language()),
+                list(instrument.languages),
+                default=default,
+                format_func=language_name,
+                required=True,
+                key="dash_lang",
+            )
+            or default
         )
+        st.session_state["dash_lang_kept"] = lang
         heading.title(say(f"title_{name}", lang))
         filters: list[tuple[str, str]] = []
         for attr_id, attr in instrument.attributes.items():

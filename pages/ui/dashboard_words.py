@@ -195,6 +195,7 @@ WORDS: dict[str, dict[str, str]] = {
         "€-schattingen in op de pagina Campagnes.",
     },
     "shares_title": {"en": "Share of each level naming the loss", "nl": "Aandeel van elk niveau dat het verlies noemt"},
+    "share": {"en": "share naming it", "nl": "aandeel dat het noemt"},
     # Comments
     "all_dimensions": {"en": "All dimensions", "nl": "Alle onderdelen"},
     "show_by": {"en": "Show by group", "nl": "Toon per groep"},
