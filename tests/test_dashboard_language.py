@@ -88,3 +88,12 @@ def test_every_menu_entry_has_its_dutch_title() -> None:
         assert common.menu_label(path, label, "en") == label
         assert common.menu_label(path, label, "nl") == WORDS[common.MENU_WORDS[path]]["nl"]
     assert common.menu_label("pages/2_overview.py", "Overview", "nl") == "Overzicht"
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_the_trends_page_asks_about_gap_closure_in_the_language(demo_db, monkeypatch, lang) -> None:
+    at = open_page("pages/7_trends.py", demo_db, monkeypatch, role="leader", state={"dash_lang": lang})
+    assert not at.exception
+    assert WORDS["closure_question"][lang] in [s.value for s in at.subheader]
+    headers = [c.label for c in at.selectbox] + [c.label for c in at.segmented_control]
+    assert WORDS["compare_with"][lang] in headers and WORDS["per"][lang] in headers

@@ -234,6 +234,11 @@ WORDS: dict[str, dict[str, str]] = {
     "col_ci": {"en": "95% CI", "nl": "95%-BI"},
     "col_p_adj": {"en": "p adjusted", "nl": "p gecorrigeerd"},
     "col_hidden": {"en": "hidden", "nl": "verborgen"},
+    "closure_question": {"en": "Gap closure: did our actions close the gaps?", "nl": "Hebben onze acties de verschillen gedicht?"},
+    "closure_no_actions": {
+        "en": "No actions yet: plan them on the Gaps or Actions page, then compare after a follow-up wave.",
+        "nl": "Nog geen acties: plan ze op de pagina Verschillen of Acties en vergelijk na een vervolgronde.",
+    },
     # Exports
     "format": {"en": "Format", "nl": "Formaat"},
     "raw_sheet": {"en": "Add the Raw sheet (answer rows)", "nl": "Het blad Raw toevoegen (antwoordrijen)"},
