@@ -43,7 +43,7 @@ interval = [
 ]
 shown = data.assign(unit=data["unit"].map(labels if unit == "dimension" else view.item_labels(short=False)), ci=interval)
 headers = {
-    "unit": tr("col_dimension" if unit == "dimension" else "col_item", lang),
+    "unit": view.say(unit),
     "n_a": tr("col_n_of", lang, group=name_a),
     "mean_a": tr("col_mean_of", lang, group=name_a),
     "n_b": tr("col_n_of", lang, group=name_b),

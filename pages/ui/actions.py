@@ -368,7 +368,7 @@ def plan_from_gaps(
     for row in shown.itertuples(index=False):
         name = labels.get(row.unit, row.unit)
         left, right = st.columns([4, 1], vertical_alignment="center")
-        left.markdown(f"**{as_markdown(name)}** · gap {row.diff:+.2f}")
+        left.markdown(f"**{as_markdown(name)}** · {tr('col_gap', lang)} {number(row.diff, 2, lang, sign=True)}")
         named = f"{name}: {pair_names[0]} vs {pair_names[1]}" if pair_names else None
         with right:
             plan_action(
