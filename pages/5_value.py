@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from analysis.charts import MIN_TEXT_CELL_PX, NARROW_LABEL_ANGLE, NARROW_LABEL_LIMIT
+from analysis.charts import MIN_MEAN_CELL_PX, NARROW_LABEL_ANGLE, NARROW_LABEL_LIMIT
 from analysis.export.report import euros, number, percent
 from analysis.export.texts import tr
 from pages.ui import dashboard as ui
@@ -96,10 +96,10 @@ heat = (
         ],
     )
 )
-text = heat.mark_text(fontSize=11).encode(
+text = heat.mark_text(fontSize=10).encode(
     text=alt.Text("share:Q", format=".0%"),
     color=alt.value("black"),
-    opacity=alt.condition(f"width / {max(shares['group'].nunique(), 1)} >= {MIN_TEXT_CELL_PX}", alt.value(1), alt.value(0)),
+    opacity=alt.condition(f"width / {max(shares['group'].nunique(), 1)} >= {MIN_MEAN_CELL_PX}", alt.value(1), alt.value(0)),
 )
 ui.chart(alt.layer(heat, text).properties(width="container", height=alt.Step(34)))
 ui.anonymity_note(result.anonymity, view.lang)

@@ -80,6 +80,7 @@ WORDS: dict[str, dict[str, str]] = {
         "nl": "De prioriteitenmatrix heeft het verschil bestuur–werkvloer en de ambitiekloof nodig, zichtbaar voor minstens één onderdeel.",
     },
 }
+ONE_COLUMN_ON_A_PHONE = alt.ExprRef(expr="containerSize()[0] < 560 ? 1 : 3")  # legend entries that fit a phone's width
 NAMED_FROM_PX = 420  # a matrix narrower than this (a phone) numbers its points instead of naming them beside the point
 PLAN_FIRST = 5  # blind spots with a "Plan action" in view; the rest behind one expander, so the page stays short
 
@@ -112,7 +113,7 @@ def blind_spot_section(view: ui.View) -> None:
     bars = alt.Chart(frame).encode(
         y=alt.Y("dim_label:N", title=None, sort=list(dims.values()), axis=alt.Axis(labelLimit=220)),
         yOffset=alt.YOffset("pair:N"),
-        color=alt.Color("pair:N", title=w("by", lang), legend=alt.Legend(orient="bottom", columns=3, labelLimit=260)),
+        color=alt.Color("pair:N", title=w("by", lang), legend=alt.Legend(orient="bottom", columns=ONE_COLUMN_ON_A_PHONE, labelLimit=260)),
     )
     rule = bars.mark_rule(strokeWidth=2).encode(x=alt.X("ci_low:Q", title=w("diff", lang), axis=alt.Axis(tickMinStep=0.5)), x2="ci_high:Q")
     dot = bars.mark_point(filled=True, size=60).encode(

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.action_list import action_lines
-from analysis.export.report import DISCUSSION_GAPS, euros, number, percent
+from analysis.export.report import DISCUSSION_GAPS, euros, number, p_text, percent
 from analysis.export.texts import tr
 from analysis.gaps import DEFAULT_A, DEFAULT_B
 from analysis.labels import Labels
@@ -200,7 +200,7 @@ class Workshop:
                 low=number(gap["ci_low"], 2, self.lang, sign=True),
                 high=number(gap["ci_high"], 2, self.lang, sign=True),
                 g=number(gap["effect_size"], 2, self.lang),
-                p=number(gap["p_adj"], 3, self.lang),
+                p=p_text(gap["p_adj"], self.lang),
             )
         )
         with right:
