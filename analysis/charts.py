@@ -296,6 +296,7 @@ def distribution_chart(
     threshold: int,
     group_labels: Mapping[str, str] | None = None,
     title: str | None = None,
+    axis_title: str = "% of answers (disagree ← → agree)",
 ) -> alt.LayerChart:
     """Diverging stacked bars of one item's answer distribution per group (% of answers), hidden groups labelled."""
     groups = list(dict.fromkeys(_group_names(frame, group_labels)))
@@ -320,7 +321,7 @@ def distribution_chart(
         .mark_bar()
         .encode(
             y=y,
-            x=alt.X("x_start:Q", title="% of answers (disagree ← → agree)", scale=alt.Scale(domain=[-100, 100])),
+            x=alt.X("x_start:Q", title=axis_title, scale=alt.Scale(domain=[-100, 100])),
             x2="x_end:Q",
             color=alt.Color(
                 "label:N",
@@ -347,6 +348,7 @@ def agreement_chart(
     threshold: int,
     group_labels: Mapping[str, str] | None = None,
     title: str | None = None,
+    axis_title: str = "mean ± SD",
 ) -> alt.LayerChart:
     """One unit's mean per group with a ±1 SD bar and r_wg written beside it: level and spread side by side."""
     part = frame[frame["unit"] == dimension]
@@ -368,7 +370,7 @@ def agreement_chart(
     spread = (
         base.transform_filter("!datum.hidden")
         .mark_rule(strokeWidth=3, color="#5b8db8")
-        .encode(x=alt.X("low:Q", scale=scale, title="mean ± SD"), x2="high:Q")
+        .encode(x=alt.X("low:Q", scale=scale, title=axis_title), x2="high:Q")
     )
     dots = (
         base.transform_filter("!datum.hidden")
@@ -387,7 +389,13 @@ def agreement_chart(
 
 
 def trend_chart(
-    frame: pd.DataFrame, *, threshold: int, group: str = "all", unit_labels: Mapping[str, str] | None = None, title: str | None = None
+    frame: pd.DataFrame,
+    *,
+    threshold: int,
+    group: str = "all",
+    unit_labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+    axis_title: str = "change since the earlier wave",
 ) -> alt.LayerChart:
     """Change per unit between two waves for one group, with 95% CI error bars; hidden rows labelled."""
     part = frame[frame["group"] == group]
@@ -410,7 +418,7 @@ def trend_chart(
         base.transform_filter("!datum.hidden")
         .mark_point(filled=True, size=60)
         .encode(
-            x=alt.X("change:Q", title="change since the earlier wave", axis=READABLE_AXIS),
+            x=alt.X("change:Q", title=axis_title, axis=READABLE_AXIS),
             color=alt.condition("datum.change >= 0", alt.value("#2166ac"), alt.value("#b2182b")),
             tooltip=[
                 alt.Tooltip("unit:N"),
@@ -423,7 +431,7 @@ def trend_chart(
     errors = (
         base.transform_filter("!datum.hidden")
         .mark_errorbar(ticks=True)
-        .encode(x=alt.X("ci_low:Q", title="change since the earlier wave", axis=READABLE_AXIS), x2="ci_high:Q")
+        .encode(x=alt.X("ci_low:Q", title=axis_title, axis=READABLE_AXIS), x2="ci_high:Q")
     )
     hidden = base.transform_filter("datum.hidden").mark_text(align="left", dx=4, color="#555").encode(x="x0:Q", text="label:N")
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#333").encode(x="x:Q")

@@ -24,7 +24,14 @@ if item.reverse:
 result = view.get("item_distribution", item_id=item_id, by=by, lang=view.lang)
 st.header(view.say("how_answered"))
 ui.chart(
-    distribution_chart(result.data, scale_min=scale.min, scale_max=scale.max, threshold=view.threshold, group_labels=view.group_labels())
+    distribution_chart(
+        result.data,
+        scale_min=scale.min,
+        scale_max=scale.max,
+        threshold=view.threshold,
+        group_labels=view.group_labels(),
+        axis_title=view.say("axis_distribution"),
+    )
 )
 ui.anonymity_note(result.anonymity, view.lang)
 st.caption(view.say("distribution_how"))
@@ -34,7 +41,13 @@ st.header(view.say("agreement_title", dimension=as_markdown(dims[dimension])))
 agreement = view.get("agreement", unit="dimension", by=by)
 ui.chart(
     agreement_chart(
-        agreement.data, dimension, scale_min=scale.min, scale_max=scale.max, threshold=view.threshold, group_labels=view.group_labels()
+        agreement.data,
+        dimension,
+        scale_min=scale.min,
+        scale_max=scale.max,
+        threshold=view.threshold,
+        group_labels=view.group_labels(),
+        axis_title=view.say("axis_agreement"),
     )
 )
 st.caption(view.say("agreement_how"))

@@ -176,6 +176,8 @@ WORDS: dict[str, dict[str, str]] = {
         "nl": "Aandeel van de antwoorden van elke groep per schaalpunt; oneens links van de middenlijn, eens rechts, de "
         "middelste categorie verdeeld over beide kanten. Weet ik niet telt niet mee.",
     },
+    "axis_distribution": {"en": "% of answers (disagree ← → agree)", "nl": "% van de antwoorden (oneens ← → eens)"},
+    "axis_agreement": {"en": "mean ± SD", "nl": "gemiddelde ± SD"},
     "agreement_title": {"en": "Agreement within groups · {dimension}", "nl": "Eensgezindheid binnen groepen · {dimension}"},
     "agreement_how": {
         "en": "Dot: the group's mean; bar: ±1 standard deviation; r_wg: within-group agreement from 0 (as spread as random "
@@ -228,6 +230,7 @@ WORDS: dict[str, dict[str, str]] = {
         "nl": "Verandering van de gemiddelde score van ronde {before} naar ronde {after} met een 95%-BI (Welch; per ronde "
         "kunnen andere mensen antwoorden). Verborgen als de groep in een van beide rondes onder de drempel blijft.",
     },
+    "axis_trend": {"en": "change since the earlier wave", "nl": "verandering sinds de eerdere ronde"},
     "col_n_wave": {"en": "n wave {wave}", "nl": "n ronde {wave}"},
     "col_mean_wave": {"en": "mean wave {wave}", "nl": "gemiddelde ronde {wave}"},
     "col_change": {"en": "Change", "nl": "Verandering"},
