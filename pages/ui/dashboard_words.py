@@ -19,7 +19,7 @@ WORDS: dict[str, dict[str, str]] = {
     "title_overview": {"en": "Overview", "nl": "Overzicht"},
     "title_gaps": {"en": "Gaps", "nl": "Verschillen"},
     "title_perception": {"en": "Blind spots and ambition", "nl": "Blinde vlekken en ambitie"},
-    "title_items": {"en": "Item detail", "nl": "Detail per stelling"},
+    "title_items": {"en": "Item detail", "nl": "Stellingen"},
     "title_value": {"en": "Value at stake", "nl": "Waarde op het spel"},
     "title_comments": {"en": "Comments", "nl": "Opmerkingen"},
     "title_trends": {"en": "Trends", "nl": "Trends"},

@@ -262,7 +262,9 @@ def priority_section(view: ui.View) -> None:
         y=alt.Y("ambition:Q", title=w("ambition", lang), axis=alt.Axis(tickMinStep=0.5), scale=alt.Scale(padding=30)),
     )
     dots = base.mark_circle(opacity=0.75, color="#1f5fa8").encode(
-        size=alt.Size("eur:Q", title=w("eur", lang), scale=alt.Scale(range=[80, 1600]), legend=alt.Legend(format="~s", orient="bottom")),
+        size=alt.Size(
+            "eur:Q", title=w("eur", lang), scale=alt.Scale(range=[80, 1600]), legend=alt.Legend(format="~s", orient="bottom", tickCount=3)
+        ),
         tooltip=[
             alt.Tooltip("dim_label:N", title=w("dimension", lang)),
             alt.Tooltip("misalignment:Q", title=w("misalignment", lang), format="+.2f"),
