@@ -22,6 +22,12 @@ ROW_PX = 26
 LABEL_LIMIT = 140
 TITLE_WRAP = 44  # characters per line of a long axis title
 MIN_TEXT_CELL_PX = 44  # narrower heatmap cells show no text (it would run into the next cell)
+MIN_MEAN_CELL_PX = 26  # a cell this wide, but narrower than MIN_TEXT_CELL_PX, shows its mean alone (a phone's heatmap)
+# On a narrow screen (a phone) the row names take at most this many pixels, so the cells keep room for their numbers.
+NARROW_LABEL_LIMIT = alt.ExprRef(expr=f"containerSize()[0] < 560 ? 92 : {LABEL_LIMIT}")
+# Column names on top stand upright on a phone: slanted, the last one reaches past the chart's right edge and the
+# cells shrink to leave it room.
+NARROW_LABEL_ANGLE = alt.ExprRef(expr="containerSize()[0] < 560 ? -90 : -40")
 # Differences in points: about six round ticks (never closer than a quarter point), signed.
 READABLE_AXIS = alt.Axis(tickCount=6, tickMinStep=0.25, format="+.2~f", labelFlush=False)
 
@@ -96,8 +102,8 @@ def heatmap_chart(
     base = (
         alt.Chart(data)
         .encode(
-            x=alt.X("group:N", sort=groups, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=LABEL_LIMIT, orient="top")),
-            y=alt.Y("unit:N", sort=units, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+            x=alt.X("group:N", sort=groups, title=None, axis=alt.Axis(labelAngle=NARROW_LABEL_ANGLE, labelLimit=LABEL_LIMIT, orient="top")),
+            y=alt.Y("unit:N", sort=units, title=None, axis=alt.Axis(labelLimit=NARROW_LABEL_LIMIT)),
         )
         .transform_calculate(  # what a screen reader says for a cell, computed in the browser (the data stays small)
             description=f"datum.unit + ', ' + datum.group + ': ' + (datum.hidden ? {json.dumps(hidden_label(threshold))} "
@@ -136,8 +142,19 @@ def heatmap_chart(
         # On a phone seven groups leave cells too narrow to write in: the colour and the tooltip carry the number there.
         opacity=alt.condition(f"width / {max(len(groups), 1)} >= {MIN_TEXT_CELL_PX}", alt.value(1), alt.value(0)),
     )
+    # A phone's cells are too narrow for "mean, n, change": they show the mean alone (n and change are in the tooltip).
+    cell = f"width / {max(len(groups), 1)}"
+    mean_only = (
+        base.transform_filter("!datum.hidden")
+        .mark_text(fontSize=9, aria=False)
+        .encode(
+            text=alt.Text("mean:Q", format=".2f"),
+            color=alt.condition("datum.ink == '#ffffff'", alt.value("#ffffff"), alt.value("#000000")),
+            opacity=alt.condition(f"{cell} >= {MIN_MEAN_CELL_PX} && {cell} < {MIN_TEXT_CELL_PX}", alt.value(1), alt.value(0)),
+        )
+    )
     rows = 2.2 if changes else 1.6
-    chart = alt.layer(shown, hidden, text).properties(
+    chart = alt.layer(shown, hidden, text, mean_only).properties(
         width="container",
         height=max(ROW_PX * rows * len(units), 60),
         description=f"Heatmap of mean scores on the {scale_min} to {scale_max} scale: {len(units)} rows by {len(groups)} groups; "
@@ -279,6 +296,7 @@ def distribution_chart(
     threshold: int,
     group_labels: Mapping[str, str] | None = None,
     title: str | None = None,
+    axis_title: str = "% of answers (disagree ← → agree)",
 ) -> alt.LayerChart:
     """Diverging stacked bars of one item's answer distribution per group (% of answers), hidden groups labelled."""
     groups = list(dict.fromkeys(_group_names(frame, group_labels)))
@@ -303,7 +321,7 @@ def distribution_chart(
         .mark_bar()
         .encode(
             y=y,
-            x=alt.X("x_start:Q", title="% of answers (disagree ← → agree)", scale=alt.Scale(domain=[-100, 100])),
+            x=alt.X("x_start:Q", title=axis_title, scale=alt.Scale(domain=[-100, 100])),
             x2="x_end:Q",
             color=alt.Color(
                 "label:N",
@@ -330,6 +348,7 @@ def agreement_chart(
     threshold: int,
     group_labels: Mapping[str, str] | None = None,
     title: str | None = None,
+    axis_title: str = "mean ± SD",
 ) -> alt.LayerChart:
     """One unit's mean per group with a ±1 SD bar and r_wg written beside it: level and spread side by side."""
     part = frame[frame["unit"] == dimension]
@@ -351,7 +370,7 @@ def agreement_chart(
     spread = (
         base.transform_filter("!datum.hidden")
         .mark_rule(strokeWidth=3, color="#5b8db8")
-        .encode(x=alt.X("low:Q", scale=scale, title="mean ± SD"), x2="high:Q")
+        .encode(x=alt.X("low:Q", scale=scale, title=axis_title), x2="high:Q")
     )
     dots = (
         base.transform_filter("!datum.hidden")
@@ -370,7 +389,13 @@ def agreement_chart(
 
 
 def trend_chart(
-    frame: pd.DataFrame, *, threshold: int, group: str = "all", unit_labels: Mapping[str, str] | None = None, title: str | None = None
+    frame: pd.DataFrame,
+    *,
+    threshold: int,
+    group: str = "all",
+    unit_labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+    axis_title: str = "change since the earlier wave",
 ) -> alt.LayerChart:
     """Change per unit between two waves for one group, with 95% CI error bars; hidden rows labelled."""
     part = frame[frame["group"] == group]
@@ -393,7 +418,7 @@ def trend_chart(
         base.transform_filter("!datum.hidden")
         .mark_point(filled=True, size=60)
         .encode(
-            x=alt.X("change:Q", title="change since the earlier wave", axis=READABLE_AXIS),
+            x=alt.X("change:Q", title=axis_title, axis=READABLE_AXIS),
             color=alt.condition("datum.change >= 0", alt.value("#2166ac"), alt.value("#b2182b")),
             tooltip=[
                 alt.Tooltip("unit:N"),
@@ -406,7 +431,7 @@ def trend_chart(
     errors = (
         base.transform_filter("!datum.hidden")
         .mark_errorbar(ticks=True)
-        .encode(x=alt.X("ci_low:Q", title="change since the earlier wave", axis=READABLE_AXIS), x2="ci_high:Q")
+        .encode(x=alt.X("ci_low:Q", title=axis_title, axis=READABLE_AXIS), x2="ci_high:Q")
     )
     hidden = base.transform_filter("datum.hidden").mark_text(align="left", dx=4, color="#555").encode(x="x0:Q", text="label:N")
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#333").encode(x="x:Q")

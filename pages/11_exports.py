@@ -13,32 +13,27 @@ from pages.ui.common import db, role, zip_bytes
 from pages.ui.row_level import active_grant
 from survey.user_text import as_markdown
 
-view = ui.page("Exports", ":material/download:")
+view = ui.page("exports", ":material/download:")
 if view is None:
     st.stop()
 who = role() or "leader"
-fmt = st.radio("Format", offered(who), format_func=lambda f: FORMATS[f].label, key="export_fmt")
+fmt = st.radio(view.say("format"), offered(who), format_func=lambda f: FORMATS[f].label, key="export_fmt")
 chosen = FORMATS[fmt]
 grant = active_grant(view.campaign.campaign_id) if who == "facilitator" else None
-raw_sheet = chosen.raw_sheet and grant is not None and st.checkbox("Add the Raw sheet (answer rows)", key="export_raw")
+raw_sheet = chosen.raw_sheet and grant is not None and st.checkbox(view.say("raw_sheet"), key="export_raw")
 rows = chosen.answer_rows or raw_sheet
 st.caption(
-    f"Wave {view.wave}"
-    + (f", filtered to {', '.join(f'{a}={o}' for a, o in view.filters)}" if view.filters else "")
-    + f". Every number and comment obeys the anonymity threshold (k = {view.threshold}) exactly as on screen."
-    + (
-        f" Answer rows are coarsened so that every combination of language and attributes describes at least {view.threshold}"
-        " respondents, with new ids and the wave's date; each file is recorded in the audit log."
-        if rows
-        else ""
-    )
+    view.say("export_wave", wave=view.wave)
+    + (view.say("export_filtered", filters=", ".join(f"{a}={o}" for a, o in view.filters)) if view.filters else "")
+    + view.say("export_rule", k=view.threshold)
+    + (view.say("export_rows", k=view.threshold) if rows else "")
 )
 if rows and grant is None:
-    st.info("Answer rows are a permission of their own: switch on row-level data for this campaign first.")
+    st.info(view.say("grant_needed"))
     st.page_link("pages/13_data.py", label="Data and audit", icon=":material/shield_lock:")
 
-if st.button("Create export", type="primary", key="export_go", disabled=rows and grant is None):
-    bar = st.progress(0.0, text="Starting…")
+if st.button(view.say("create_export"), type="primary", key="export_go", disabled=rows and grant is None):
+    bar = st.progress(0.0, text=view.say("starting"))
     scope = Scope(view.campaign.campaign_id, wave=view.wave, filters=view.filters)
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / (f"charts-{fmt}" if chosen.folder else f"coherence-scan.{chosen.suffix}")
@@ -59,7 +54,7 @@ if st.button("Create export", type="primary", key="export_go", disabled=rows and
             st.error(as_markdown(str(exc)))
             st.stop()
         data = zip_bytes(result.files, target) if target.is_dir() else target.read_bytes()
-    bar.progress(1.0, text=f"Done in {result.seconds:.1f} s")
+    bar.progress(1.0, text=view.say("done_in", s=f"{result.seconds:.1f}"))
     st.session_state.export_file = (fmt, data, result.notes)
 
 if st.session_state.get("export_file"):
@@ -68,4 +63,4 @@ if st.session_state.get("export_file"):
         st.info(as_markdown(note))
     done = FORMATS[done_fmt]
     name = f"coherence-scan-{view.campaign.campaign_id}-wave{view.wave}.{done.suffix}"
-    web.download_button(f"Download {done.label}", data, file_name=name, mime=done.mime, key="export_dl", type="primary")
+    web.download_button(view.say("download", what=done.label), data, file_name=name, mime=done.mime, key="export_dl", type="primary")

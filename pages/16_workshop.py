@@ -6,11 +6,11 @@ from pages.ui import dashboard
 from pages.ui import workshop as ui
 from pages.ui.common import role
 
-view = dashboard.page("Workshop", ":material/co_present:")
+view = dashboard.page("workshop", ":material/co_present:")
 if view is None or dashboard.no_data(view):
     st.stop()
 if view.filters:
-    st.info("Workshop mode shows the whole wave: clear the filter in the sidebar.")
+    st.info(view.say("workshop_whole_wave"))
     st.stop()
 lang = view.lang if view.lang in ("en", "nl") else "en"
 ui.style()

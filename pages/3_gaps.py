@@ -9,37 +9,33 @@ from pages.ui import dashboard as ui
 from pages.ui.actions import plan_from_gaps
 from survey.user_text import as_markdown
 
-view = ui.page("Gaps", ":material/compare_arrows:")
+view = ui.page("gaps", ":material/compare_arrows:")
 if view is None or ui.no_data(view):
     st.stop()
 
 pairs = ui.group_options(view, "gap_a", "gap_b")
 if len(pairs) < 2:
-    st.info("Every attribute is filtered in the sidebar, so there are no two groups to compare. Clear a filter.")
+    st.info(view.say("no_two_groups"))
     st.stop()
 label = lambda pair: f"{view.attribute_label(pair[0])}: {view.option_label(*pair)}"  # noqa: E731
 default_a = pairs.index(("level", "board")) if ("level", "board") in pairs else 0
 default_b = pairs.index(("level", "shop_floor")) if ("level", "shop_floor") in pairs else min(1, len(pairs) - 1)
 left, right, unit_col = st.columns([2, 2, 1])
-a = left.selectbox("Group A", pairs, index=default_a, format_func=label, key="gap_a")
-b = right.selectbox("Group B", pairs, index=default_b, format_func=label, key="gap_b")
-unit = ui.unit_picker(key="gap_unit", where=unit_col)
+a = left.selectbox(view.say("group_a"), pairs, index=default_a, format_func=label, key="gap_a")
+b = right.selectbox(view.say("group_b"), pairs, index=default_b, format_func=label, key="gap_b")
+unit = ui.unit_picker(key="gap_unit", lang=view.lang, where=unit_col)
 if a == b:
-    st.warning("Choose two different groups.")
+    st.warning(view.say("choose_two"))
     st.stop()
 
 lang = view.lang if view.lang in ("en", "nl") else "en"
 result = view.get("gaps", a=a, b=b, unit=unit)
 data = result.data
 labels = view.dimension_labels() if unit == "dimension" else view.item_labels()
-st.caption(
-    f"Score of **{as_markdown(label(a))}** minus score of **{as_markdown(label(b))}**: to the right, A sees it more positively. "
-    "Bars show the 95% confidence interval (Welch); p-values are corrected for the number of comparisons "
-    "(Benjamini–Hochberg); effect size is Hedges' g (0.2 small, 0.5 medium, 0.8 large)."
-)
+st.caption(view.say("gaps_how", a=as_markdown(label(a)), b=as_markdown(label(b))))
 name_a, name_b = view.option_label(*a), view.option_label(*b)
 ui.chart(gap_chart(data, threshold=view.threshold, unit_labels=labels, axis_title=[name_a, tr("gap_axis_minus", lang, b=name_b)]))
-ui.anonymity_note(result.anonymity)
+ui.anonymity_note(result.anonymity, view.lang)
 
 interval = [
     "" if lo != lo else f"{number(lo, 2, lang, sign=True)} … {number(hi, 2, lang, sign=True)}"
@@ -47,7 +43,7 @@ interval = [
 ]
 shown = data.assign(unit=data["unit"].map(labels if unit == "dimension" else view.item_labels(short=False)), ci=interval)
 headers = {
-    "unit": tr("col_dimension" if unit == "dimension" else "col_item", lang),
+    "unit": view.say(unit),
     "n_a": tr("col_n_of", lang, group=name_a),
     "mean_a": tr("col_mean_of", lang, group=name_a),
     "n_b": tr("col_n_of", lang, group=name_b),

@@ -5,7 +5,7 @@ import streamlit as st
 from pages.ui import dashboard as ui
 from pages.ui.insights import ambition_section, blind_spot_section
 
-view = ui.page("Blind spots and ambition", ":material/visibility:")
+view = ui.page("perception", ":material/visibility:")
 if view is None or ui.no_data(view):
     st.stop()
 

@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from analysis.charts import LABEL_LIMIT, MIN_TEXT_CELL_PX
+from analysis.charts import MIN_MEAN_CELL_PX, NARROW_LABEL_ANGLE, NARROW_LABEL_LIMIT
 from analysis.export.report import euros, number, percent
 from analysis.export.texts import tr
 from pages.ui import dashboard as ui
@@ -21,22 +21,19 @@ def points(share: object, lang: str) -> str:
     return number(None if share is None or share != share else float(share) * 100, 0, lang, sign=True)
 
 
-view = ui.page("Value at stake", ":material/euro:")
+view = ui.page("value", ":material/euro:")
 if view is None or ui.no_data(view):
     st.stop()
 vas = view.instrument.value_at_stake
 if vas is None:
-    st.info("This questionnaire has no value-at-stake block.")
+    st.info(view.say("no_vas"))
     st.stop()
 
 result = view.get("value_at_stake", by="level")
 losses = {loss: plain(text[view.lang]) for loss, text in vas.losses.items()}
 ranking = result.ranking.assign(loss_label=result.ranking["loss"].map(losses))
-st.header("Priorities")
-st.caption(
-    "Ranked by a priority score: half the € at stake (relative to the largest), half how far board and shop "
-    "floor disagree about the loss (relative to the largest disagreement). Enter € estimates on the Campaigns page."
-)
+st.header(view.say("priorities"))
+st.caption(view.say("priorities_how"))
 lang = view.lang if view.lang in ("en", "nl") else "en"
 pair = (ranking["a"].iloc[0], ranking["b"].iloc[0]) if len(ranking) else ("level=board", "level=shop_floor")
 name_a, name_b = (view.group_labels().get(g, g) for g in pair)
@@ -72,7 +69,7 @@ ui.table(
     },
 )
 
-st.header("Share of each level naming the loss")
+st.header(view.say("shares_title"))
 shares = result.shares.assign(loss_label=result.shares["loss"].map(losses), group_label=result.shares["group"].map(view.group_labels()))
 shown = shares[~shares["suppressed"]]
 heat = (
@@ -83,20 +80,29 @@ heat = (
             "group_label:N",
             title=None,
             sort=list(dict.fromkeys(shares["group_label"])),
-            axis=alt.Axis(orient="top", labelAngle=-35, labelLimit=180),
+            axis=alt.Axis(orient="top", labelAngle=NARROW_LABEL_ANGLE, labelLimit=180),
         ),
-        y=alt.Y("loss_label:N", title=None, sort=list(losses.values()), axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-        color=alt.Color("share:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=alt.Legend(format="%", orient="bottom")),
-        tooltip=["loss_label", "group_label", alt.Tooltip("share:Q", format=".0%"), "n"],
+        y=alt.Y("loss_label:N", title=None, sort=list(losses.values()), axis=alt.Axis(labelLimit=NARROW_LABEL_LIMIT)),
+        color=alt.Color(
+            "share:Q",
+            scale=alt.Scale(scheme="blues", domain=[0, 1]),
+            legend=alt.Legend(title=view.say("share"), format="%", orient="bottom"),
+        ),
+        tooltip=[
+            alt.Tooltip("loss_label:N", title=tr("col_loss", lang)),
+            alt.Tooltip("group_label:N", title=view.say("col_group")),
+            alt.Tooltip("share:Q", title=view.say("share"), format=".0%"),
+            alt.Tooltip("n:Q", title="n"),
+        ],
     )
 )
-text = heat.mark_text(fontSize=11).encode(
+text = heat.mark_text(fontSize=10).encode(
     text=alt.Text("share:Q", format=".0%"),
     color=alt.value("black"),
-    opacity=alt.condition(f"width / {max(shares['group'].nunique(), 1)} >= {MIN_TEXT_CELL_PX}", alt.value(1), alt.value(0)),
+    opacity=alt.condition(f"width / {max(shares['group'].nunique(), 1)} >= {MIN_MEAN_CELL_PX}", alt.value(1), alt.value(0)),
 )
 ui.chart(alt.layer(heat, text).properties(width="container", height=alt.Step(34)))
-ui.anonymity_note(result.anonymity)
+ui.anonymity_note(result.anonymity, view.lang)
 
 st.divider()
 priority_section(view)

@@ -9,35 +9,34 @@ import streamlit as st
 from pages.ui import dashboard as ui
 from survey.user_text import as_markdown, plain
 
-view = ui.page("Comments", ":material/forum:")
+view = ui.page("comments", ":material/forum:")
 if view is None or ui.no_data(view):
     st.stop()
 
 dims = view.dimension_labels()
 left, mid, right = st.columns([2, 2, 3])
-dimension = left.selectbox("Dimension", [None, *dims], format_func=lambda d: "All dimensions" if d is None else dims[d], key="c_dim")
+dimension = left.selectbox(
+    view.say("dimension"), [None, *dims], format_func=lambda d: view.say("all_dimensions") if d is None else dims[d], key="c_dim"
+)
 by = mid.selectbox(
-    "Show by group",
+    view.say("show_by"),
     [None, *view.groupable("c_by")],
-    format_func=lambda a: "No grouping" if a is None else view.attribute_label(a),
+    format_func=lambda a: view.say("no_grouping") if a is None else view.attribute_label(a),
     key="c_by",
 )
-search = right.text_input("Search", placeholder="e.g. planning", max_chars=100, key="c_search").strip() or None
+search = right.text_input(view.say("search"), placeholder=view.say("search_hint"), max_chars=100, key="c_search").strip() or None
 
 result = view.get("comments", dimension=dimension, by=by, search=search, seed=0)
 data = result.data
-st.caption(
-    f"Comments appear only for groups of at least {view.campaign.comment_threshold} respondents, in random order "
-    "and without dates, so nobody can be recognised by their words' timing or position."
-)
-ui.anonymity_note(result.anonymity)
+st.caption(view.say("comments_how", k=view.campaign.comment_threshold))
+ui.anonymity_note(result.anonymity, view.lang)
 if data.empty:
-    st.info("No comments to show for this selection.")
+    st.info(view.say("no_comments"))
     st.stop()
-st.write(f"**{len(data)}** comment(s)")
+st.write(view.say("comment_count", n=len(data)))
 for row in data.head(300).itertuples(index=False):
     with st.container(border=True):
         st.text(plain(row.text))
         st.caption(as_markdown(f"{dims.get(row.dimension, row.dimension)} · {view.group_labels().get(row.group, row.group)}"))
 if len(data) > 300:
-    st.caption(f"Showing 300 of {len(data)}; narrow the search to see others.")
+    st.caption(view.say("comments_more", n=len(data)))

@@ -8,11 +8,13 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
-from analysis.closure import LIMITS, Closure
+from analysis.closure import Closure
+from analysis.export.report import number
 from analysis.export.texts import tr
 from analysis.labels import Labels
 from pages.ui.campaign_picker import clear_caches
 from pages.ui.common import db, role
+from pages.ui.dashboard_words import say
 from survey.access import allows
 from survey.actions import (
     EDITABLE,
@@ -366,7 +368,7 @@ def plan_from_gaps(
     for row in shown.itertuples(index=False):
         name = labels.get(row.unit, row.unit)
         left, right = st.columns([4, 1], vertical_alignment="center")
-        left.markdown(f"**{as_markdown(name)}** · gap {row.diff:+.2f}")
+        left.markdown(f"**{as_markdown(name)}** · {tr('col_gap', lang)} {number(row.diff, 2, lang, sign=True)}")
         named = f"{name}: {pair_names[0]} vs {pair_names[1]}" if pair_names else None
         with right:
             plan_action(
@@ -376,11 +378,11 @@ def plan_from_gaps(
 
 def closure_panel(result: Closure, labels: Labels) -> None:
     """Gap closure on the Trends page: per action its gap before and after, then targeted minus untargeted change, with its limits."""
-    st.subheader("Gap closure: did our actions close the gaps?")
-    if result.actions.empty:
-        st.caption("No actions yet: plan them on the Gaps or Actions page, then compare after a follow-up wave.")
-        return
     lang = labels.language if labels.language in ("en", "nl") else "en"
+    st.subheader(say("closure_question", lang))
+    if result.actions.empty:
+        st.caption(say("closure_no_actions", lang))
+        return
     acts = result.actions
     shown = acts["change"].notna()
     table = pd.DataFrame(
@@ -410,15 +412,18 @@ def closure_panel(result: Closure, labels: Labels) -> None:
         },
     )
     if result.did is None or result.ci is None:
-        st.info(f"No comparison of targeted and untargeted gaps yet: {result.note}.")
+        st.info(tr("closure_none", lang, why=result.note))
         return
     t, u, did = st.columns(3)
-    t.metric(f"Targeted gaps ({result.n_targeted})", f"{result.targeted:+.2f}", help="Mean change of the targeted dimension gaps")
-    u.metric(f"Untargeted gaps ({result.n_untargeted})", f"{result.untargeted:+.2f}", help="Mean change of the other dimension gaps")
-    did.metric("Difference (DiD)", f"{result.did:+.2f}", help=f"95% CI {result.ci[0]:+.2f} to {result.ci[1]:+.2f}")
+    ci = f"{tr('col_ci', lang)} {number(result.ci[0], 2, lang, sign=True)} … {number(result.ci[1], 2, lang, sign=True)}"
+    t.metric(tr("closure_targeted", lang, n=result.n_targeted), number(result.targeted, 2, lang, sign=True))
+    u.metric(tr("closure_untargeted", lang, n=result.n_untargeted), number(result.untargeted, 2, lang, sign=True))
+    did.metric(tr("closure_did", lang), number(result.did, 2, lang, sign=True), help=ci)
     st.caption(
-        f"{labels.group(result.a)} − {labels.group(result.b)}, wave {result.wave_before} (before the actions) against wave {result.wave_after} (the newest full "
-        f"wave). A negative change means the gap narrowed. Difference-in-differences: {result.did:+.2f}, 95% CI "
-        f"{result.ci[0]:+.2f} to {result.ci[1]:+.2f} (Welch-based variance of each gap, variances added, normal CI). "
-        f"Limits: {LIMITS}"
+        f"{labels.group(result.a)} − {labels.group(result.b)}: "
+        + tr("closure_waves", lang, before=result.wave_before, after=result.wave_after)
+        + f" {tr('closure_did', lang)}: {number(result.did, 2, lang, sign=True)}, {ci}. "
+        + tr("closure_method", lang)
+        + " "
+        + tr("closure_limits", lang)
     )

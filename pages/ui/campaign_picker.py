@@ -21,7 +21,7 @@ def _waves(db_path: str, campaign_id: str) -> list[Wave]:
         return list_waves(con, campaign_id)
 
 
-def pick_campaign(where: object = st.sidebar) -> Campaign | None:
+def pick_campaign(where: object = st.sidebar, label: str = "Campaign") -> Campaign | None:
     """A campaign selector (remembered across pages); None, with a hint, when there is none yet."""
     campaigns = _campaigns(str(db().path))
     if not campaigns:
@@ -31,7 +31,7 @@ def pick_campaign(where: object = st.sidebar) -> Campaign | None:
     if st.session_state.get("campaign") not in ids:
         st.session_state.campaign = ids[0]
     names = {c.campaign_id: plain(c.name) for c in campaigns}
-    chosen = where.selectbox("Campaign", ids, key="campaign", format_func=names.get)
+    chosen = where.selectbox(label, ids, key="campaign", format_func=names.get)
     return next(c for c in campaigns if c.campaign_id == chosen)
 
 

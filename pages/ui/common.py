@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from pages.ui import page_index, web
+from pages.ui.dashboard_words import say
 from survey.access import Throttle, allows, client_key, configured_hashes, oidc_configured, role_for_email
 from survey.grants import row_level_hash
 from survey.instrument import InstrumentError
@@ -45,6 +46,29 @@ MENU = (
     ("pages/17_you_said_we_did.py", "You said, we did", ":material/campaign:", None),
     ("pages/12_sign_in.py", "Sign in", ":material/login:", None),
 )
+
+# Each menu entry's title in the dashboard's wording (pages/ui/dashboard_words.py), so the menu follows its language.
+MENU_WORDS = {
+    "app.py": "title_home",
+    "pages/1_survey.py": "title_survey",
+    "pages/2_overview.py": "title_overview",
+    "pages/3_gaps.py": "title_gaps",
+    "pages/3_perception.py": "title_perception",
+    "pages/4_items.py": "title_items",
+    "pages/5_value.py": "title_value",
+    "pages/6_comments.py": "title_comments",
+    "pages/7_trends.py": "title_trends",
+    "pages/14_actions.py": "title_actions",
+    "pages/8_campaigns.py": "title_campaigns",
+    "pages/9_invites.py": "title_invites",
+    "pages/10_import.py": "title_import",
+    "pages/11_exports.py": "title_exports",
+    "pages/13_data.py": "title_data",
+    "pages/16_workshop.py": "title_workshop",
+    "pages/15_publish.py": "title_publish",
+    "pages/17_you_said_we_did.py": "title_you_said",
+    "pages/12_sign_in.py": "title_sign_in",
+}
 
 
 @st.cache_resource
@@ -133,14 +157,30 @@ def menu() -> None:
     accessible_style()
     with st.sidebar:
         st.markdown("### Coherence Scan")
+        lang = dashboard_language()
         for path, label, icon, needed in MENU:
             if (needed is None or allows(role(), needed)) and (ROOT / path).exists():
                 try:
-                    st.page_link(path, label=label, icon=icon)
+                    st.page_link(path, label=menu_label(path, label, lang), icon=icon)
                 except StreamlitAPIException:  # a page run on its own (not through app.py) has no menu to link into
                     return
         if role():
-            st.caption(f"Signed in as **{role()}**")
+            st.caption(say("signed_in_as", lang, role=role()))
+
+
+def dashboard_language() -> str:
+    """The dashboard's label language: the sidebar switch's value, kept across pages in `dash_lang_kept`.
+
+    Streamlit forgets a widget's value when another page draws the widget anew, so the switch alone would fall
+    back to English on every page change.
+    """
+    return st.session_state.get("dash_lang") or st.session_state.get("dash_lang_kept") or "en"
+
+
+def menu_label(path: str, label: str, lang: str) -> str:
+    """A menu entry in the dashboard's chosen language: the page's title there ("pages/2_overview.py" reads "Overzicht")."""
+    key = MENU_WORDS.get(path)
+    return say(key, lang) if key else label
 
 
 def require(needed: str) -> str:

@@ -13,10 +13,12 @@ import pandas as pd
 import streamlit as st
 
 from analysis import engine, scoring
+from analysis.export.report import number, percent
 from analysis.labels import Labels
 from analysis.scope import Scope, ScopeError
 from pages.ui.campaign_picker import pick_campaign
-from pages.ui.common import db, menu, require
+from pages.ui.common import dashboard_language, db, menu, require
+from pages.ui.dashboard_words import language_name, say
 from survey import campaigns
 from survey.campaigns import Campaign, CampaignError, campaign_instrument, list_waves
 from survey.instrument import Instrument
@@ -67,8 +69,12 @@ class View:
         try:
             return run(view, self.version, self.campaign.campaign_id, self.wave, self.filters, **kwargs)
         except (ScopeError, CampaignError) as exc:
-            st.warning(f"This view cannot be shown for this choice: {exc}. Change the filters in the sidebar or the grouping.")
+            st.warning(say("refused", self.lang, why=exc))
             st.stop()
+
+    def say(self, key: str, **values: object) -> str:
+        """The dashboard's wording for `key` in the label language chosen in the sidebar."""
+        return say(key, self.lang, **values)
 
     @property
     def filtered(self) -> set[str]:
@@ -108,69 +114,86 @@ class View:
         return self.labels.option(attr_id, option)
 
 
-def page(title: str, icon: str) -> View | None:
-    """Shared top of every dashboard page: config, menu, role check, scope controls in the sidebar."""
-    st.set_page_config(page_title=f"{title} · Coherence Scan", page_icon=icon, layout="wide")
+def page(name: str, icon: str) -> View | None:
+    """Shared top of every dashboard page: config, menu, role check, scope controls in the sidebar.
+
+    `name` picks the title in the chosen language ("overview" reads "Overview" or "Overzicht"). The title is drawn
+    into a slot at the top and filled once the sidebar's language switch has its value, so the heading and the
+    controls below it never disagree about the language.
+    """
+    st.set_page_config(page_title=f"{say(f'title_{name}', dashboard_language())} · Coherence Scan", page_icon=icon, layout="wide")
     menu()
     require("leader")
-    st.title(title)
+    heading = st.empty()
     with st.sidebar:
         st.divider()
-        campaign = pick_campaign(st.sidebar)
+        campaign = pick_campaign(st.sidebar, label=say("campaign", dashboard_language()))
         if campaign is None:
+            heading.title(say(f"title_{name}", dashboard_language()))
             return None
         with db().cursor() as con:
             waves = list_waves(con, campaign.campaign_id)
         names = {w.wave: f"{w.wave} · {plain(w.label)}" for w in waves}
-        wave = st.selectbox("Wave", list(names), index=len(names) - 1, format_func=names.get, key=f"dash_wave_{campaign.campaign_id}")
+        wave_key = f"dash_wave_{campaign.campaign_id}"
+        wave = st.selectbox(say("wave", dashboard_language()), list(names), index=len(names) - 1, format_func=names.get, key=wave_key)
         instrument = instrument_of(campaign.campaign_id, wave)
-        lang = st.segmented_control("Labels", list(instrument.languages), default=instrument.languages[0], required=True, key="dash_lang")
+        if st.session_state.get("dash_lang") not in (None, *instrument.languages):
+            del st.session_state["dash_lang"]  # a language this wave's questionnaire lacks falls back to its first
+        kept = st.session_state.get("dash_lang_kept")  # the choice made on another page
+        default = kept if kept in instrument.languages else instrument.languages[0]
+        lang = (
+            st.segmented_control(
+                say("language", dashboard_language()),
+                list(instrument.languages),
+                default=default,
+                format_func=language_name,
+                required=True,
+                key="dash_lang",
+            )
+            or default
+        )
+        st.session_state["dash_lang_kept"] = lang
+        heading.title(say(f"title_{name}", lang))
         filters: list[tuple[str, str]] = []
         for attr_id, attr in instrument.attributes.items():
             if attr_id == "level":
                 continue
             choice = st.selectbox(
-                f"Filter: {as_markdown(attr.label[lang])}",
+                say("filter", lang, attribute=as_markdown(attr.label[lang])),
                 [None, *attr.options],
-                format_func=lambda o, a=attr: "All" if o is None else plain(a.options[o][lang]),
+                format_func=lambda o, a=attr: say("all", lang) if o is None else plain(a.options[o][lang]),
                 key=f"filter_{campaign.campaign_id}_{attr_id}",
                 disabled=bool(filters),  # one filter at a time: a view combines at most two attributes
             )
             if choice and not filters:
                 filters.append((attr_id, choice))
-        st.caption(f"Groups smaller than **{campaign.threshold}** are hidden everywhere, also when filters combine.")
-        data_age()
+        st.caption(say("threshold_note", lang, k=campaign.threshold))
+        data_age(lang)
         if filters:
-            st.caption(
-                "One filter at a time, and the filtered attribute is not offered for grouping: a view combines at most "
-                "two attributes, so that no small cross-section can be singled out."
-            )
+            st.caption(say("one_filter", lang))
     return View(campaign, wave, tuple(filters), lang)
 
 
-def data_age() -> None:
+def data_age(lang: str = "en") -> None:
     """On PostgreSQL, how old the local copy the numbers come from is: other replicas' answers arrive within seconds, not at once."""
     database = db()
     if database.url is None:
         return
     age = database.staleness_s()
     if age is None or age > STALE_AFTER_S:
-        st.warning(f"Data as of {'unknown' if age is None else f'{age:.0f} s'} ago: the copy could not reach the database server lately.")
+        st.warning(say("age_stale", lang, age=say("age_unknown", lang) if age is None else f"{age:.0f} s"))
     else:
-        st.caption(f"Data as of {age:.0f} s ago (copy of the database server, kept at most {STALE_AFTER_S:.0f} s behind).")
+        st.caption(say("age_ok", lang, age=f"{age:.0f}", most=f"{STALE_AFTER_S:.0f}"))
 
 
-def anonymity_note(report: Any) -> None:
+def anonymity_note(report: Any, lang: str = "en") -> None:
     """Say what was hidden and why, without numbers for hidden groups."""
     hidden = getattr(report, "hidden_groups", ())
     notes = list(getattr(report, "notes", ()))
     if not hidden and not notes:
         return
-    with st.expander(f":material/visibility_off: {len(hidden)} group(s) hidden to protect anonymity", expanded=False):
-        st.write(
-            f"A group is shown only when it has at least {report.threshold} respondents, and a second group is hidden "
-            "when the first could otherwise be worked out from a total and the other groups."
-        )
+    with st.expander(f":material/visibility_off: {say('hidden_groups', lang, n=len(hidden))}", expanded=False):
+        st.write(say("hidden_why", lang, k=report.threshold))
         for note in notes:
             st.caption(as_markdown(note))
 
@@ -194,17 +217,22 @@ def compare_by(view: View, key: str, where: Any = st) -> str:
     """The attribute whose groups a page sets side by side (the first one not filtered, by default)."""
     attributes = view.groupable(key)
     if not attributes:
-        st.info("Every attribute is filtered in the sidebar, so there are no groups to compare. Clear a filter.")
+        st.info(view.say("all_filtered"))
         st.stop()
     return where.segmented_control(
-        "Compare by", attributes, default=attributes[0], format_func=lambda a: as_markdown(view.attribute_label(a)), required=True, key=key
+        view.say("compare_by"),
+        attributes,
+        default=attributes[0],
+        format_func=lambda a: as_markdown(view.attribute_label(a)),
+        required=True,
+        key=key,
     )
 
 
-def unit_picker(key: str, where: Any = st, label: str = "Per", plural: bool = False) -> str:
-    """Whether a page shows dimensions or single items."""
-    names = {"dimension": "Dimensions" if plural else "Dimension", "item": "Items" if plural else "Item"}
-    return where.segmented_control(label, list(names), default="dimension", required=True, key=key, format_func=names.get)
+def unit_picker(key: str, lang: str, where: Any = st, label: str = "per", plural: bool = False) -> str:
+    """Whether a page shows dimensions or single items; `label` is a key of the dashboard's wording ("per", "rows")."""
+    names = {"dimension": say("dimensions" if plural else "dimension", lang), "item": say("items" if plural else "item", lang)}
+    return where.segmented_control(say(label, lang), list(names), default="dimension", required=True, key=key, format_func=names.get)
 
 
 def group_options(view: View, *keys: str) -> list[tuple[str, str]]:
@@ -227,7 +255,7 @@ def full_waves(view: View) -> list[int]:
 
 def no_data(view: View) -> bool:
     if view.version.startswith("0|"):
-        st.info("No responses in this campaign yet. Share the survey link (Invites page) or load the demo on the home page.")
+        st.info(view.say("no_data"))
         return True
     return False
 
@@ -235,25 +263,26 @@ def no_data(view: View) -> bool:
 def representation_note(rep: dict[str, Any], view: View) -> None:
     """The representation ratio under the participation table, with what to do when the shop floor is under-represented."""
     if rep["ratio"] is None:
-        st.caption(f"Representation ratio: not available ({plain(rep['note'] or '')}).")
+        st.caption(view.say("rep_none", why=plain(rep["note"] or "")))
         return
     focus = as_markdown(view.option_label(rep["attribute"], rep["focus"]))
+    lang = view.lang if view.lang in ("en", "nl") else "en"
+    ratio = number(rep["ratio"], 2, lang)
     st.metric(
-        "Representation ratio",
-        f"{rep['ratio']:.2f}",
-        help=f"{focus} response rate ÷ the other levels' combined rate. {focus}: {rep['focus_rate']:.0%} responded; "
-        f"the other shown levels together: {rep['others_rate']:.0%}. "
-        f"Below {rep['flag_below']} the {focus} is under-represented. Hidden levels (fewer than k) and levels without "
-        "a headcount are left out of the other levels' rate.",
+        view.say("rep_label"),
+        ratio,
+        help=view.say(
+            "rep_help",
+            focus=focus,
+            focus_rate=percent(rep["focus_rate"], lang),
+            others_rate=percent(rep["others_rate"], lang),
+            below=number(rep["flag_below"], 2, lang),
+        ),
     )
     if rep["flagged"]:
         st.warning(
-            f"**{focus} under-represented** (ratio {rep['ratio']:.2f}, below {rep['flag_below']}): its voice weighs less "
-            "in every chart than its headcount. To reach it: " + "; ".join(rep["advice"]) + ".",
+            view.say("rep_flag", focus=focus, ratio=ratio, below=number(rep["flag_below"], 2, lang), advice="; ".join(rep["advice"])),
             icon=":material/campaign:",
         )
     if rep["excluded"]:
-        st.caption(
-            "Left out of the other levels' rate (hidden or no headcount): "
-            + ", ".join(as_markdown(view.option_label(rep["attribute"], o)) for o in rep["excluded"])
-        )
+        st.caption(view.say("rep_excluded", groups=", ".join(as_markdown(view.option_label(rep["attribute"], o)) for o in rep["excluded"])))

@@ -46,7 +46,8 @@ def findings(view: ui.View) -> None:
         return
     for position, finding in enumerate(doc["findings"], start=1):
         with st.container(border=True):
-            text, link, plan = st.columns([6, 1.3, 1.3], vertical_alignment="center")
+            # The link and the button get room for their Dutch words ("Waarde op het spel", "Actie plannen").
+            text, link, plan = st.columns([5, 1.7, 1.7], vertical_alignment="center")
             text.markdown(f"{KIND_ICONS.get(finding['kind'], '')} **{position}.** {as_markdown(finding['text'][lang])}")
             page = finding["refs"].get("page", PAGES.get(finding["kind"]))
             if page in PAGE_NAMES and page != "pages/2_overview.py":

@@ -80,6 +80,8 @@ WORDS: dict[str, dict[str, str]] = {
         "nl": "De prioriteitenmatrix heeft het verschil bestuur–werkvloer en de ambitiekloof nodig, zichtbaar voor minstens één onderdeel.",
     },
 }
+ONE_COLUMN_ON_A_PHONE = alt.ExprRef(expr="containerSize()[0] < 560 ? 1 : 3")  # legend entries that fit a phone's width
+NAMED_FROM_PX = 420  # a matrix narrower than this (a phone) numbers its points instead of naming them beside the point
 PLAN_FIRST = 5  # blind spots with a "Plan action" in view; the rest behind one expander, so the page stays short
 
 
@@ -111,7 +113,7 @@ def blind_spot_section(view: ui.View) -> None:
     bars = alt.Chart(frame).encode(
         y=alt.Y("dim_label:N", title=None, sort=list(dims.values()), axis=alt.Axis(labelLimit=220)),
         yOffset=alt.YOffset("pair:N"),
-        color=alt.Color("pair:N", title=w("by", lang), legend=alt.Legend(orient="bottom", columns=3, labelLimit=260)),
+        color=alt.Color("pair:N", title=w("by", lang), legend=alt.Legend(orient="bottom", columns=ONE_COLUMN_ON_A_PHONE, labelLimit=260)),
     )
     rule = bars.mark_rule(strokeWidth=2).encode(x=alt.X("ci_low:Q", title=w("diff", lang), axis=alt.Axis(tickMinStep=0.5)), x2="ci_high:Q")
     dot = bars.mark_point(filled=True, size=60).encode(
@@ -249,12 +251,20 @@ def priority_section(view: ui.View) -> None:
         return
     dims = view.dimension_labels()
     frame = points.assign(dim_label=points["dimension"].map(dims), eur=points["eur_at_stake"].fillna(0.0))
+    # Each point carries a number (in the order of the ranked table below, then by €), its key under the chart; on a wide chart its name is written beside it
+    # too, alternately above and below (left to right) so that two neighbours' names do not print over each other.
+    order = frame["misalignment"].rank(method="first").astype(int)
+    first = {d: i for i, d in enumerate(dict.fromkeys(found.priorities["dimension"]))}  # the ranked table's order
+    place = frame["dimension"].map(first).fillna(len(first)) - frame["eur"] / (frame["eur"].max() or 1.0) / 2
+    frame = frame.assign(below=(order % 2 == 0), key=place.rank(method="first").astype(int).astype(str))
     base = alt.Chart(frame).encode(
         x=alt.X("misalignment:Q", title=w("misalignment", lang), axis=alt.Axis(tickMinStep=0.5), scale=alt.Scale(padding=60)),
         y=alt.Y("ambition:Q", title=w("ambition", lang), axis=alt.Axis(tickMinStep=0.5), scale=alt.Scale(padding=30)),
     )
     dots = base.mark_circle(opacity=0.75, color="#1f5fa8").encode(
-        size=alt.Size("eur:Q", title=w("eur", lang), scale=alt.Scale(range=[80, 1600]), legend=alt.Legend(format=",.0f", orient="bottom")),
+        size=alt.Size(
+            "eur:Q", title=w("eur", lang), scale=alt.Scale(range=[80, 1600]), legend=alt.Legend(format="~s", orient="bottom", tickCount=3)
+        ),
         tooltip=[
             alt.Tooltip("dim_label:N", title=w("dimension", lang)),
             alt.Tooltip("misalignment:Q", title=w("misalignment", lang), format="+.2f"),
@@ -262,8 +272,14 @@ def priority_section(view: ui.View) -> None:
             alt.Tooltip("eur:Q", title=w("eur", lang), format=",.0f"),
         ],
     )
-    names = base.mark_text(dy=-16, fontSize=12).encode(text="dim_label:N")
-    ui.chart(alt.layer(dots, names).properties(width="container", height=320))
+    wide = alt.condition(f"width >= {NAMED_FROM_PX}", alt.value(1), alt.value(0))
+    above = base.transform_filter("!datum.below").mark_text(dy=-28, fontSize=12, limit=150).encode(text="dim_label:N", opacity=wide)
+    below = base.transform_filter("datum.below").mark_text(dy=30, fontSize=12, limit=150).encode(text="dim_label:N", opacity=wide)
+    numbers = base.mark_text(fontSize=12, fontWeight="bold", aria=False).encode(
+        text="key:N", color=alt.condition("datum.eur > 0", alt.value("#ffffff"), alt.value("#000000"))
+    )
+    ui.chart(alt.layer(dots, numbers, above, below).properties(width="container", height=320))
+    st.caption(" · ".join(f"**{k}** {as_markdown(n)}" for k, n in sorted(zip(frame["key"].astype(int), frame["dim_label"], strict=True))))
     st.markdown(f"**{w('hyp_title', lang)}**")
     st.caption(w("hyp_help", lang))
     table = found.priorities

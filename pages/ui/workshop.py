@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.action_list import action_lines
-from analysis.export.report import DISCUSSION_GAPS, euros, number, percent
+from analysis.export.report import DISCUSSION_GAPS, euros, number, p_text, percent
 from analysis.export.texts import tr
 from analysis.gaps import DEFAULT_A, DEFAULT_B
 from analysis.labels import Labels
@@ -32,7 +32,8 @@ from survey.user_text import as_markdown, plain
 
 STEP_KEY = "ws_step"
 BLIND_SPOTS_SHOWN = 6  # a room reads six lines; the Blind spots page has the rest
-# Large type for a room: the page's text, headings and tables at about twice their usual size.
+# Large type for a room: the page's text, headings and tables at about twice their usual size. On a phone the action
+# table keeps to the screen's width (fixed layout, long words wrap) instead of scrolling sideways.
 STYLE = """
 <style>
 section.main .block-container, .stMainBlockContainer { max-width: 1500px; }
@@ -48,7 +49,8 @@ section.main .block-container, .stMainBlockContainer { max-width: 1500px; }
   .stMainBlockContainer h1 { font-size: 2rem; }
   .stMainBlockContainer h2 { font-size: 1.6rem; }
   .stMainBlockContainer [data-testid="stMetricValue"] { font-size: 2.6rem; }
-  .stMainBlockContainer [data-testid="stTable"] td, .stMainBlockContainer [data-testid="stTable"] th { font-size: 0.95rem; }
+  .stMainBlockContainer [data-testid="stTable"] td, .stMainBlockContainer [data-testid="stTable"] th { font-size: 0.9rem; padding: 0.3rem 0.25rem; overflow-wrap: anywhere; }
+  .stMainBlockContainer [data-testid="stTable"] table { table-layout: fixed; width: 100%; }
   .stMainBlockContainer .st-key-ws_big p { font-size: 2.8rem; }
 }
 </style>
@@ -198,7 +200,7 @@ class Workshop:
                 low=number(gap["ci_low"], 2, self.lang, sign=True),
                 high=number(gap["ci_high"], 2, self.lang, sign=True),
                 g=number(gap["effect_size"], 2, self.lang),
-                p=number(gap["p_adj"], 3, self.lang),
+                p=p_text(gap["p_adj"], self.lang),
             )
         )
         with right:
