@@ -40,6 +40,27 @@ def wait_idle(page: object, timeout: float = 20_000, quiet_ms: int = 600) -> Non
     )
 
 
+def wait_drawn(page: object, timeout: float = 15_000) -> None:
+    """Wait until every chart and data grid on the page has drawn (they paint after the rerun ends), then one frame more.
+
+    A shown chart is drawn when its canvas or SVG has a size; a shown data grid when its canvas exists. A page without
+    either returns at once: no fixed sleep for pages that have nothing to paint.
+    """
+    page.wait_for_function(
+        """() => {
+            const sized = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+            const shown = (selector) => [...document.querySelectorAll(selector)].filter(sized);  // not in a closed expander
+            const charts = shown('[data-testid="stVegaLiteChart"], .vega-embed');
+            const grids = shown('[data-testid="stDataFrame"]');
+            return charts.every((c) => [...c.querySelectorAll('canvas, svg')].some(sized))
+                && grids.every((g) => g.querySelector('canvas'));
+        }""",
+        timeout=timeout,
+        polling=100,
+    )
+    page.wait_for_timeout(200)
+
+
 def expect_text(page: object, text: str, timeout: float = 60_000) -> None:
     """Wait for visible text; on a timeout the failure shows what the page said instead."""
     try:

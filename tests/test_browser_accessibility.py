@@ -17,7 +17,7 @@ from argon2 import PasswordHasher
 from harness.browser import chromium
 from pages.ui import common
 from survey.instrument import default_instrument
-from tests.browser import click_button, expect_text, streamlit_server, wait_idle
+from tests.browser import click_button, expect_text, streamlit_server, wait_drawn, wait_idle
 from tests.conftest import MakeDemo
 
 pytestmark = pytest.mark.browser
@@ -70,7 +70,7 @@ def audit(page: object) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     wait_idle(page, 60_000)
-    page.wait_for_timeout(1500)  # charts and data grids draw after the rerun ends
+    wait_drawn(page)  # charts and data grids draw after the rerun ends
     results = Axe().run(page, options=WCAG_AA).response
     return [
         f"{v['id']} ({v['impact']}): {' '.join(map(str, node['target']))}"
