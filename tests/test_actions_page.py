@@ -94,5 +94,23 @@ def test_a_facilitator_opens_a_pulse_and_a_leader_cannot(loop_db: Path, monkeypa
 def test_the_page_is_signed_in_only_and_speaks_dutch(loop_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = open_page("pages/14_actions.py", loop_db, monkeypatch, role=None)
     assert not out.data_editor and out.title[0].value == "Sign-in needed"
-    at = open_page("pages/14_actions.py", loop_db, monkeypatch, role="leader", state={"actions_lang": "nl"})
+    at = open_page("pages/14_actions.py", loop_db, monkeypatch, role="leader", state={"dash_lang_kept": "nl"})
     assert at.title[0].value == "Acties" and at.button(key="actions_save").label == "Wijzigingen opslaan"
+
+
+def test_the_page_follows_the_dashboard_language_chosen_elsewhere(loop_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dutch chosen on a dashboard page (kept in `dash_lang_kept`) holds here: headings, column labels, help, statuses, kinds, save notice."""
+    en = open_page("pages/14_actions.py", loop_db, monkeypatch, role="facilitator")
+    assert en.title[0].value == "Actions" and en.subheader[0].value == "Re-pulse: a two-minute follow-up wave"
+    assert en.sidebar.segmented_control[0].label == "Language" and en.sidebar.segmented_control[0].value == "en"
+    nl = open_page("pages/14_actions.py", loop_db, monkeypatch, role="facilitator", state={"dash_lang_kept": "nl"})
+    assert nl.sidebar.segmented_control[0].value == "nl" and nl.sidebar.selectbox[0].label == "Campagne"
+    assert nl.subheader[0].value == "Korte peiling: een vervolg van twee minuten"
+    assert nl.selectbox(key="pulse_from").label == "Acties op peiling" and nl.button(key="pulse_start").label == "Open de korte peiling"
+    config = nl.data_editor[0].proto.columns
+    assert '"label": "eigenaar"' in config and '"help": "Een rol- of teamnaam, nooit een persoon"' in config
+    assert "never a person" not in config and "you said, we did" not in config
+    nl.session_state["actions_editor"] = {"edited_rows": {1: {"status": "done"}}, "added_rows": [], "deleted_rows": []}
+    nl.run()
+    nl.button(key="actions_save").click().run()
+    assert [s.value for s in nl.success] == ["Opgeslagen: bijgewerkt A2."]

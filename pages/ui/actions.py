@@ -22,6 +22,7 @@ from survey.actions import (
     STATUSES,
     ActionsRefused,
     Catalogue,
+    SaveResult,
     action_from,
     add_action,
     list_actions,
@@ -52,13 +53,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "pulse_done": "Wave {wave} is open as a pulse: {items} statements. Share it from the Invites page.",
         "pulse_facilitator": "A facilitator opens pulse waves.",
         "labels": "Language",
+        "help_owner": "A role or team name, never a person",
+        "help_published": 'Shown on the public "you said, we did" page',
+        "help_wave": "The wave whose results it answers",
     },
     "nl": {
         "intro": "Wat de leiding met de uitkomsten gaat doen: elke actie noemt waar ze op antwoordt, een eigenaar (een rol of team), "
         "een einddatum, een status en de waardehypothese (het verlies dat ze aanpakt, € per jaar, de KPI). Bewerk de tabel en sla op: "
         "elke rij wordt eerst gecontroleerd, en één foute cel houdt de hele tabel onopgeslagen. Vink **gepubliceerd** aan om een actie "
         'op de openbare pagina "jullie zeiden, wij deden" te tonen.',
-        "none": "Nog geen acties. Plan er een vanuit een kloof op de pagina Gaps, of voeg hieronder een rij toe.",
+        "none": "Nog geen acties. Plan er een vanuit een verschil op de pagina Verschillen, of voeg hieronder een rij toe.",
         "save": "Wijzigingen opslaan",
         "saved": "Opgeslagen: {what}.",
         "unchanged": "Er is niets gewijzigd.",
@@ -69,9 +73,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "pulse_from": "Acties op peiling",
         "pulse_actions": "Acties",
         "pulse_start": "Open de korte peiling",
-        "pulse_done": "Peiling {wave} staat open als korte peiling: {items} stellingen. Deel haar via de pagina Invites.",
+        "pulse_done": "Peiling {wave} staat open als korte peiling: {items} stellingen. Deel haar via de pagina Uitnodigingen.",
         "pulse_facilitator": "Een facilitator opent korte peilingen.",
         "labels": "Taal",
+        "help_owner": "Een rol- of teamnaam, nooit een persoon",
+        "help_published": 'Getoond op de openbare pagina "jullie zeiden, wij deden"',
+        "help_wave": "De ronde op wier uitkomsten de actie antwoordt",
     },
 }
 EDITOR_KEY = "actions_editor"
@@ -138,12 +145,30 @@ STATUS_WORDS = {
 }
 KIND_WORDS = {
     "en": {"dimension": "dimension", "item": "statement", "blind_spot": "blind spot", "loss": "loss"},
-    "nl": {"dimension": "dimensie", "item": "stelling", "blind_spot": "blinde vlek", "loss": "verlies"},
+    "nl": {"dimension": "onderdeel", "item": "stelling", "blind_spot": "blinde vlek", "loss": "verlies"},
+}
+
+
+SAVE_WORDS = {
+    "en": {"added": "added", "updated": "updated", "deleted": "deleted", "published": "published", "unpublished": "unpublished"},
+    "nl": {
+        "added": "toegevoegd",
+        "updated": "bijgewerkt",
+        "deleted": "verwijderd",
+        "published": "gepubliceerd",
+        "unpublished": "niet meer gepubliceerd",
+    },
 }
 
 
 def text(lang: str, key: str, **values: object) -> str:
     return TEXTS.get(lang, TEXTS["en"])[key].format(**values)
+
+
+def saved_what(result: SaveResult, lang: str) -> str:
+    """What a save changed in the reader's language ("toegevoegd A3; bijgewerkt A2"), the page's words over the stored result's fields."""
+    words = SAVE_WORDS.get(lang, SAVE_WORDS["en"])
+    return "; ".join(f"{words[field]} {', '.join(ids)}" for field in words if (ids := getattr(result, field)))
 
 
 def target_label(labels: Labels, kind: str, target: str) -> str:
@@ -175,15 +200,15 @@ def editor_columns(catalogue: Catalogue, labels: Labels, lang: str) -> dict[str,
     return {
         "action_id": cc.TextColumn(h["action_id"], disabled=True, width="small", pinned=True),
         "title": cc.TextColumn(h["title"], required=True, max_chars=200, width="large"),
-        "owner": cc.TextColumn(h["owner"], required=True, max_chars=120, help="A role or team name, never a person"),
+        "owner": cc.TextColumn(h["owner"], required=True, max_chars=120, help=text(lang, "help_owner")),
         "status": cc.SelectboxColumn(h["status"], options=list(STATUSES), required=True, format_func=status_words.get),
         "due_on": cc.DateColumn(h["due_on"], format="YYYY-MM-DD"),
-        "published": cc.CheckboxColumn(h["published"], help='Shown on the public "you said, we did" page'),
+        "published": cc.CheckboxColumn(h["published"], help=text(lang, "help_published")),
         "target_kind": cc.SelectboxColumn(h["target_kind"], options=list(KINDS), required=True, format_func=kind_words.get),
         "target_id": cc.SelectboxColumn(h["target_id"], options=targets, required=True, format_func=target_name),
         "group_a": cc.SelectboxColumn(h["group_a"], options=sorted(catalogue.groups), format_func=group_name),
         "group_b": cc.SelectboxColumn(h["group_b"], options=sorted(catalogue.groups), format_func=group_name),
-        "answers_wave": cc.NumberColumn(h["answers_wave"], min_value=1, step=1, width="small", help="The wave whose results it answers"),
+        "answers_wave": cc.NumberColumn(h["answers_wave"], min_value=1, step=1, width="small", help=text(lang, "help_wave")),
         "loss": cc.SelectboxColumn(h["loss"], options=sorted(catalogue.losses), format_func=lambda x: target_label(labels, "loss", x)),
         "eur_per_year": cc.NumberColumn(h["eur_per_year"], min_value=0, format="€ %.0f"),
         "kpi": cc.TextColumn(h["kpi"], max_chars=200),
@@ -221,7 +246,9 @@ def editor(campaign: Campaign, catalogue: Catalogue, labels: Labels, lang: str) 
             return
         clear_caches()
         st.session_state.pop(EDITOR_KEY, None)
-        st.session_state["actions_notice"] = text(lang, "saved", what=result.describe()) if result.changed else text(lang, "unchanged")
+        st.session_state["actions_notice"] = (
+            text(lang, "saved", what=saved_what(result, lang)) if result.changed else text(lang, "unchanged")
+        )
         st.rerun()
     if notice := st.session_state.pop("actions_notice", None):
         st.success(as_markdown(notice))

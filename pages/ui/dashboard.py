@@ -137,22 +137,7 @@ def page(name: str, icon: str) -> View | None:
         wave_key = f"dash_wave_{campaign.campaign_id}"
         wave = st.selectbox(say("wave", dashboard_language()), list(names), index=len(names) - 1, format_func=names.get, key=wave_key)
         instrument = instrument_of(campaign.campaign_id, wave)
-        if st.session_state.get("dash_lang") not in (None, *instrument.languages):
-            del st.session_state["dash_lang"]  # a language this wave's questionnaire lacks falls back to its first
-        kept = st.session_state.get("dash_lang_kept")  # the choice made on another page
-        default = kept if kept in instrument.languages else instrument.languages[0]
-        lang = (
-            st.segmented_control(
-                say("language", dashboard_language()),
-                list(instrument.languages),
-                default=default,
-                format_func=language_name,
-                required=True,
-                key="dash_lang",
-            )
-            or default
-        )
-        st.session_state["dash_lang_kept"] = lang
+        lang = language_switch(instrument.languages)
         heading.title(say(f"title_{name}", lang))
         filters: list[tuple[str, str]] = []
         for attr_id, attr in instrument.attributes.items():
@@ -172,6 +157,30 @@ def page(name: str, icon: str) -> View | None:
         if filters:
             st.caption(say("one_filter", lang))
     return View(campaign, wave, tuple(filters), lang)
+
+
+def language_switch(languages: tuple[str, ...] | list[str]) -> str:
+    """The sidebar's label-language switch, starting from the choice kept across pages (`dash_lang_kept`) and keeping the new one.
+
+    Shared by the dashboard pages and the pages beside them (Actions), so one choice of language holds on all of them.
+    """
+    if st.session_state.get("dash_lang") not in (None, *languages):
+        del st.session_state["dash_lang"]  # a language this wave's questionnaire lacks falls back to its first
+    kept = st.session_state.get("dash_lang_kept")  # the choice made on another page
+    default = kept if kept in languages else languages[0]
+    lang = (
+        st.segmented_control(
+            say("language", dashboard_language()),
+            list(languages),
+            default=default,
+            format_func=language_name,
+            required=True,
+            key="dash_lang",
+        )
+        or default
+    )
+    st.session_state["dash_lang_kept"] = lang
+    return lang
 
 
 def data_age(lang: str = "en") -> None:
