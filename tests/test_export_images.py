@@ -57,7 +57,7 @@ def test_svg_files_are_standalone_svg_with_titles_and_no_outside_reference(datab
         hrefs = [v for el in root.iter() for k, v in el.attrib.items() if k.endswith("href")]
         assert not [h for h in hrefs if not h.startswith(("#", "data:"))]
     heatmap = (tmp_path / "svg" / "01_heatmap_dimensions.svg").read_text(encoding="utf-8")
-    assert "Bestuur / directieteam" in heatmap and "Scores per dimensie en groep" in heatmap and ">gemiddelde<" in heatmap
+    assert "Bestuur / directieteam" in heatmap and "Scores per onderdeel en groep" in heatmap and ">gemiddelde<" in heatmap
     distribution = next((tmp_path / "svg").glob("*_distribution_*.svg")).read_text(encoding="utf-8")
     assert "% van de antwoorden" in distribution and "% of answers" not in distribution
 

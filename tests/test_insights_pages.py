@@ -56,7 +56,7 @@ def test_overview_leads_with_the_findings_and_shows_coherence(demo_db, doc, monk
         assert finding["text"][lang].split(" (")[0] in text
     assert len(doc["findings"]) <= 7
     metrics = {m.label: m.value for m in at.metric}
-    overall = "Coherence (all dimensions)" if lang == "en" else "Coherentie (alle dimensies)"
+    overall = "Coherence (all dimensions)" if lang == "en" else "Coherentie (alle onderdelen)"
     expected = f"{doc['coherence']['overall']:.2f}"
     assert metrics[overall] == (expected if lang == "en" else expected.replace(".", ","))
     assert any("B × W" in c.value for c in at.caption), "the definition is beside the index"

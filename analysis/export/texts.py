@@ -15,7 +15,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "summary": {"en": "Summary", "nl": "Samenvatting"},
     "heatmap": {"en": "Heatmap", "nl": "Heatmap"},
-    "heatmap_dimensions": {"en": "Scores per dimension and group", "nl": "Scores per dimensie en groep"},
+    "heatmap_dimensions": {"en": "Scores per dimension and group", "nl": "Scores per onderdeel en groep"},
     "heatmap_items": {"en": "Scores per statement and group", "nl": "Scores per stelling en groep"},
     "grouped_by": {"en": "Groups: {by}.", "nl": "Groepen: {by}."},
     "gaps": {"en": "Gaps", "nl": "Verschillen"},
@@ -114,7 +114,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "closure_limits": {
         "en": "Limits: different people may answer each wave; gaps of different dimensions share respondents; the widest gaps were "
         "chosen and wide gaps tend to narrow anyway; this shows no cause beyond the design.",
-        "nl": "Beperkingen: per ronde kunnen andere mensen antwoorden; verschillen van verschillende dimensies delen respondenten; de "
+        "nl": "Beperkingen: per ronde kunnen andere mensen antwoorden; verschillen van verschillende onderdelen delen respondenten; de "
         "grootste verschillen zijn gekozen en die worden vaak vanzelf kleiner; dit bewijst geen oorzaak buiten deze opzet.",
     },
     "status_planned": {"en": "planned", "nl": "gepland"},
@@ -160,7 +160,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "none": {"en": "none", "nl": "geen"},
     # Column headers
     "col_type": {"en": "Type", "nl": "Soort"},
-    "col_dimension": {"en": "Dimension", "nl": "Dimensie"},
+    "col_dimension": {"en": "Dimension", "nl": "Onderdeel"},
     "col_item": {"en": "Item", "nl": "Stelling"},
     "col_statement": {"en": "Statement", "nl": "Tekst"},
     "col_attribute": {"en": "Grouped by", "nl": "Ingedeeld naar"},
@@ -188,13 +188,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_disagree": {"en": "% disagree", "nl": "% oneens"},
     "col_neutral": {"en": "% neutral", "nl": "% neutraal"},
     "col_agree": {"en": "% agree", "nl": "% eens"},
-    "type_dimension": {"en": "dimension", "nl": "dimensie"},
+    "type_dimension": {"en": "dimension", "nl": "onderdeel"},
     "type_item": {"en": "item", "nl": "stelling"},
     # Definitions (PRODUCT.md, "What the analysis means")
     "def_score": {
         "en": "Score: a respondent's score on a dimension is the mean of the statements they answered in it (reverse-keyed statements turned round first), "
         "if they answered at least half of them. A group's score is the mean over its respondents on the {min}–{max} scale. 'Don't know' is left out.",
-        "nl": "Score: de score van een respondent op een dimensie is het gemiddelde van de stellingen die hij daarin beantwoordde (omgekeerd gestelde "
+        "nl": "Score: de score van een respondent op een onderdeel is het gemiddelde van de stellingen die hij daarin beantwoordde (omgekeerd gestelde "
         "stellingen eerst omgedraaid), als hij er minstens de helft beantwoordde. De score van een groep is het gemiddelde over haar respondenten op de "
         "schaal {min}–{max}. 'Weet ik niet' telt niet mee.",
     },
@@ -224,7 +224,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "def_alpha": {
         "en": "Reliability (Cronbach's alpha): whether a dimension's statements measure one thing; below 0.7, read its score with care.",
-        "nl": "Betrouwbaarheid (Cronbachs alfa): of de stellingen van een dimensie één ding meten; onder 0,7 de score met voorzichtigheid lezen.",
+        "nl": "Betrouwbaarheid (Cronbachs alfa): of de stellingen van een onderdeel één ding meten; onder 0,7 de score met voorzichtigheid lezen.",
     },
     "def_value": {
         "en": "Value at stake: the share of each group naming a loss, among those who answered the question. € per year is the facilitator's "
@@ -409,7 +409,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "anonimiteitsdrempel getoond worden, worden genoemd.",
     },
     "coherence": {"en": "Coherence", "nl": "Coherentie"},
-    "coherence_overall": {"en": "Coherence (all dimensions)", "nl": "Coherentie (alle dimensies)"},
+    "coherence_overall": {"en": "Coherence (all dimensions)", "nl": "Coherentie (alle onderdelen)"},
     "coherence_trend": {"en": "Coherence since wave {wave}", "nl": "Coherentie sinds ronde {wave}"},
     "col_coherence": {"en": "coherence C", "nl": "coherentie C"},
     "col_between": {"en": "between levels B", "nl": "tussen niveaus B"},
