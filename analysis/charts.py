@@ -32,8 +32,77 @@ NARROW_LABEL_ANGLE = alt.ExprRef(expr="containerSize()[0] < 560 ? -90 : -40")
 READABLE_AXIS = alt.Axis(tickCount=6, tickMinStep=0.25, format="+.2~f", labelFlush=False)
 
 
-def hidden_label(threshold: int, multiline: bool = False) -> str:
-    return f"hidden{chr(10) if multiline else ' '}(n<{threshold})"
+# What the charts themselves say (tooltip names, hidden cells); the titles come from the caller, in its language.
+WORDS: dict[str, dict[str, str]] = {
+    "en": {  # English keeps the names its tooltips always showed
+        "hidden": "hidden",
+        "unit": "unit",
+        "group": "group",
+        "mean": "mean",
+        "n": "n",
+        "diff_everyone": "difference from everyone",
+        "cell": "cell",
+        "gap": "diff",
+        "ci_low": "ci_low",
+        "ci_high": "ci_high",
+        "p_adj": "p_adj",
+        "answer": "label",
+        "pct": "pct",
+        "rwg": "rwg",
+        "before": "before",
+        "after": "after",
+        "change": "change",
+        "heatmap_description": "Heatmap of mean scores on the {low} to {high} scale: {rows} rows by {groups} groups; "
+        "each cell gives its mean and number of respondents, groups smaller than {k} are hidden.",
+    },
+    "nl": {
+        "hidden": "verborgen",
+        "unit": "rij",
+        "group": "groep",
+        "mean": "gemiddelde",
+        "n": "n",
+        "diff_everyone": "verschil met iedereen",
+        "cell": "cel",
+        "gap": "verschil",
+        "ci_low": "95%-BI onder",
+        "ci_high": "95%-BI boven",
+        "p_adj": "p (gecorrigeerd)",
+        "answer": "antwoord",
+        "pct": "% van de antwoorden",
+        "rwg": "overeenstemming r_wg",
+        "before": "voor",
+        "after": "na",
+        "change": "verandering",
+        "heatmap_description": "Heatmap van gemiddelde scores op de schaal {low} tot {high}: {rows} rijen bij {groups} groepen; "
+        "elke cel geeft haar gemiddelde en aantal respondenten, groepen kleiner dan {k} zijn verborgen.",
+    },
+}
+
+
+def word(key: str, lang: str = "en") -> str:
+    """A chart's own word in `lang` (English for a language without its own words)."""
+    return WORDS.get(lang, WORDS["en"])[key]
+
+
+# Vega's number format locale (d3-format) per language: Dutch writes 3,45 and 1.250; English keeps Vega's default.
+NUMBER_LOCALES: dict[str, dict[str, object]] = {
+    "nl": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€ ", ""], "minus": "−"},
+}
+
+
+def localised(chart: alt.TopLevelMixin, lang: str = "en") -> alt.TopLevelMixin:
+    """The chart with `config.locale` set for `lang`, so the numbers Vega formats (axes, tooltips) read as the language writes them."""
+    number = NUMBER_LOCALES.get(lang)
+    return chart.configure(locale=alt.Locale(number=number)) if number else chart
+
+
+def decimal(text: str, lang: str = "en") -> str:
+    """A number already written in Python ("3.45") with the language's decimal mark, for labels Vega does not format."""
+    return text.replace(".", ",") if lang in NUMBER_LOCALES else text
+
+
+def hidden_label(threshold: int, multiline: bool = False, lang: str = "en") -> str:
+    return f"{word('hidden', lang)}{chr(10) if multiline else ' '}(n<{threshold})"
 
 
 def _group_names(frame: pd.DataFrame, labels: Mapping[str, str] | None) -> pd.Series:
@@ -58,7 +127,8 @@ def heatmap_chart(
     title: str | None = None,
     relative: bool = False,
     changes: Mapping[tuple[str, str], float] | None = None,
-    legend_title: str = "mean",
+    legend_title: str | None = None,
+    lang: str = "en",
 ) -> alt.LayerChart:
     """Units × groups, mean and n in each cell, hidden cells grey and labelled.
 
@@ -81,12 +151,12 @@ def heatmap_chart(
         data["diff"] = data["mean"].to_numpy() - frame["unit"].map(everyone).astype(float).to_numpy()
     data["label"] = np.where(
         data["hidden"],
-        hidden_label(threshold, multiline=True),
-        data["mean"].map(lambda m: f"{m:.2f}") + "\nn=" + data["n"].fillna(0).astype(int).astype(str),
+        hidden_label(threshold, multiline=True, lang=lang),
+        data["mean"].map(lambda m: decimal(f"{m:.2f}", lang)) + "\nn=" + data["n"].fillna(0).astype(int).astype(str),
     )
     if changes:
         marks = [
-            _change_mark(changes.get((u, g))) if not hidden else ""
+            decimal(_change_mark(changes.get((u, g))), lang) if not hidden else ""
             for u, g, hidden in zip(frame["unit"], frame["group"], data["hidden"], strict=True)
         ]
         data["label"] = data["label"] + pd.Series(marks, index=data.index).map(lambda m: f"\n{m}" if m else "")
@@ -106,8 +176,8 @@ def heatmap_chart(
             y=alt.Y("unit:N", sort=units, title=None, axis=alt.Axis(labelLimit=NARROW_LABEL_LIMIT)),
         )
         .transform_calculate(  # what a screen reader says for a cell, computed in the browser (the data stays small)
-            description=f"datum.unit + ', ' + datum.group + ': ' + (datum.hidden ? {json.dumps(hidden_label(threshold))} "
-            ": 'mean ' + format(datum.mean, '.2f') + ', n ' + datum.n)"
+            description=f"datum.unit + ', ' + datum.group + ': ' + (datum.hidden ? {json.dumps(hidden_label(threshold, lang=lang))} "
+            f": {json.dumps(word('mean', lang) + ' ')} + format(datum.mean, '.2f') + ', n ' + datum.n)"
         )
     )
     shown = (
@@ -117,14 +187,14 @@ def heatmap_chart(
             color=alt.Color(
                 f"{value}:Q",
                 scale=alt.Scale(domain=list(np.linspace(low, high, len(DIVERGING))), range=list(DIVERGING), interpolate="rgb"),
-                legend=alt.Legend(title=legend_title, orient="bottom"),
+                legend=alt.Legend(title=legend_title or word("mean", lang), orient="bottom"),
             ),
             tooltip=[
-                alt.Tooltip("unit:N"),
-                alt.Tooltip("group:N"),
-                alt.Tooltip("mean:Q", format=".2f"),
-                *([alt.Tooltip("diff:Q", format="+.2f", title="difference from everyone")] if relative else []),
-                alt.Tooltip("n:Q"),
+                alt.Tooltip("unit:N", title=word("unit", lang)),
+                alt.Tooltip("group:N", title=word("group", lang)),
+                alt.Tooltip("mean:Q", format=".2f", title=word("mean", lang)),
+                *([alt.Tooltip("diff:Q", format="+.2f", title=word("diff_everyone", lang))] if relative else []),
+                alt.Tooltip("n:Q", title=word("n", lang)),
             ],
             description="description:N",
         )
@@ -133,7 +203,7 @@ def heatmap_chart(
         base.transform_filter("datum.hidden")
         # An empty mark group is drawn as an unnamed graphic (axe: svg-img-alt): say nothing when nothing is hidden.
         .mark_rect(color=HIDDEN_FILL, aria=bool(data["hidden"].any()))
-        .encode(tooltip=[alt.Tooltip("label:N", title="cell")], description="description:N")
+        .encode(tooltip=[alt.Tooltip("label:N", title=word("cell", lang))], description="description:N")
     )
     # The numbers in the cells repeat what each cell's description says: hidden from screen readers, read once.
     text = base.mark_text(fontSize=10, lineBreak="\n", aria=False).encode(
@@ -157,8 +227,9 @@ def heatmap_chart(
     chart = alt.layer(shown, hidden, text, mean_only).properties(
         width="container",
         height=max(ROW_PX * rows * len(units), 60),
-        description=f"Heatmap of mean scores on the {scale_min} to {scale_max} scale: {len(units)} rows by {len(groups)} groups; "
-        f"each cell gives its mean and number of respondents, groups smaller than {threshold} are hidden.",
+        description=word("heatmap_description", lang).format(
+            low=scale_min, high=scale_max, rows=len(units), groups=len(groups), k=threshold
+        ),
     )
     return chart.properties(title=title) if title else chart
 
@@ -215,6 +286,7 @@ def gap_chart(
     unit_labels: Mapping[str, str] | None = None,
     title: str | None = None,
     axis_title: str | Sequence[str] | None = None,
+    lang: str = "en",
 ) -> alt.LayerChart:
     """Gap A − B per unit as bars with 95% CI error bars, in the frame's order (largest |gap| first); hidden gaps labelled.
 
@@ -231,7 +303,7 @@ def gap_chart(
             "hidden": frame["suppressed"].astype(bool),
         }
     )
-    data["label"] = np.where(data["hidden"], hidden_label(threshold), "")
+    data["label"] = np.where(data["hidden"], hidden_label(threshold, lang=lang), "")
     data["x0"] = 0.0
     order = list(dict.fromkeys(data["unit"]))
     a, b = (str(frame["a"].iloc[0]), str(frame["b"].iloc[0])) if len(frame) else ("A", "B")
@@ -246,11 +318,11 @@ def gap_chart(
             x=alt.X("diff:Q", title=x_title, axis=x_axis),
             color=alt.condition("datum.diff >= 0", alt.value("#2166ac"), alt.value("#b2182b")),
             tooltip=[
-                alt.Tooltip("unit:N"),
-                alt.Tooltip("diff:Q", format="+.2f"),
-                alt.Tooltip("ci_low:Q", format="+.2f"),
-                alt.Tooltip("ci_high:Q", format="+.2f"),
-                alt.Tooltip("p_adj:Q", format=".3g"),
+                alt.Tooltip("unit:N", title=word("unit", lang)),
+                alt.Tooltip("diff:Q", format="+.2f", title=word("gap", lang)),
+                alt.Tooltip("ci_low:Q", format="+.2f", title=word("ci_low", lang)),
+                alt.Tooltip("ci_high:Q", format="+.2f", title=word("ci_high", lang)),
+                alt.Tooltip("p_adj:Q", format=".3g", title=word("p_adj", lang)),
             ],
         )
     )
@@ -297,6 +369,7 @@ def distribution_chart(
     group_labels: Mapping[str, str] | None = None,
     title: str | None = None,
     axis_title: str = "% of answers (disagree ← → agree)",
+    lang: str = "en",
 ) -> alt.LayerChart:
     """Diverging stacked bars of one item's answer distribution per group (% of answers), hidden groups labelled."""
     groups = list(dict.fromkeys(_group_names(frame, group_labels)))
@@ -313,7 +386,7 @@ def distribution_chart(
         }
     )
     hidden_groups = frame[frame["suppressed"]].drop_duplicates("group")
-    hidden = pd.DataFrame({"group": _group_names(hidden_groups, group_labels), "text": hidden_label(threshold), "x": 0.0})
+    hidden = pd.DataFrame({"group": _group_names(hidden_groups, group_labels), "text": hidden_label(threshold, lang=lang), "x": 0.0})
     labels = [str(x) for x in dict.fromkeys(frame.sort_values("value")["label"])]
     y = alt.Y("group:N", sort=groups, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
     bars = (
@@ -330,7 +403,12 @@ def distribution_chart(
                 legend=alt.Legend(title=None, orient="bottom", columns=2),
             ),
             order=alt.Order("value:Q"),
-            tooltip=[alt.Tooltip("group:N"), alt.Tooltip("label:N"), alt.Tooltip("pct:Q", format=".0f"), alt.Tooltip("n:Q")],
+            tooltip=[
+                alt.Tooltip("group:N", title=word("group", lang)),
+                alt.Tooltip("label:N", title=word("answer", lang)),
+                alt.Tooltip("pct:Q", format=".0f", title=word("pct", lang)),
+                alt.Tooltip("n:Q", title=word("n", lang)),
+            ],
         )
     )
     hidden_text = alt.Chart(hidden).mark_text(color="#555").encode(y=y, x="x:Q", text="text:N")
@@ -349,6 +427,7 @@ def agreement_chart(
     group_labels: Mapping[str, str] | None = None,
     title: str | None = None,
     axis_title: str = "mean ± SD",
+    lang: str = "en",
 ) -> alt.LayerChart:
     """One unit's mean per group with a ±1 SD bar and r_wg written beside it: level and spread side by side."""
     part = frame[frame["unit"] == dimension]
@@ -362,7 +441,9 @@ def agreement_chart(
             "hidden": part["suppressed"].astype(bool),
         }
     )
-    data["label"] = np.where(data["hidden"], hidden_label(threshold), "r_wg " + data["rwg"].map(lambda r: f"{r:.2f}"))
+    data["label"] = np.where(
+        data["hidden"], hidden_label(threshold, lang=lang), "r_wg " + data["rwg"].map(lambda r: decimal(f"{r:.2f}", lang))
+    )
     data["x_text"] = np.where(data["hidden"], (scale_min + scale_max) / 2, scale_max)
     groups = list(dict.fromkeys(data["group"]))
     scale = alt.Scale(domain=[scale_min, scale_max])
@@ -377,7 +458,11 @@ def agreement_chart(
         .mark_point(filled=True, size=70, color="#08519c")
         .encode(
             x=alt.X("mean:Q", scale=scale),
-            tooltip=[alt.Tooltip("group:N"), alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("rwg:Q", format=".2f")],
+            tooltip=[
+                alt.Tooltip("group:N", title=word("group", lang)),
+                alt.Tooltip("mean:Q", format=".2f", title=word("mean", lang)),
+                alt.Tooltip("rwg:Q", format=".2f", title=word("rwg", lang)),
+            ],
         )
     )
     rwg_text = base.transform_filter("!datum.hidden").mark_text(align="right", dy=-9, fontSize=10, color="#333")
@@ -396,6 +481,7 @@ def trend_chart(
     unit_labels: Mapping[str, str] | None = None,
     title: str | None = None,
     axis_title: str = "change since the earlier wave",
+    lang: str = "en",
 ) -> alt.LayerChart:
     """Change per unit between two waves for one group, with 95% CI error bars; hidden rows labelled."""
     part = frame[frame["group"] == group]
@@ -410,7 +496,7 @@ def trend_chart(
             "hidden": part["suppressed"].astype(bool),
         }
     )
-    data["label"] = np.where(data["hidden"], hidden_label(threshold), "")
+    data["label"] = np.where(data["hidden"], hidden_label(threshold, lang=lang), "")
     data["x0"] = 0.0
     order = list(dict.fromkeys(data["unit"]))
     base = alt.Chart(data).encode(y=alt.Y("unit:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)))
@@ -421,10 +507,10 @@ def trend_chart(
             x=alt.X("change:Q", title=axis_title, axis=READABLE_AXIS),
             color=alt.condition("datum.change >= 0", alt.value("#2166ac"), alt.value("#b2182b")),
             tooltip=[
-                alt.Tooltip("unit:N"),
-                alt.Tooltip("before:Q", format=".2f"),
-                alt.Tooltip("after:Q", format=".2f"),
-                alt.Tooltip("change:Q", format="+.2f"),
+                alt.Tooltip("unit:N", title=word("unit", lang)),
+                alt.Tooltip("before:Q", format=".2f", title=word("before", lang)),
+                alt.Tooltip("after:Q", format=".2f", title=word("after", lang)),
+                alt.Tooltip("change:Q", format="+.2f", title=word("change", lang)),
             ],
         )
     )

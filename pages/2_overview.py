@@ -41,6 +41,7 @@ ui.chart(
         relative=relative,
         changes=changes,
         legend_title=findings.legend_title(view, relative),
+        lang=view.lang,
     )
 )
 ui.anonymity_note(result.anonymity, view.lang)

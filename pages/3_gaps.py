@@ -34,7 +34,9 @@ data = result.data
 labels = view.dimension_labels() if unit == "dimension" else view.item_labels()
 st.caption(view.say("gaps_how", a=as_markdown(label(a)), b=as_markdown(label(b))))
 name_a, name_b = view.option_label(*a), view.option_label(*b)
-ui.chart(gap_chart(data, threshold=view.threshold, unit_labels=labels, axis_title=[name_a, tr("gap_axis_minus", lang, b=name_b)]))
+ui.chart(
+    gap_chart(data, threshold=view.threshold, unit_labels=labels, axis_title=[name_a, tr("gap_axis_minus", lang, b=name_b)], lang=lang)
+)
 ui.anonymity_note(result.anonymity, view.lang)
 
 interval = [

@@ -31,6 +31,7 @@ ui.chart(
         threshold=view.threshold,
         group_labels=view.group_labels(),
         axis_title=view.say("axis_distribution"),
+        lang=view.lang,
     )
 )
 ui.anonymity_note(result.anonymity, view.lang)
@@ -48,6 +49,7 @@ ui.chart(
         threshold=view.threshold,
         group_labels=view.group_labels(),
         axis_title=view.say("axis_agreement"),
+        lang=view.lang,
     )
 )
 st.caption(view.say("agreement_how"))

@@ -30,7 +30,7 @@ labels = view.dimension_labels() if unit == "dimension" else view.item_labels()
 groups = list(dict.fromkeys(data["group"]))
 group_labels = view.group_labels()
 group = st.pills(view.say("group"), groups, default="all", format_func=lambda g: as_markdown(group_labels[g]), key="trend_group") or "all"
-ui.chart(trend_chart(data, threshold=view.threshold, group=group, unit_labels=labels, axis_title=view.say("axis_trend")))
+ui.chart(trend_chart(data, threshold=view.threshold, group=group, unit_labels=labels, axis_title=view.say("axis_trend"), lang=view.lang))
 ui.anonymity_note(result.anonymity, view.lang)
 st.caption(view.say("trend_how", before=before, after=view.wave))
 table = data.assign(unit=data["unit"].map(labels), group=data["group"].map(view.group_labels()))

@@ -109,3 +109,42 @@ def test_agreement_and_trend_charts_build(demo):
     rows = layer_data(chart)
     assert [r["unit"] for r in rows] == list(trend.data.loc[trend.data["group"] == "level=shop_floor", "unit"])
     assert spec(chart)["width"] == "container"
+
+
+def _tooltip_titles(content: dict) -> set[str]:
+    return {t.get("title", t["field"]) for layer in content["layer"] for t in layer.get("encoding", {}).get("tooltip", [])}
+
+
+def test_dutch_charts_name_their_tooltips_legend_and_hidden_cells_in_dutch(demo):
+    """With lang="nl" a chart's own words (tooltips, legend, hidden label, cell description) are Dutch; English stays as it was."""
+    heat = engine.heatmap(demo, GENT, unit="dimension", by="level")
+    nl = spec(charts.heatmap_chart(heat.data, scale_min=1, scale_max=5, threshold=heat.threshold, relative=True, lang="nl"))
+    assert {"groep", "gemiddelde", "verschil met iedereen", "cel"} <= _tooltip_titles(nl)
+    assert any(layer["encoding"].get("color", {}).get("legend", {}).get("title") == "gemiddelde" for layer in nl["layer"])
+    assert "verborgen\n(n<5)" in {
+        r["label"] for r in all_rows(charts.heatmap_chart(heat.data, scale_min=1, scale_max=5, threshold=5, lang="nl"))
+    }
+    said = json.dumps(nl)
+    assert "gemiddelde " in said and "'mean '" not in said and "Heatmap van gemiddelde scores" in said and "are hidden" not in said
+    en = spec(charts.heatmap_chart(heat.data, scale_min=1, scale_max=5, threshold=heat.threshold, relative=True))
+    assert {"unit", "group", "mean", "difference from everyone", "cell"} <= _tooltip_titles(en)
+    gaps = engine.gaps(demo, GENT, unit="item")
+    assert {"verschil", "95%-BI onder", "95%-BI boven", "p (gecorrigeerd)"} <= _tooltip_titles(
+        spec(charts.gap_chart(gaps.data, threshold=5, lang="nl"))
+    )
+    dist = engine.item_distribution(demo, GENT, "STR1", by="level")
+    chart = charts.distribution_chart(dist.data, scale_min=1, scale_max=5, threshold=5, lang="nl")
+    assert {"antwoord", "% van de antwoorden"} <= _tooltip_titles(spec(chart))
+    assert any(r.get("text") == "verborgen (n<5)" for r in all_rows(chart))
+    trend = engine.trend(demo, Scope("demo"), earlier_wave=1, by="level")
+    assert {"voor", "na", "verandering"} <= _tooltip_titles(spec(charts.trend_chart(trend.data, threshold=5, group="all", lang="nl")))
+
+
+def test_dutch_charts_write_numbers_with_a_decimal_comma(demo):
+    """Vega formats axes and tooltips through `config.locale`; the labels written in Python take the comma themselves."""
+    heat = engine.heatmap(demo, GENT, unit="dimension", by="level")
+    nl = charts.heatmap_chart(heat.data, scale_min=1, scale_max=5, threshold=heat.threshold, lang="nl")
+    assert spec(charts.localised(nl, "nl"))["config"]["locale"]["number"]["decimal"] == ","
+    assert "locale" not in spec(charts.localised(nl, "en"))["config"]
+    shown = [r["label"] for r in layer_data(nl) if not r["hidden"]]
+    assert shown and all(label.split("\n")[0].count(",") == 1 and "." not in label for label in shown)

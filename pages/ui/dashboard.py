@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import engine, scoring
+from analysis.charts import localised
 from analysis.export.report import number, percent
 from analysis.labels import Labels
 from analysis.scope import Scope, ScopeError
@@ -207,9 +208,14 @@ def anonymity_note(report: Any, lang: str = "en") -> None:
             st.caption(as_markdown(note))
 
 
-def chart(spec: alt.TopLevelMixin) -> None:
-    """Fit the width only: Streamlit's default fits the height too, squashing a heatmap's rows into a line."""
-    fitted = spec.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")).configure_axisX(labelOverlap=False)
+def chart(spec: alt.TopLevelMixin, lang: str | None = None) -> None:
+    """Fit the width only: Streamlit's default fits the height too, squashing a heatmap's rows into a line.
+
+    Numbers that Vega formats (axes, tooltips) follow the label language (default: the dashboard's chosen one).
+    """
+    fitted = localised(
+        spec.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")), lang or dashboard_language()
+    ).configure_axisX(labelOverlap=False)
     st.altair_chart(fitted, width="stretch")
 
 
