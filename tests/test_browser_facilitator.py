@@ -31,9 +31,15 @@ def test_create_campaign_share_link_respond_and_watch_the_count(tmp_path: Path) 
         expect_text(page, "You are signed in as")
 
         _open_from_menu(page, "Campaigns", "Campaigns")
+        wait_idle(page)
         page.get_by_text("New campaign").click()
         page.get_by_label("Name").wait_for(timeout=30_000)
+        wait_idle(page)
+        # Commit the typed name (Tab leaves the field) and let that rerun end before the click, or a loaded machine can
+        # send the click while the form is drawn again and lose it.
         page.get_by_label("Name").fill("Line 4 pilot scan")
+        page.get_by_label("Name").press("Tab")
+        wait_idle(page)
         click_button(page, "Create campaign")
         expect_text(page, "is open with wave 1")
 
