@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import duckdb
@@ -97,9 +98,16 @@ class _Gaps:
         self.con, self.campaign_id, self.filters = con, campaign_id, filters
         self._cache: dict[tuple[int, Group, Group, str], pd.DataFrame] = {}
         self._units: dict[tuple[int, str], dict[str, frozenset[str]]] = {}
-        rows = con.execute("SELECT DISTINCT wave FROM responses WHERE campaign_id = ? ORDER BY wave", [campaign_id]).fetchall()
-        self.answered = [int(r[0]) for r in rows]
-        self.pulse = {w.wave: is_pulse_key(w.instrument_key) for w in list_waves(con, campaign_id)}
+
+    # Read when first asked: a campaign without actions asks nothing, and its summary reads no wave list.
+    @cached_property
+    def answered(self) -> list[int]:
+        rows = self.con.execute("SELECT DISTINCT wave FROM responses WHERE campaign_id = ? ORDER BY wave", [self.campaign_id]).fetchall()
+        return [int(r[0]) for r in rows]
+
+    @cached_property
+    def pulse(self) -> dict[int, bool]:
+        return {w.wave: is_pulse_key(w.instrument_key) for w in list_waves(self.con, self.campaign_id)}
 
     def table(self, wave: int, a: Group, b: Group, unit: str) -> pd.DataFrame:
         key = (wave, a, b, unit)
@@ -236,16 +244,11 @@ def closure(
 ) -> Closure:
     """Every action's gap before and after, and targeted minus untargeted change of the dimension gaps (see the module docstring)."""
     actions = list_actions(con, campaign_id)
-    label_a, label_b = f"{a[0]}={a[1]}", f"{b[0]}={b[1]}"
-    empty = pd.DataFrame(columns=["dimension", "targeted", "before", "after", "change", "se"])
-    no_target = "no action points at a dimension or item gap of this pair yet"
-    if actions.empty:  # nothing to look up in any wave
-        return Closure(
-            pd.DataFrame([], columns=ACTION_COLUMNS), empty, None, None, None, None, 0, 0, None, None, label_a, label_b, no_target
-        )
     gaps = _Gaps(con, campaign_id, filters)
     rows = [_action_row(gaps, action, a, b) for action in actions.to_dict("records")]
     per_action = pd.DataFrame(rows, columns=ACTION_COLUMNS)
+    label_a, label_b = f"{a[0]}={a[1]}", f"{b[0]}={b[1]}"
+    empty = pd.DataFrame(columns=["dimension", "targeted", "before", "after", "change", "se"])
 
     def nothing(note: str, before: int | None = None, after: int | None = None) -> Closure:
         return Closure(per_action, empty, None, None, None, None, 0, 0, before, after, label_a, label_b, note)
@@ -255,7 +258,7 @@ def closure(
     except ScopeError as exc:
         return nothing(str(exc))
     if before is None:
-        return nothing(no_target)
+        return nothing("no action points at a dimension or item gap of this pair yet")
     full_after = [w for w in gaps.answered if w > before and not gaps.pulse.get(w, False)]
     if before not in gaps.answered or not full_after:
         return nothing(f"no full wave after wave {before} yet: closure needs one to compare with", before)
