@@ -17,6 +17,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from analysis.labels import number
+from survey.texts import wording
+
 HIDDEN_FILL = "#d9d9d9"
 ROW_PX = 26
 LABEL_LIMIT = 140
@@ -33,47 +36,29 @@ READABLE_AXIS = alt.Axis(tickCount=6, tickMinStep=0.25, format="+.2~f", labelFlu
 
 
 # What the charts themselves say (tooltip names, hidden cells); the titles come from the caller, in its language.
+# English keeps the names its tooltips always showed.
 WORDS: dict[str, dict[str, str]] = {
-    "en": {  # English keeps the names its tooltips always showed
-        "hidden": "hidden",
-        "unit": "unit",
-        "group": "group",
-        "mean": "mean",
-        "n": "n",
-        "diff_everyone": "difference from everyone",
-        "cell": "cell",
-        "gap": "diff",
-        "ci_low": "ci_low",
-        "ci_high": "ci_high",
-        "p_adj": "p_adj",
-        "answer": "label",
-        "pct": "pct",
-        "rwg": "rwg",
-        "before": "before",
-        "after": "after",
-        "change": "change",
-        "heatmap_description": "Heatmap of mean scores on the {low} to {high} scale: {rows} rows by {groups} groups; "
+    "hidden": {"en": "hidden", "nl": "verborgen"},
+    "unit": {"en": "unit", "nl": "rij"},
+    "group": {"en": "group", "nl": "groep"},
+    "mean": {"en": "mean", "nl": "gemiddelde"},
+    "n": {"en": "n", "nl": "n"},
+    "diff_everyone": {"en": "difference from everyone", "nl": "verschil met iedereen"},
+    "cell": {"en": "cell", "nl": "cel"},
+    "gap": {"en": "diff", "nl": "verschil"},
+    "ci_low": {"en": "ci_low", "nl": "95%-BI onder"},
+    "ci_high": {"en": "ci_high", "nl": "95%-BI boven"},
+    "p_adj": {"en": "p_adj", "nl": "p (gecorrigeerd)"},
+    "answer": {"en": "label", "nl": "antwoord"},
+    "pct": {"en": "pct", "nl": "% van de antwoorden"},
+    "rwg": {"en": "rwg", "nl": "overeenstemming r_wg"},
+    "before": {"en": "before", "nl": "voor"},
+    "after": {"en": "after", "nl": "na"},
+    "change": {"en": "change", "nl": "verandering"},
+    "heatmap_description": {
+        "en": "Heatmap of mean scores on the {low} to {high} scale: {rows} rows by {groups} groups; "
         "each cell gives its mean and number of respondents, groups smaller than {k} are hidden.",
-    },
-    "nl": {
-        "hidden": "verborgen",
-        "unit": "rij",
-        "group": "groep",
-        "mean": "gemiddelde",
-        "n": "n",
-        "diff_everyone": "verschil met iedereen",
-        "cell": "cel",
-        "gap": "verschil",
-        "ci_low": "95%-BI onder",
-        "ci_high": "95%-BI boven",
-        "p_adj": "p (gecorrigeerd)",
-        "answer": "antwoord",
-        "pct": "% van de antwoorden",
-        "rwg": "overeenstemming r_wg",
-        "before": "voor",
-        "after": "na",
-        "change": "verandering",
-        "heatmap_description": "Heatmap van gemiddelde scores op de schaal {low} tot {high}: {rows} rijen bij {groups} groepen; "
+        "nl": "Heatmap van gemiddelde scores op de schaal {low} tot {high}: {rows} rijen bij {groups} groepen; "
         "elke cel geeft haar gemiddelde en aantal respondenten, groepen kleiner dan {k} zijn verborgen.",
     },
 }
@@ -81,7 +66,7 @@ WORDS: dict[str, dict[str, str]] = {
 
 def word(key: str, lang: str = "en") -> str:
     """A chart's own word in `lang` (English for a language without its own words)."""
-    return WORDS.get(lang, WORDS["en"])[key]
+    return wording(WORDS, key, lang)
 
 
 # Vega's number format locale (d3-format) per language: Dutch writes 3,45 and 1.250; English keeps Vega's default.
@@ -94,11 +79,6 @@ def localised(chart: alt.TopLevelMixin, lang: str = "en") -> alt.TopLevelMixin:
     """The chart with `config.locale` set for `lang`, so the numbers Vega formats (axes, tooltips) read as the language writes them."""
     number = NUMBER_LOCALES.get(lang)
     return chart.configure(locale=alt.Locale(number=number)) if number else chart
-
-
-def decimal(text: str, lang: str = "en") -> str:
-    """A number already written in Python ("3.45") with the language's decimal mark, for labels Vega does not format."""
-    return text.replace(".", ",") if lang in NUMBER_LOCALES else text
 
 
 def hidden_label(threshold: int, multiline: bool = False, lang: str = "en") -> str:
@@ -152,11 +132,11 @@ def heatmap_chart(
     data["label"] = np.where(
         data["hidden"],
         hidden_label(threshold, multiline=True, lang=lang),
-        data["mean"].map(lambda m: decimal(f"{m:.2f}", lang)) + "\nn=" + data["n"].fillna(0).astype(int).astype(str),
+        data["mean"].map(lambda m: number(m, 2, lang)) + "\nn=" + data["n"].fillna(0).astype(int).astype(str),
     )
     if changes:
         marks = [
-            decimal(_change_mark(changes.get((u, g))), lang) if not hidden else ""
+            _change_mark(changes.get((u, g)), lang) if not hidden else ""
             for u, g, hidden in zip(frame["unit"], frame["group"], data["hidden"], strict=True)
         ]
         data["label"] = data["label"] + pd.Series(marks, index=data.index).map(lambda m: f"\n{m}" if m else "")
@@ -227,20 +207,20 @@ def heatmap_chart(
     chart = alt.layer(shown, hidden, text, mean_only).properties(
         width="container",
         height=max(ROW_PX * rows * len(units), 60),
-        description=word("heatmap_description", lang).format(
-            low=scale_min, high=scale_max, rows=len(units), groups=len(groups), k=threshold
+        description=wording(
+            WORDS, "heatmap_description", lang, low=scale_min, high=scale_max, rows=len(units), groups=len(groups), k=threshold
         ),
     )
     return chart.properties(title=title) if title else chart
 
 
-def _change_mark(change: float | None) -> str:
-    """▲ +0.21 / ▼ −0.10 / = 0.00 for a change since the earlier wave; nothing when it is not shown."""
+def _change_mark(change: float | None, lang: str = "en") -> str:
+    """▲ +0.21 / ▼ −0.10 / = 0.00 for a change since the earlier wave (comma decimals in Dutch); nothing when it is not shown."""
     if change is None or change != change:
         return ""
     if abs(change) < 0.005:
-        return "= 0.00"
-    return f"{'▲' if change > 0 else '▼'} {change:+.2f}".replace("-", "−")
+        return f"= {number(0, 2, lang)}"
+    return f"{'▲' if change > 0 else '▼'} {number(change, 2, lang, sign=True)}".replace("-", "−")
 
 
 # d3's RdBu diverging scheme (Vega's "redblue"), low (red) to high (blue); interpolated linearly in RGB between the
@@ -441,9 +421,7 @@ def agreement_chart(
             "hidden": part["suppressed"].astype(bool),
         }
     )
-    data["label"] = np.where(
-        data["hidden"], hidden_label(threshold, lang=lang), "r_wg " + data["rwg"].map(lambda r: decimal(f"{r:.2f}", lang))
-    )
+    data["label"] = np.where(data["hidden"], hidden_label(threshold, lang=lang), "r_wg " + data["rwg"].map(lambda r: number(r, 2, lang)))
     data["x_text"] = np.where(data["hidden"], (scale_min + scale_max) / 2, scale_max)
     groups = list(dict.fromkeys(data["group"]))
     scale = alt.Scale(domain=[scale_min, scale_max])

@@ -7,10 +7,25 @@ ready for tables, charts and files; where Markdown reads it, pass it through `as
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+
+import pandas as pd
 
 from survey.instrument import Instrument
 from survey.user_text import plain
+
+
+def number(value: object, digits: int = 2, lang: str = "en", sign: bool = False) -> str:
+    """A number for reading (comma decimals in Dutch); empty for a missing value."""
+    if value is None or value is pd.NA:
+        return ""
+    value = float(value)
+    if math.isnan(value):
+        return ""
+    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "nl" else text
+
 
 # The group of everyone in scope ("all"): the dashboard's word; a workshop report passes its own ("All respondents").
 EVERYONE = {"en": "Everyone", "nl": "Iedereen"}

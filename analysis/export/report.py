@@ -24,7 +24,7 @@ from analysis.closure import Closure
 from analysis.export.texts import LANGUAGES, tr
 from analysis.gaps import DEFAULT_A, DEFAULT_B, Group
 from analysis.insights.document import Insights
-from analysis.labels import Labels, text_in
+from analysis.labels import Labels, number, text_in
 from analysis.scope import Result, Scope, ValueAtStake, check_filters, resolve_wave
 from survey.campaigns import Campaign, campaign_instrument, get_campaign, list_waves
 from survey.instrument import Instrument
@@ -34,17 +34,6 @@ from survey.user_text import plain
 Progress = Callable[[float, str], None]
 DISTRIBUTION_ITEMS = 6
 DISCUSSION_GAPS = 3
-
-
-def number(value: object, digits: int = 2, lang: str = "en", sign: bool = False) -> str:
-    """A number for reading (comma decimals in Dutch); empty for a missing value."""
-    if value is None or value is pd.NA:
-        return ""
-    value = float(value)
-    if math.isnan(value):
-        return ""
-    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
-    return text.replace(".", ",") if lang == "nl" else text
 
 
 def percent(value: object, lang: str = "en") -> str:
