@@ -22,7 +22,6 @@ from survey.actions import (
     STATUSES,
     ActionsRefused,
     Catalogue,
-    SaveResult,
     action_from,
     add_action,
     list_actions,
@@ -143,14 +142,8 @@ STATUS_WORDS = {
     "en": {"planned": "planned", "in_progress": "in progress", "done": "done", "dropped": "dropped"},
     "nl": {"planned": "gepland", "in_progress": "bezig", "done": "klaar", "dropped": "geschrapt"},
 }
-KIND_WORDS = {
-    "en": {"dimension": "dimension", "item": "statement", "blind_spot": "blind spot", "loss": "loss"},
-    "nl": {"dimension": "onderdeel", "item": "stelling", "blind_spot": "blinde vlek", "loss": "verlies"},
-}
-
-
+# What a save changed, in the page's language (SaveResult.describe; English is its own wording).
 SAVE_WORDS = {
-    "en": {"added": "added", "updated": "updated", "deleted": "deleted", "published": "published", "unpublished": "unpublished"},
     "nl": {
         "added": "toegevoegd",
         "updated": "bijgewerkt",
@@ -159,16 +152,14 @@ SAVE_WORDS = {
         "unpublished": "niet meer gepubliceerd",
     },
 }
+KIND_WORDS = {
+    "en": {"dimension": "dimension", "item": "statement", "blind_spot": "blind spot", "loss": "loss"},
+    "nl": {"dimension": "onderdeel", "item": "stelling", "blind_spot": "blinde vlek", "loss": "verlies"},
+}
 
 
 def text(lang: str, key: str, **values: object) -> str:
     return TEXTS.get(lang, TEXTS["en"])[key].format(**values)
-
-
-def saved_what(result: SaveResult, lang: str) -> str:
-    """What a save changed in the reader's language ("toegevoegd A3; bijgewerkt A2"), the page's words over the stored result's fields."""
-    words = SAVE_WORDS.get(lang, SAVE_WORDS["en"])
-    return "; ".join(f"{words[field]} {', '.join(ids)}" for field in words if (ids := getattr(result, field)))
 
 
 def target_label(labels: Labels, kind: str, target: str) -> str:
@@ -247,7 +238,7 @@ def editor(campaign: Campaign, catalogue: Catalogue, labels: Labels, lang: str) 
         clear_caches()
         st.session_state.pop(EDITOR_KEY, None)
         st.session_state["actions_notice"] = (
-            text(lang, "saved", what=saved_what(result, lang)) if result.changed else text(lang, "unchanged")
+            text(lang, "saved", what=result.describe(SAVE_WORDS.get(lang))) if result.changed else text(lang, "unchanged")
         )
         st.rerun()
     if notice := st.session_state.pop("actions_notice", None):

@@ -38,10 +38,11 @@ class SaveResult:
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.deleted)
 
-    def describe(self) -> str:
+    def describe(self, words: Mapping[str, str] | None = None) -> str:
+        """Each change with its ids ("added A3; updated A2"), named by `words` (a page's language) or in English, as the audit says."""
         parts = [
-            f"{word} {', '.join(ids)}"
-            for word, ids in (
+            f"{(words or {}).get(change, change)} {', '.join(ids)}"
+            for change, ids in (
                 ("added", self.added),
                 ("updated", self.updated),
                 ("deleted", self.deleted),
