@@ -12,7 +12,7 @@ if view is None or dashboard.no_data(view):
 if view.filters:
     st.info(view.say("workshop_whole_wave"))
     st.stop()
-lang = view.lang if view.lang in ("en", "nl") else "en"
+lang = view.words_lang
 ui.style()
 workshop = ui.Workshop(view, lang, actor=role() or "leader")
 screens = workshop.screens()

@@ -28,7 +28,7 @@ if a == b:
     st.warning(view.say("choose_two"))
     st.stop()
 
-lang = view.lang if view.lang in ("en", "nl") else "en"
+lang = view.words_lang
 result = view.get("gaps", a=a, b=b, unit=unit)
 data = result.data
 labels = view.dimension_labels() if unit == "dimension" else view.item_labels()

@@ -34,7 +34,7 @@ losses = {loss: plain(text[view.lang]) for loss, text in vas.losses.items()}
 ranking = result.ranking.assign(loss_label=result.ranking["loss"].map(losses))
 st.header(view.say("priorities"))
 st.caption(view.say("priorities_how"))
-lang = view.lang if view.lang in ("en", "nl") else "en"
+lang = view.words_lang
 pair = (ranking["a"].iloc[0], ranking["b"].iloc[0]) if len(ranking) else ("level=board", "level=shop_floor")
 name_a, name_b = (view.group_labels().get(g, g) for g in pair)
 headers = {

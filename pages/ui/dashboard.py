@@ -15,6 +15,7 @@ import streamlit as st
 from analysis import engine, scoring
 from analysis.charts import localised
 from analysis.export.report import number, percent
+from analysis.export.texts import LANGUAGES
 from analysis.labels import Labels
 from analysis.scope import Scope, ScopeError
 from pages.ui.campaign_picker import pick_campaign
@@ -72,6 +73,11 @@ class View:
         except (ScopeError, CampaignError) as exc:
             st.warning(say("refused", self.lang, why=exc))
             st.stop()
+
+    @property
+    def words_lang(self) -> str:
+        """The language the product's own words are shown in: the label language where they exist in it, else English."""
+        return self.lang if self.lang in LANGUAGES else "en"
 
     def say(self, key: str, **values: object) -> str:
         """The dashboard's wording for `key` in the label language chosen in the sidebar."""
@@ -281,7 +287,7 @@ def representation_note(rep: dict[str, Any], view: View) -> None:
         st.caption(view.say("rep_none", why=plain(rep["note"] or "")))
         return
     focus = as_markdown(view.option_label(rep["attribute"], rep["focus"]))
-    lang = view.lang if view.lang in ("en", "nl") else "en"
+    lang = view.words_lang
     ratio = number(rep["ratio"], 2, lang)
     st.metric(
         view.say("rep_label"),

@@ -39,7 +39,7 @@ PAGE_NAMES = {
 def findings(view: ui.View) -> None:
     """The summary's findings in the label language, most important first, each with a link to the page that shows its numbers."""
     doc = view.get("summary")
-    lang = view.lang if view.lang in ("en", "nl") else "en"
+    lang = view.words_lang
     st.subheader(tr("findings", lang))
     if not doc["findings"]:
         st.caption(tr("no_findings", lang))
@@ -71,7 +71,7 @@ def findings(view: ui.View) -> None:
 
 def coherence(view: ui.View) -> None:
     """Overall coherence and C, B and W per dimension, with the definition beside it."""
-    lang = view.lang if view.lang in ("en", "nl") else "en"
+    lang = view.words_lang
     data = view.get("coherence").data
     doc = view.get("summary")["coherence"]
     st.subheader(tr("coherence", lang))
@@ -100,7 +100,7 @@ def coherence(view: ui.View) -> None:
 
 def heatmap_options(view: ui.View, *, unit: str, by: str) -> tuple[bool, dict[tuple[str, str], float] | None, int | None]:
     """The heatmap's colour (score, or difference from everyone) and, from the second wave on, the change marks since the wave before."""
-    lang = view.lang if view.lang in ("en", "nl") else "en"
+    lang = view.words_lang
     left, right = st.columns(2)
     names = {"score": tr("heatmap_score", lang), "relative": tr("heatmap_relative", lang, everyone=view.labels.everyone)}
     colour = left.segmented_control(
@@ -118,13 +118,13 @@ def heatmap_options(view: ui.View, *, unit: str, by: str) -> tuple[bool, dict[tu
 
 
 def legend_title(view: ui.View, relative: bool) -> str:
-    lang = view.lang if view.lang in ("en", "nl") else "en"
+    lang = view.words_lang
     return tr("heatmap_relative", lang, everyone=view.labels.everyone) if relative else tr("col_mean", lang)
 
 
 def splits(view: ui.View, *, item_id: str, by: str) -> None:
     """van der Eijk's agreement A of each shown group on one statement; a split group (A < 0) is called out above the table."""
-    lang = view.lang if view.lang in ("en", "nl") else "en"
+    lang = view.words_lang
     data = view.get("item_agreement", by=by).data
     rows = data[(data["item"] == item_id) & ~data["suppressed"]]
     labels = view.group_labels()
@@ -145,7 +145,7 @@ def splits(view: ui.View, *, item_id: str, by: str) -> None:
 
 def coherence_trend(view: ui.View, *, earlier_wave: int) -> None:
     """Coherence per dimension in the earlier wave and now, and its change (each wave over its own shown levels)."""
-    lang = view.lang if view.lang in ("en", "nl") else "en"
+    lang = view.words_lang
     data = view.get("coherence_trend", earlier_wave=earlier_wave).data
     st.subheader(tr("coherence_trend", lang, wave=earlier_wave))
     labels = {"all": tr("coherence_overall", lang), **view.dimension_labels()}
