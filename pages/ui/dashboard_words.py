@@ -8,6 +8,7 @@ leader reads one vocabulary on screen, in the deck and in the workbook.
 
 from __future__ import annotations
 
+from analysis.export.texts import TEXTS  # words the exports already have, shared rather than typed again
 from survey.texts import wording
 
 LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "de": "Deutsch", "fr": "Français"}
@@ -17,13 +18,13 @@ WORDS: dict[str, dict[str, str]] = {
     "title_home": {"en": "Home", "nl": "Start"},
     "title_survey": {"en": "Survey", "nl": "Vragenlijst"},
     "title_overview": {"en": "Overview", "nl": "Overzicht"},
-    "title_gaps": {"en": "Gaps", "nl": "Verschillen"},
+    "title_gaps": TEXTS["gaps"],
     "title_perception": {"en": "Blind spots and ambition", "nl": "Blinde vlekken en ambitie"},
     "title_items": {"en": "Item detail", "nl": "Stellingen"},
-    "title_value": {"en": "Value at stake", "nl": "Waarde op het spel"},
-    "title_comments": {"en": "Comments", "nl": "Opmerkingen"},
+    "title_value": TEXTS["value"],
+    "title_comments": TEXTS["comments"],
     "title_trends": {"en": "Trends", "nl": "Trends"},
-    "title_actions": {"en": "Actions", "nl": "Acties"},
+    "title_actions": TEXTS["actions"],
     "title_campaigns": {"en": "Campaigns", "nl": "Campagnes"},
     "title_invites": {"en": "Invites", "nl": "Uitnodigingen"},
     "title_import": {"en": "Import", "nl": "Importeren"},
@@ -35,8 +36,8 @@ WORDS: dict[str, dict[str, str]] = {
     "title_sign_in": {"en": "Sign in", "nl": "Inloggen"},
     "signed_in_as": {"en": "Signed in as **{role}**", "nl": "Ingelogd als **{role}**"},
     # Sidebar: the scope every page shares
-    "campaign": {"en": "Campaign", "nl": "Campagne"},
-    "wave": {"en": "Wave", "nl": "Ronde"},
+    "campaign": TEXTS["campaign"],
+    "wave": TEXTS["wave"],
     "language": {"en": "Language", "nl": "Taal"},
     "filter": {"en": "Filter: {attribute}", "nl": "Filter: {attribute}"},
     "all": {"en": "All", "nl": "Alle"},
@@ -71,10 +72,10 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "per": {"en": "Per", "nl": "Per"},
     "rows": {"en": "Rows", "nl": "Rijen"},
-    "dimension": {"en": "Dimension", "nl": "Onderdeel"},
+    "dimension": TEXTS["col_dimension"],
     "dimensions": {"en": "Dimensions", "nl": "Onderdelen"},
-    "item": {"en": "Item", "nl": "Stelling"},
-    "items": {"en": "Items", "nl": "Stellingen"},
+    "item": TEXTS["col_item"],
+    "items": TEXTS["items"],
     "no_data": {
         "en": "No responses in this campaign yet. Share the survey link (Invites page) or load the demo on the home page.",
         "nl": "Nog geen antwoorden in deze campagne. Deel de link naar de vragenlijst (pagina Uitnodigingen) of laad de demo op de startpagina.",
@@ -110,11 +111,11 @@ WORDS: dict[str, dict[str, str]] = {
         "nl": "Niet meegeteld in de respons van de andere niveaus (verborgen of geen aantal medewerkers): {groups}",
     },
     # Overview
-    "respondents": {"en": "Respondents", "nl": "Respondenten"},
-    "hidden": {"en": "hidden", "nl": "verborgen"},
+    "respondents": TEXTS["respondents"],
+    "hidden": TEXTS["hidden_short"],
     "response_rate": {"en": "Response rate", "nl": "Respons"},
     "threshold": {"en": "Anonymity threshold", "nl": "Anonimiteitsdrempel"},
-    "scale": {"en": "Scale", "nl": "Schaal"},
+    "scale": TEXTS["scale"],
     "heat_mean": {
         "en": "Mean score per cell on the {lo}–{hi} scale (reverse-keyed items reversed), n below it. ",
         "nl": "Gemiddelde score per cel op de schaal {lo}–{hi} (omgekeerd gestelde stellingen omgerekend), n eronder. ",
@@ -133,12 +134,12 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "heat_grey": {"en": "Grey cells are hidden groups.", "nl": "Grijze cellen zijn verborgen groepen."},
     "participation": {"en": "Participation", "nl": "Deelname"},
-    "col_group": {"en": "Group", "nl": "Groep"},
-    "col_n": {"en": "n", "nl": "n"},
+    "col_group": TEXTS["col_group"],
+    "col_n": TEXTS["col_n"],
     "col_headcount": {"en": "Headcount", "nl": "Medewerkers"},
     "col_response_rate": {"en": "Response rate", "nl": "Respons"},
     "reliability": {"en": "Reliability", "nl": "Betrouwbaarheid"},
-    "col_items": {"en": "Items", "nl": "Stellingen"},
+    "col_items": TEXTS["items"],
     "col_alpha": {"en": "Cronbach's α", "nl": "Cronbachs α"},
     "col_low": {"en": "below 0.7", "nl": "onder 0,7"},
     "reliability_how": {
@@ -223,7 +224,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "compare_with": {"en": "Compare with", "nl": "Vergelijk met"},
     "groups_of": {"en": "Groups of", "nl": "Groepen naar"},
-    "group": {"en": "Group", "nl": "Groep"},
+    "group": TEXTS["col_group"],
     "trend_how": {
         "en": "Change in mean score from wave {before} to wave {after} with a 95% CI (Welch; different people may answer "
         "in each wave). Hidden when the group is below the threshold in either wave.",
@@ -233,10 +234,10 @@ WORDS: dict[str, dict[str, str]] = {
     "axis_trend": {"en": "change since the earlier wave", "nl": "verandering sinds de eerdere ronde"},
     "col_n_wave": {"en": "n wave {wave}", "nl": "n ronde {wave}"},
     "col_mean_wave": {"en": "mean wave {wave}", "nl": "gemiddelde ronde {wave}"},
-    "col_change": {"en": "Change", "nl": "Verandering"},
-    "col_ci": {"en": "95% CI", "nl": "95%-BI"},
-    "col_p_adj": {"en": "p adjusted", "nl": "p gecorrigeerd"},
-    "col_hidden": {"en": "hidden", "nl": "verborgen"},
+    "col_change": TEXTS["col_change"],
+    "col_ci": TEXTS["col_ci"],
+    "col_p_adj": TEXTS["col_p_adj"],
+    "col_hidden": TEXTS["hidden_short"],
     "closure_question": {"en": "Gap closure: did our actions close the gaps?", "nl": "Hebben onze acties de verschillen gedicht?"},
     "closure_no_actions": {
         "en": "No actions yet: plan them on the Gaps or Actions page, then compare after a follow-up wave.",
@@ -245,7 +246,7 @@ WORDS: dict[str, dict[str, str]] = {
     # Exports
     "format": {"en": "Format", "nl": "Formaat"},
     "raw_sheet": {"en": "Add the Raw sheet (answer rows)", "nl": "Het blad Raw toevoegen (antwoordrijen)"},
-    "export_wave": {"en": "Wave {wave}", "nl": "Ronde {wave}"},
+    "export_wave": TEXTS["col_wave"],
     "export_filtered": {"en": ", filtered to {filters}", "nl": ", gefilterd op {filters}"},
     "export_rule": {
         "en": ". Every number and comment obeys the anonymity threshold (k = {k}) exactly as on screen.",
